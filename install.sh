@@ -1,0 +1,48 @@
+#!/bin/sh
+# Builds git-credential-pat, installs it, and points git at it for https://github.com.
+#
+#   ./install.sh               build (release, --locked), install to ~/.local/bin, configure git
+#   PREFIX=/usr/local ./install.sh   install to $PREFIX/bin instead
+#   ./install.sh --uninstall   unconfigure git and remove the binary
+#
+# Running it again (after `git pull`, say) rebuilds and replaces the binary; the git config
+# ends up the same however many times it runs.
+set -eu
+
+cd "$(dirname "$0")"
+prefix=${PREFIX:-"$HOME/.local"}
+bindir="$prefix/bin"
+bin="$bindir/git-credential-pat"
+
+die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+
+command -v git >/dev/null 2>&1 || die "git is not installed: install it first (e.g. apt-get install git)."
+
+if [ "${1:-}" = "--uninstall" ]; then
+    if [ -x "$bin" ]; then
+        "$bin" unconfigure
+        rm -f "$bin"
+        printf 'Removed %s\n' "$bin"
+    else
+        printf 'install.sh: %s is not installed; nothing to do\n' "$bin"
+    fi
+    exit 0
+elif [ $# -gt 0 ]; then
+    die "unknown argument '$1' (use no argument to install, or --uninstall)"
+fi
+
+command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs, then run ./install.sh again."
+
+cargo build --release --locked
+mkdir -p "$bindir"
+# Copy then rename, so a git running the old binary right now never sees a half-written file.
+cp target/release/git-credential-pat "$bin.new"
+mv -f "$bin.new" "$bin"
+printf 'Installed %s\n' "$bin"
+
+case ":$PATH:" in
+    *":$bindir:"*) ;;
+    *) printf 'Note: %s is not on your PATH; git will still find the helper (it is configured by its full path),\n      but to run `git credential-pat` yourself add this to your shell profile:\n      export PATH="%s:$PATH"\n' "$bindir" "$bindir" ;;
+esac
+
+"$bin" configure

@@ -1,0 +1,89 @@
+//! The command line: git's helper operations (`get`, `store`, `erase`) and the user's
+//! commands, parsed with clap, and dispatched.
+//!
+//! git runs a helper configured as `pat --store=keyutils` as
+//! `git-credential-pat --store=keyutils get`, so the options come before the operation; they
+//! are also accepted after it.
+
+use crate::commands;
+use crate::helper::{self, Operation};
+use crate::vault::{NAMESPACE_ENV, StoreChoice, Vault};
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+
+/// A git credential helper that keeps personal access tokens in the OS keychain.
+#[derive(Debug, Parser)]
+#[command(name = "git-credential-pat", version)]
+pub struct Cli {
+    /// Which keychain holds the tokens: auto (Secret Service if one answers, else the kernel
+    /// keyring, on Linux; the native keychain elsewhere), secret-service, or keyutils.
+    #[arg(long, global = true, value_enum, default_value_t = StoreChoice::Auto)]
+    pub store: StoreChoice,
+    /// Keep a separate set of tokens under this name (letters, digits, '.', '_', '-').
+    #[arg(long, global = true, env = NAMESPACE_ENV)]
+    pub namespace: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The operations git sends and the commands a person runs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// (git) Answer the stored token for the request on stdin.
+    Get,
+    /// (git) Keep the credential on stdin, which git has just used successfully.
+    Store,
+    /// (git) Forget the credential on stdin, which the server has just rejected.
+    Erase,
+    /// Point git at this helper for the given hosts (default: github.com) in the global config.
+    Configure {
+        /// Hosts to configure, e.g. github.com or gitlab.example.com.
+        hosts: Vec<String>,
+    },
+    /// Undo `configure` for the given hosts (default: github.com).
+    Unconfigure {
+        /// Hosts to unconfigure.
+        hosts: Vec<String>,
+    },
+    /// Any other operation git may send in the future, e.g. `capability`: ignored, as
+    /// gitcredentials(7) asks of helpers.
+    #[command(external_subcommand)]
+    Other(Vec<OsString>),
+}
+
+/// Runs the parsed command. The exit code is 0 for every operation git sends, failures
+/// included (git ignores a helper's exit code, and a failing keychain must not stop git from
+/// asking its next helper); 1 for a failed user command.
+///
+/// # Errors
+/// The failure to print as one line on stderr; the returned code is the exit code.
+pub fn run(cli: Cli) -> (i32, anyhow::Result<()>) {
+    let op = match cli.command {
+        Command::Get => Operation::Get,
+        Command::Store => Operation::Store,
+        Command::Erase => Operation::Erase,
+        Command::Configure { hosts } => {
+            return (
+                1,
+                commands::configure::configure(&hosts, cli.store, cli.namespace.as_deref()),
+            );
+        }
+        Command::Unconfigure { hosts } => {
+            return (1, commands::configure::unconfigure(&hosts));
+        }
+        Command::Other(_) => return (0, Ok(())),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let result = helper::run(
+        op,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+        || Vault::open(cli.store, cli.namespace.as_deref()),
+        now,
+    );
+    (0, result.map_err(Into::into))
+}

@@ -1,0 +1,3 @@
+//! The commands a person runs, one file each.
+
+pub mod configure;

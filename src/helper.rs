@@ -1,0 +1,654 @@
+//! The semantics of git's storage-helper operations `get`, `store` and `erase` over a
+//! [`Vault`]: which requests are answered, which credential is served, what is kept and what
+//! is forgotten. No terminal and no network: this is the hot path.
+//!
+//! Sources: gitcredentials(7) "CUSTOM HELPERS", git-credential(1), and git's own helpers'
+//! tests (t/lib-credential.sh), which fix the behaviour git expects of a storage helper.
+
+use crate::protocol::{self, Credential};
+use crate::vault::{Account, Found, Stored, Vault, VaultError, normalize_host};
+use secrecy::{ExposeSecret, SecretString};
+use std::io::{BufRead, Write};
+
+/// One of git's helper operations (gitcredentials(7) "CUSTOM HELPERS").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Answer a credential for the request, if one is stored.
+    Get,
+    /// Keep the credential git has just used successfully.
+    Store,
+    /// Forget the credential git has just seen rejected.
+    Erase,
+}
+
+/// Why an operation did nothing, or failed. Messages name no secret.
+#[derive(Debug, thiserror::Error)]
+pub enum HelperError {
+    /// The request was refused by the protocol reader.
+    #[error("refused the request from git: {0}")]
+    Protocol(#[from] protocol::ProtocolError),
+    /// The keychain failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// Writing the answer to git failed.
+    #[error("could not answer git: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads git's request from `input`, performs `op` on the vault that `open_vault` opens, and
+/// writes any answer to `output` (git's stdout). `now` is the current time in seconds since the
+/// Unix epoch (UTC), used for `password_expiry_utc` and `stored_at`.
+///
+/// The vault is opened only for a request that can be answered, so refused input never
+/// touches the keychain.
+///
+/// # Errors
+/// A [`HelperError`]; nothing has then been written to `output` or changed in the vault.
+pub fn run(
+    op: Operation,
+    input: &mut impl BufRead,
+    output: &mut impl Write,
+    open_vault: impl FnOnce() -> Result<Vault, VaultError>,
+    now: u64,
+) -> Result<(), HelperError> {
+    let request = protocol::read(input)?;
+    match op {
+        Operation::Get => {
+            let Some(query) = Query::for_get(&request) else {
+                return Ok(());
+            };
+            if let Some(answer) = get(&query, &open_vault()?, now)? {
+                protocol::write(&answer, output)?;
+            }
+        }
+        Operation::Store => {
+            if let Some((account, stored)) = storable(&request, now) {
+                store(&account, &stored, &open_vault()?)?;
+            }
+        }
+        Operation::Erase => {
+            if let Some(query) = Query::for_erase(&request) {
+                erase(&query, request.password.as_ref(), &open_vault()?)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a `get` or `erase` asks for: one protocol and host, optionally one user and one path.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Query {
+    /// git's `protocol`.
+    pub protocol: String,
+    /// git's `host`, normalised.
+    pub host: String,
+    /// git's `username`, when it sent one.
+    pub username: Option<String>,
+    /// git's `path`, when it sent one (`credential.useHttpPath`).
+    pub path: Option<String>,
+}
+
+impl Query {
+    /// The query of a `get`: `None` (answer nothing) without `protocol` or `host`, since a
+    /// missing field is never a wildcard (CVE-2020-11008), and for any protocol but `https`,
+    /// except `http` to a loopback host (tests, local forges).
+    pub fn for_get(c: &Credential) -> Option<Query> {
+        let q = Self::for_erase(c)?;
+        let allowed = q.protocol == "https" || (q.protocol == "http" && is_loopback(&q.host));
+        allowed.then_some(q)
+    }
+
+    /// The query of an `erase`: `None` without `protocol` or `host`.
+    pub fn for_erase(c: &Credential) -> Option<Query> {
+        let protocol = c.protocol.as_deref().filter(|p| !p.is_empty())?;
+        let host = c.host.as_deref().filter(|h| !h.is_empty())?;
+        Some(Query {
+            protocol: protocol.to_owned(),
+            host: normalize_host(host),
+            username: c.username.clone(),
+            path: c.path.clone().filter(|p| !p.is_empty()),
+        })
+    }
+
+    fn matches(&self, a: &Account) -> bool {
+        self.username.as_ref().is_none_or(|u| *u == a.username)
+            && self
+                .path
+                .as_ref()
+                .is_none_or(|p| a.path.as_ref() == Some(p))
+    }
+}
+
+/// Whether `host` (normalised, maybe with a port) names this machine: `localhost`,
+/// `127.0.0.0/8` or `[::1]`.
+pub fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The answer to a `get`: the stored `username`, `password`, and `password_expiry_utc` and
+/// `oauth_refresh_token` where stored, for the credential matching `query` that is not expired
+/// at `now` (seconds since the Unix epoch). When several match (several users of one host and
+/// no username in the request), the most recently stored is served.
+///
+/// # Errors
+/// A [`VaultError`] when the keychain cannot be searched or read.
+pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Option<Credential>, VaultError> {
+    let mut best: Option<(Account, Stored)> = None;
+    for found in matching(query, vault)? {
+        let Some(stored) = vault.read(&found)? else {
+            continue;
+        };
+        // git ignores a password whose expiry has passed (credential.c, credential_fill).
+        if stored.password_expiry_utc.is_some_and(|t| t < now) {
+            continue;
+        }
+        if best
+            .as_ref()
+            .is_none_or(|(_, b)| stored.stored_at.unwrap_or(0) > b.stored_at.unwrap_or(0))
+        {
+            best = Some((found.account, stored));
+        }
+    }
+    Ok(best.map(|(account, stored)| Credential {
+        username: Some(account.username),
+        password: Some(stored.password),
+        password_expiry_utc: stored.password_expiry_utc,
+        oauth_refresh_token: stored.oauth_refresh_token,
+        ..Credential::default()
+    }))
+}
+
+fn matching(query: &Query, vault: &Vault) -> Result<Vec<Found>, VaultError> {
+    let mut found = vault.find(&query.protocol, &query.host)?;
+    found.retain(|f| query.matches(&f.account));
+    Ok(found)
+}
+
+/// What a `store` request would keep: `None` unless it is complete (protocol, host, username,
+/// password) and may be kept (not `ephemeral`, not expired at `now`, a protocol `get` would
+/// serve).
+pub fn storable(c: &Credential, now: u64) -> Option<(Account, Stored)> {
+    let query = Query::for_get(c)?;
+    let username = c.username.clone()?;
+    let password = c.password.as_ref()?;
+    if c.ephemeral || c.password_expiry_utc.is_some_and(|t| t < now) {
+        return None;
+    }
+    let account = Account {
+        protocol: query.protocol,
+        host: query.host,
+        username,
+        path: query.path,
+    };
+    let stored = Stored {
+        password: SecretString::from(password.expose_secret().to_owned()),
+        password_expiry_utc: c.password_expiry_utc,
+        oauth_refresh_token: c.oauth_refresh_token.clone(),
+        stored_at: Some(now),
+    };
+    Some((account, stored))
+}
+
+/// Keeps `stored` for `account`, replacing the account's old credential. Writes nothing when
+/// the same credential is stored already, because git calls `store` after every successful
+/// request. Returns whether the keychain was written.
+///
+/// # Errors
+/// A [`VaultError`] when the keychain cannot be read or written.
+pub fn store(account: &Account, stored: &Stored, vault: &Vault) -> Result<bool, VaultError> {
+    if vault.get(account)?.is_some_and(|old| old.same_as(stored)) {
+        return Ok(false);
+    }
+    vault.put(account, stored)?;
+    Ok(true)
+}
+
+/// Forgets the credentials matching `query`. With `password` (git sends the rejected one),
+/// only a stored credential holding that password is erased, so that a token stored since
+/// the failed request is kept. Returns how many were erased.
+///
+/// # Errors
+/// A [`VaultError`] when the keychain cannot be searched, read or written.
+pub fn erase(
+    query: &Query,
+    password: Option<&SecretString>,
+    vault: &Vault,
+) -> Result<usize, VaultError> {
+    let mut erased = 0;
+    for found in matching(query, vault)? {
+        if let Some(password) = password {
+            let same = vault
+                .read(&found)?
+                .is_some_and(|s| s.password.expose_secret() == password.expose_secret());
+            if !same {
+                continue;
+            }
+        }
+        if vault.delete(&found)? {
+            erased += 1;
+        }
+    }
+    Ok(erased)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::StoreKind;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn vault() -> Vault {
+        Vault::with_store(
+            keyring_core::mock::Store::new().unwrap(),
+            StoreKind::Mock,
+            Some("unit"),
+        )
+        .unwrap()
+    }
+
+    /// Runs `op` with `input` as the helper binary would, returning stdout or the error text.
+    fn call(vault: &Vault, op: Operation, input: &str) -> Result<String, String> {
+        call_at(vault, op, input, NOW)
+    }
+
+    fn call_at(vault: &Vault, op: Operation, input: &str, now: u64) -> Result<String, String> {
+        let mut out = Vec::new();
+        run(
+            op,
+            &mut input.as_bytes(),
+            &mut out,
+            || Ok(vault.clone()),
+            now,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    /// Every (account key, secret) in the vault for github.com and the loopback test host.
+    fn contents(vault: &Vault) -> Vec<String> {
+        let mut all = Vec::new();
+        for (p, h) in [("https", "github.com"), ("http", "127.0.0.1:8080")] {
+            for f in vault.find(p, h).unwrap() {
+                // The mock store keeps an erased entry's name, with no secret.
+                let Some(s) = vault.read(&f).unwrap() else {
+                    continue;
+                };
+                all.push(format!(
+                    "{} {}",
+                    f.account.key(),
+                    s.password.expose_secret()
+                ));
+            }
+        }
+        all.sort();
+        all
+    }
+
+    fn approve(vault: &Vault, input: &str) {
+        assert_eq!(call(vault, Operation::Store, input), Ok(String::new()));
+    }
+
+    #[test]
+    fn get_answers_a_stored_token_for_its_host() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_a\n",
+        );
+        assert_eq!(
+            call(&v, Operation::Get, "protocol=https\nhost=github.com\n"),
+            Ok("username=alice\npassword=ghp_a\n".into())
+        );
+    }
+
+    #[test]
+    fn get_answers_nothing_without_protocol_or_host() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_a\n",
+        );
+        for req in [
+            "host=github.com\n",
+            "protocol=https\n",
+            "protocol=https\nhost=\n",
+            "",
+        ] {
+            assert_eq!(call(&v, Operation::Get, req), Ok(String::new()), "{req:?}");
+        }
+    }
+
+    #[test]
+    fn get_never_answers_plain_http_except_for_loopback_hosts() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_a\n",
+        );
+        assert_eq!(
+            call(&v, Operation::Get, "protocol=http\nhost=github.com\n"),
+            Ok(String::new())
+        );
+        approve(
+            &v,
+            "protocol=http\nhost=127.0.0.1:8080\nusername=t\npassword=p\n",
+        );
+        assert_eq!(
+            call(&v, Operation::Get, "protocol=http\nhost=127.0.0.1:8080\n"),
+            Ok("username=t\npassword=p\n".into())
+        );
+        // A plain-http credential for a remote host is not even kept.
+        approve(
+            &v,
+            "protocol=http\nhost=example.com\nusername=t\npassword=p\n",
+        );
+        assert!(v.find("http", "example.com").unwrap().is_empty());
+    }
+
+    #[test]
+    fn get_matches_the_exact_host_case_insensitively_without_a_trailing_dot() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_a\n",
+        );
+        for host in ["GITHUB.COM", "github.com."] {
+            let req = format!("protocol=https\nhost={host}\n");
+            assert_eq!(
+                call(&v, Operation::Get, &req),
+                Ok("username=alice\npassword=ghp_a\n".into())
+            );
+        }
+        for host in [
+            "github.com.evil.tld",
+            "evilgithub.com",
+            "github.com:8443",
+            "gist.github.com",
+        ] {
+            let req = format!("protocol=https\nhost={host}\n");
+            assert_eq!(call(&v, Operation::Get, &req), Ok(String::new()), "{host}");
+        }
+    }
+
+    #[test]
+    fn the_username_in_the_request_selects_among_users_of_one_host() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_a\n",
+        );
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=bob\npassword=ghp_b\n",
+        );
+        assert_eq!(
+            call(
+                &v,
+                Operation::Get,
+                "protocol=https\nhost=github.com\nusername=alice\n"
+            ),
+            Ok("username=alice\npassword=ghp_a\n".into())
+        );
+        assert_eq!(
+            call(
+                &v,
+                Operation::Get,
+                "protocol=https\nhost=github.com\nusername=carol\n"
+            ),
+            Ok(String::new())
+        );
+    }
+
+    #[test]
+    fn without_a_username_the_most_recently_stored_user_is_served() {
+        let v = vault();
+        call_at(
+            &v,
+            Operation::Store,
+            "protocol=https\nhost=github.com\nusername=bob\npassword=ghp_b\n",
+            NOW - 10,
+        )
+        .unwrap();
+        call_at(
+            &v,
+            Operation::Store,
+            "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_a\n",
+            NOW - 5,
+        )
+        .unwrap();
+        assert_eq!(
+            call(&v, Operation::Get, "protocol=https\nhost=github.com\n"),
+            Ok("username=alice\npassword=ghp_a\n".into())
+        );
+    }
+
+    #[test]
+    fn path_takes_part_only_when_git_sends_it() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\npath=org/a.git\nusername=u\npassword=pa\n",
+        );
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\npath=org/b.git\nusername=u\npassword=pb\n",
+        );
+        assert_eq!(
+            call(
+                &v,
+                Operation::Get,
+                "protocol=https\nhost=github.com\npath=org/b.git\n"
+            ),
+            Ok("username=u\npassword=pb\n".into())
+        );
+        assert_eq!(
+            call(
+                &v,
+                Operation::Get,
+                "protocol=https\nhost=github.com\npath=org/c.git\n"
+            ),
+            Ok(String::new())
+        );
+    }
+
+    #[test]
+    fn get_passes_expiry_and_refresh_token_and_skips_an_expired_token() {
+        let v = vault();
+        let later = NOW + 3600;
+        approve(
+            &v,
+            &format!(
+                "protocol=https\nhost=github.com\nusername=a\npassword=p\npassword_expiry_utc={later}\noauth_refresh_token=r\n"
+            ),
+        );
+        assert_eq!(
+            call(&v, Operation::Get, "protocol=https\nhost=github.com\n"),
+            Ok(format!(
+                "username=a\npassword=p\noauth_refresh_token=r\npassword_expiry_utc={later}\n"
+            ))
+        );
+        assert_eq!(
+            call_at(
+                &v,
+                Operation::Get,
+                "protocol=https\nhost=github.com\n",
+                later + 1
+            ),
+            Ok(String::new())
+        );
+    }
+
+    #[test]
+    fn store_skips_an_incomplete_ephemeral_or_expired_credential() {
+        let v = vault();
+        for req in [
+            "protocol=https\nhost=github.com\nusername=a\n",
+            "protocol=https\nhost=github.com\npassword=p\n",
+            "host=github.com\nusername=a\npassword=p\n",
+            "protocol=https\nhost=github.com\nusername=a\npassword=p\nephemeral=1\n",
+            "protocol=https\nhost=github.com\nusername=a\npassword=p\npassword_expiry_utc=1000\n",
+            "protocol=https\nhost=github.com\nauthtype=bearer\ncredential=tok\n",
+        ] {
+            approve(&v, req);
+        }
+        assert!(contents(&v).is_empty());
+    }
+
+    #[test]
+    fn store_overwrites_the_same_accounts_old_token() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=a\npassword=old\n",
+        );
+        approve(
+            &v,
+            "protocol=https\nhost=GitHub.com\nusername=a\npassword=new\n",
+        );
+        assert_eq!(contents(&v), ["https://a@github.com new"]);
+    }
+
+    #[test]
+    fn store_of_an_unchanged_credential_writes_nothing() {
+        let v = vault();
+        let (account, stored) = storable(
+            &protocol::read(
+                &mut "protocol=https\nhost=github.com\nusername=a\npassword=p\n".as_bytes(),
+            )
+            .unwrap(),
+            NOW,
+        )
+        .unwrap();
+        assert!(store(&account, &stored, &v).unwrap());
+        assert!(!store(&account, &stored, &v).unwrap());
+    }
+
+    #[test]
+    fn empty_username_and_password_round_trip() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=\npassword=\n",
+        );
+        assert_eq!(
+            call(&v, Operation::Get, "protocol=https\nhost=github.com\n"),
+            Ok("username=\npassword=\n".into())
+        );
+    }
+
+    #[test]
+    fn erase_with_a_password_removes_only_the_credential_holding_it() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=a\npassword=pa\n",
+        );
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=b\npassword=pb\n",
+        );
+        call(
+            &v,
+            Operation::Erase,
+            "protocol=https\nhost=github.com\nusername=a\npassword=other\n",
+        )
+        .unwrap();
+        assert_eq!(contents(&v).len(), 2);
+        call(
+            &v,
+            Operation::Erase,
+            "protocol=https\nhost=github.com\npassword=pa\n",
+        )
+        .unwrap();
+        assert_eq!(contents(&v), ["https://b@github.com pb"]);
+    }
+
+    #[test]
+    fn erase_by_protocol_and_host_forgets_every_user_of_that_host_only() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=a\npassword=pa\n",
+        );
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=b\npassword=pb\n",
+        );
+        approve(
+            &v,
+            "protocol=http\nhost=127.0.0.1:8080\nusername=c\npassword=pc\n",
+        );
+        call(&v, Operation::Erase, "protocol=https\nhost=github.com\n").unwrap();
+        assert_eq!(contents(&v), ["http://c@127.0.0.1:8080 pc"]);
+    }
+
+    #[test]
+    fn erase_without_host_forgets_nothing() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=a\npassword=pa\n",
+        );
+        call(&v, Operation::Erase, "protocol=https\n").unwrap();
+        call(&v, Operation::Erase, "host=github.com\n").unwrap();
+        assert_eq!(contents(&v).len(), 1);
+    }
+
+    #[test]
+    fn refused_input_answers_nothing_changes_nothing_and_says_why_without_the_secret() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=a\npassword=pa\n",
+        );
+        let before = contents(&v);
+        for (op, req) in [
+            (
+                Operation::Get,
+                "protocol=https\nhost=github.com\nhost=evil.example\n",
+            ),
+            (
+                Operation::Store,
+                "protocol=https\nhost=github.com\nusername=a\npassword=ghp_SECRET\rx\n",
+            ),
+            (
+                Operation::Erase,
+                "protocol=https\nhost=github.com\u{2028}\n",
+            ),
+            (Operation::Get, "url=https://github.com%0ahost=evil\n"),
+            (
+                Operation::Store,
+                "protocol=https\nhost=github.com\nusername=a\npassword=ghp_SECRET\nquit=maybe\n",
+            ),
+        ] {
+            let err = call(&v, op, req).unwrap_err();
+            assert!(!err.contains('\n') && !err.contains("SECRET"), "{err}");
+            assert!(err.starts_with("refused the request from git: "), "{err}");
+        }
+        assert_eq!(contents(&v), before);
+    }
+
+    #[test]
+    fn loopback_hosts_are_recognised_with_and_without_ports() {
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "127.1.2.3:99",
+            "[::1]",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["github.com", "localhost.evil.tld", "128.0.0.1", "[::2]"] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! git-credential-pat: a git credential helper that keeps personal access tokens in the OS
+//! keychain and serves them to git for HTTPS only. The modules follow the data flow in
+//! DESIGN.md: `protocol` reads git's request, `helper` applies `get`/`store`/`erase` to the
+//! `vault`, and `protocol` writes the answer.
+
+pub mod cli;
+pub mod commands;
+pub mod helper;
+pub mod protocol;
+pub mod vault;

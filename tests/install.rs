@@ -1,0 +1,115 @@
+//! `install.sh` as a new user runs it: it builds, installs the binary, and points git at it for
+//! https://github.com; run twice the config is the same; `--uninstall` undoes both.
+
+mod common;
+mod keychain;
+
+use common::Sandbox;
+use std::path::Path;
+
+fn install(sb: &Sandbox, prefix: &Path, args: &[&str]) -> common::Output {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let mut sh = keychain::sandboxed(sb, script);
+    // A person installing has no namespace set; with one, configure would write it into git's
+    // config (as it does for an explicit --namespace).
+    sh.env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");
+    // Keep cargo's own home so the build finds the registry cache offline.
+    if let Some(cargo_home) = std::env::var_os("CARGO_HOME")
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo").into()))
+    {
+        sh.env("CARGO_HOME", cargo_home);
+    }
+    if let Some(rustup_home) = std::env::var_os("RUSTUP_HOME")
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".rustup").into()))
+    {
+        sh.env("RUSTUP_HOME", rustup_home);
+    }
+    sh.env("PREFIX", prefix).args(args);
+    sb.run(&mut sh, "")
+}
+
+fn global_config(sb: &Sandbox) -> String {
+    std::fs::read_to_string(sb.gitconfig()).unwrap()
+}
+
+#[test]
+fn install_configures_git_once_however_often_it_runs_and_uninstall_undoes_it() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.gitconfig(),
+        "[user]\n\tname = Lab User\n[credential]\n\thelper = cache\n",
+    )
+    .unwrap();
+    let prefix = sb.dir.path().join("prefix");
+    let bin = prefix.join("bin/git-credential-pat");
+
+    let out = install(&sb, &prefix, &[]);
+    assert_eq!(out.code, 0, "install.sh failed: {}", out.stderr);
+    assert!(bin.is_file(), "no binary at {}", bin.display());
+    assert!(out.stdout.contains("is not on your PATH"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("git now asks git-credential-pat for https://github.com"),
+        "{}",
+        out.stderr
+    );
+    let configured = global_config(&sb);
+    let helpers = sb.run(
+        sb.git().args([
+            "config",
+            "--global",
+            "--get-all",
+            "credential.https://github.com.helper",
+        ]),
+        "",
+    );
+    assert_eq!(
+        helpers.stdout,
+        format!("\n{}\n", bin.canonicalize().unwrap().display())
+    );
+
+    let again = install(&sb, &prefix, &[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("git already asks git-credential-pat"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        global_config(&sb),
+        configured,
+        "a second install changed the config"
+    );
+
+    let out = install(&sb, &prefix, &["--uninstall"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!bin.exists());
+    let helpers = sb.run(
+        sb.git().args([
+            "config",
+            "--global",
+            "--get-all",
+            "credential.https://github.com.helper",
+        ]),
+        "",
+    );
+    assert_eq!((helpers.code, helpers.stdout.as_str()), (1, ""));
+    let kept = sb.run(
+        sb.git()
+            .args(["config", "--global", "--get-all", "credential.helper"]),
+        "",
+    );
+    assert_eq!(kept.stdout, "cache\n", "uninstall touched another helper");
+}
+
+#[test]
+fn install_refuses_an_unknown_argument() {
+    let sb = Sandbox::new();
+    let out = install(&sb, &sb.dir.path().join("prefix"), &["--frobnicate"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("unknown argument '--frobnicate'"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,0 +1,229 @@
+//! The two real keychains the integration tests run on, behind one type: the kernel keyring
+//! (keyutils) and a private gnome-keyring Secret Service. A [`World`] is one test's sandbox on
+//! one of them, with git pointed at the helper, and a way to read what the keychain holds
+//! without going through the helper (so a test can tell the helper's answer from the truth).
+#![allow(dead_code)]
+
+use crate::common::{Output, Sandbox, SecretService, helper_bin, in_ci};
+use std::process::Command;
+
+/// Which keychain a [`World`] uses.
+pub enum Keychain {
+    /// The kernel keyring, as the helper's `--store=keyutils`.
+    Keyutils,
+    /// A private Secret Service, as the helper's `--store=secret-service`.
+    SecretService(SecretService),
+}
+
+/// Every keychain this machine can run, each freshly started. The kernel keyring is always
+/// there; the Secret Service when dbus and gnome-keyring are installed (required under CI).
+pub fn keychains() -> Vec<Keychain> {
+    let mut all = vec![Keychain::Keyutils];
+    match SecretService::start() {
+        Some(ss) => all.push(Keychain::SecretService(ss)),
+        None => eprintln!(
+            "note: no Secret Service here (install dbus gnome-keyring libsecret-tools); testing the kernel keyring only"
+        ),
+    }
+    all
+}
+
+/// `program` as a Command with `sb`'s isolated environment (the one `Sandbox::git` sets up).
+pub fn sandboxed(sb: &Sandbox, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let git = sb.git();
+    let mut cmd = Command::new(program);
+    for (k, v) in git.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    if let Some(dir) = git.get_current_dir() {
+        cmd.current_dir(dir);
+    }
+    cmd
+}
+
+/// One test's isolated git world on one keychain.
+pub struct World {
+    /// The sandbox: HOME, git config, namespace.
+    pub sb: Sandbox,
+    /// The keychain in use.
+    pub kc: Keychain,
+}
+
+impl World {
+    /// A new sandbox on `kc`, with git configured (in the sandbox's global config) to ask only
+    /// the helper.
+    pub fn new(kc: Keychain) -> World {
+        let mut sb = Sandbox::new();
+        if let Keychain::SecretService(ss) = &kc {
+            ss.attach(&mut sb);
+        }
+        let w = World { sb, kc };
+        let config = format!(
+            "[credential]\n\thelper =\n\thelper = \"{}\"\n",
+            w.helper_command()
+        );
+        std::fs::write(w.sb.gitconfig(), config).expect("write the sandbox's git config");
+        w
+    }
+
+    /// "kernel keyring" or "Secret Service", for assertion messages.
+    pub fn name(&self) -> &'static str {
+        match self.kc {
+            Keychain::Keyutils => "kernel keyring",
+            Keychain::SecretService(_) => "Secret Service",
+        }
+    }
+
+    /// The `credential.helper` value that runs the built helper on this keychain.
+    pub fn helper_command(&self) -> String {
+        let store = match self.kc {
+            Keychain::Keyutils => "keyutils",
+            Keychain::SecretService(_) => "secret-service",
+        };
+        format!("{} --store={store}", helper_bin().display())
+    }
+
+    /// The keychain service name the helper uses in this sandbox's namespace.
+    pub fn service(&self) -> String {
+        format!("git-credential-pat:{}", self.sb.namespace)
+    }
+
+    /// Runs `git credential <op>` with `input`.
+    pub fn credential(&self, op: &str, input: &str) -> Output {
+        self.sb.run(self.sb.git().args(["credential", op]), input)
+    }
+
+    /// Runs the helper binary itself: `git-credential-pat --store=… <op>` with `input`.
+    pub fn helper(&self, op: &str, input: &str) -> Output {
+        let mut cmd = self.sb.helper();
+        let command = self.helper_command();
+        let store_arg = command.rsplit(' ').next().unwrap().to_owned();
+        self.sb.run(cmd.args([store_arg.as_str(), op]), input)
+    }
+
+    /// Stores a credential through `git credential approve`, asserting that git succeeded.
+    pub fn approve(&self, input: &str) {
+        let out = self.credential("approve", input);
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (0, "", ""),
+            "approve on the {}",
+            self.name()
+        );
+    }
+
+    /// What the keychain holds for this namespace, read directly from the keychain (not via the
+    /// helper): sorted `"<account> <secret with \n shown as |>"` strings.
+    pub fn stored(&self) -> Vec<String> {
+        let mut all: Vec<String> = match &self.kc {
+            Keychain::SecretService(ss) => ss
+                .items(&self.service())
+                .into_iter()
+                .map(|item| {
+                    let account = item.attributes.get("username").cloned().unwrap_or_default();
+                    format!("{account} {}", item.secret)
+                })
+                .collect(),
+            Keychain::Keyutils => keyutils_entries(&self.service()),
+        };
+        for entry in &mut all {
+            *entry = entry.replace('\n', "|");
+        }
+        all.sort();
+        all
+    }
+
+    /// Writes `secret` for `account` straight into the keychain, as the helper would name it,
+    /// without going through the helper.
+    pub fn write_raw(&self, account: &str, secret: &str) {
+        let service = self.service();
+        let out = match &self.kc {
+            Keychain::SecretService(ss) => {
+                let mut cmd = ss.secret_tool();
+                let label = format!("keyring:{account}@{service}");
+                let (protocol, rest) = account.split_once("://").unwrap();
+                let host = rest.split_once('@').unwrap().1;
+                cmd.args([
+                    "store", "--label", &label, "service", &service, "username", account,
+                ]);
+                cmd.args(["protocol", protocol, "host", host]);
+                self.sb.run(&mut cmd, secret)
+            }
+            Keychain::Keyutils => {
+                let mut cmd = Command::new("keyctl");
+                let desc = format!("keyring:{account}@{service}");
+                let script =
+                    r#"p=$(keyctl get_persistent @s) && keyctl padd user "$1" "$p" >/dev/null"#;
+                cmd.args(["session", "-", "sh", "-c", script, "sh", &desc]);
+                self.sb.run(&mut cmd, secret)
+            }
+        };
+        assert_eq!(
+            out.code, 0,
+            "writing the keychain directly failed: {}",
+            out.stderr
+        );
+    }
+
+    /// Like [`World::stored`] but without the `stored_at=` line, whose value is the clock's.
+    pub fn stored_tokens(&self) -> Vec<String> {
+        self.stored()
+            .into_iter()
+            .map(|e| match e.find("stored_at=") {
+                Some(i) => e[..i].to_owned(),
+                None => e,
+            })
+            .collect()
+    }
+}
+
+/// The kernel keyring's entries of `service`, read with keyctl(1) from the user's persistent
+/// keyring in a fresh session (the keys are possessed only through a session keyring that
+/// links the persistent keyring).
+pub fn keyutils_entries(service: &str) -> Vec<String> {
+    let script = r#"
+p=$(keyctl get_persistent @s) || exit 3
+for id in $(keyctl rlist "$p"); do
+  d=$(keyctl rdescribe "$id" 2>/dev/null) || continue
+  case "$d" in
+    user\;*"@$1") printf '%s\n' "${d#*;*;*;*;}"; keyctl pipe "$id" | od -An -v -tx1 | tr -d ' \n'; printf '\n' ;;
+  esac
+done
+"#;
+    let mut cmd = Command::new("keyctl");
+    cmd.args(["session", "-", "sh", "-c", script, "sh", service]);
+    let out = match cmd.output() {
+        Ok(out) => out,
+        Err(e) if !in_ci() => {
+            eprintln!("note: keyctl(1) is not installed ({e}): cannot read the kernel keyring");
+            return vec!["<keyctl missing>".into()];
+        }
+        Err(e) => panic!("keyctl(1) is needed to inspect the kernel keyring: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "keyctl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("Joined session"))
+        .collect();
+    lines
+        .chunks(2)
+        .map(|pair| {
+            let account = pair[0]
+                .trim_start_matches("keyring:")
+                .trim_end_matches(&format!("@{service}"));
+            let hex = pair.get(1).copied().unwrap_or_default();
+            let bytes: Vec<u8> = (0..hex.len() / 2)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+                .collect();
+            format!("{account} {}", String::from_utf8_lossy(&bytes))
+        })
+        .collect()
+}
