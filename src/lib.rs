@@ -5,6 +5,8 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod forge;
 pub mod helper;
 pub mod protocol;
 pub mod vault;

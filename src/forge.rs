@@ -1,0 +1,1 @@
+//! The forges: detection, token pages, API bases and token validation. (Being written.)
