@@ -6,8 +6,9 @@
 //! are also accepted after it.
 
 use crate::commands;
-use crate::helper::{self, Operation};
-use crate::vault::{NAMESPACE_ENV, StoreChoice, Vault};
+use crate::helper::{self, HelperError, Operation, Query};
+use crate::vault::{NAMESPACE_ENV, StoreChoice, Vault, VaultError};
+use crate::{expiry, login, protocol};
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 
@@ -41,6 +42,18 @@ pub enum Command {
         /// Hosts to configure, e.g. github.com or gitlab.example.com.
         hosts: Vec<String>,
     },
+    /// Create (in the browser) and store a token for a host: the same flow `get` starts when
+    /// nothing is stored and you are at the terminal.
+    Login {
+        /// The host or URL, e.g. github.com or https://gitlab.example.com (default: github.com).
+        target: Option<String>,
+        /// Read the token from stdin (one line) instead of asking; opens no browser.
+        #[arg(long)]
+        token_stdin: bool,
+        /// Print the token page's address but do not open a browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
     /// Undo `configure` for the given hosts (default: github.com).
     Unconfigure {
         /// Hosts to unconfigure.
@@ -59,14 +72,32 @@ pub enum Command {
 /// # Errors
 /// The failure to print as one line on stderr; the returned code is the exit code.
 pub fn run(cli: Cli) -> (i32, anyhow::Result<()>) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let namespace = cli.namespace.as_deref();
+    let open_vault = || Vault::open(cli.store, namespace);
     let op = match cli.command {
-        Command::Get => Operation::Get,
+        Command::Get => return (0, get(open_vault, now)),
         Command::Store => Operation::Store,
         Command::Erase => Operation::Erase,
+        Command::Login {
+            target,
+            token_stdin,
+            no_browser,
+        } => {
+            let options = commands::login::Options {
+                target: target.as_deref(),
+                token_stdin,
+                no_browser,
+            };
+            return (1, commands::login::run(&options, open_vault, now));
+        }
         Command::Configure { hosts } => {
             return (
                 1,
-                commands::configure::configure(&hosts, cli.store, cli.namespace.as_deref()),
+                commands::configure::configure(&hosts, cli.store, namespace),
             );
         }
         Command::Unconfigure { hosts } => {
@@ -74,16 +105,51 @@ pub fn run(cli: Cli) -> (i32, anyhow::Result<()>) {
         }
         Command::Other(_) => return (0, Ok(())),
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
     let result = helper::run(
         op,
         &mut std::io::stdin().lock(),
         &mut std::io::stdout().lock(),
-        || Vault::open(cli.store, cli.namespace.as_deref()),
+        open_vault,
         now,
     );
     (0, result.map_err(Into::into))
+}
+
+/// git's `get`: the stored token if there is one (the hot path: no process, no network),
+/// else the login flow's answer (see [`login::on_missing`]).
+fn get(open_vault: impl FnOnce() -> Result<Vault, VaultError>, now: u64) -> anyhow::Result<()> {
+    let request = protocol::read(&mut std::io::stdin().lock()).map_err(HelperError::from)?;
+    let Some(query) = Query::for_get(&request) else {
+        return Ok(());
+    };
+    let vault = open_vault()?;
+    let stderr = &mut std::io::stderr();
+    let answer = match helper::get(&query, &vault, now)? {
+        Some(answer) => {
+            let user = answer.username.as_deref().unwrap_or_default();
+            let account = format!(
+                "{} {}://{user}@{}",
+                vault.service(),
+                query.protocol,
+                query.host
+            );
+            let record = expiry::record_path();
+            let expires = answer.password_expiry_utc;
+            expiry::warn_if_soon(
+                &account,
+                user,
+                &query.host,
+                expires,
+                now,
+                record.as_deref(),
+                stderr,
+            );
+            Some(answer)
+        }
+        None => login::on_missing(&request, &query, &vault, stderr, now)?,
+    };
+    if let Some(answer) = answer {
+        protocol::write(&answer, &mut std::io::stdout().lock()).map_err(HelperError::from)?;
+    }
+    Ok(())
 }

@@ -6,7 +6,9 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod expiry;
 pub mod forge;
 pub mod helper;
+pub mod login;
 pub mod protocol;
 pub mod vault;

@@ -287,9 +287,8 @@ fn namespaces_keep_separate_sets_of_tokens() {
             "GIT_CREDENTIAL_PAT_NAMESPACE",
             format!("{}-other", w.sb.namespace),
         );
-        let store_arg = w.helper_command().rsplit(' ').next().unwrap().to_owned();
         let out = w.sb.run(
-            other.args([store_arg.as_str(), "get"]),
+            other.args([w.store_arg(), "get"]),
             "protocol=https\nhost=github.com\n",
         );
         assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", w.name());
@@ -299,7 +298,6 @@ fn namespaces_keep_separate_sets_of_tokens() {
 /// The syscalls of one helper run that start a process or open a socket, as strace(1) saw them.
 fn process_and_socket_calls(w: &World, op: &str, input: &str) -> Vec<String> {
     let trace = w.sb.dir.path().join("strace.txt");
-    let store_arg = w.helper_command().rsplit(' ').next().unwrap().to_owned();
     let mut strace = keychain::sandboxed(&w.sb, "strace");
     strace
         .args([
@@ -311,7 +309,7 @@ fn process_and_socket_calls(w: &World, op: &str, input: &str) -> Vec<String> {
         ])
         .arg(&trace)
         .arg(common::helper_bin())
-        .args([store_arg.as_str(), op]);
+        .args([w.store_arg(), op]);
     let out = w.sb.run(&mut strace, input);
     assert_eq!(out.code, 0, "strace: {}", out.stderr);
     assert!(out.stdout.contains("password=ghp_alice"), "{}", out.stdout);

@@ -25,7 +25,8 @@ fn install(sb: &Sandbox, prefix: &Path, args: &[&str]) -> common::Output {
         sh.env("RUSTUP_HOME", rustup_home);
     }
     sh.env("PREFIX", prefix).args(args);
-    sb.run(&mut sh, "")
+    // install.sh builds in release mode, which takes minutes from scratch on two cores.
+    common::run_with_timeout(&mut sh, b"", std::time::Duration::from_secs(900))
 }
 
 fn global_config(sb: &Sandbox) -> String {

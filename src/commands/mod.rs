@@ -1,3 +1,4 @@
 //! The commands a person runs, one file each.
 
 pub mod configure;
+pub mod login;

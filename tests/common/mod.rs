@@ -989,7 +989,7 @@ impl Drop for Procs {
 
 /// Spawn `cmd` with piped stdio, feed it `input`, collect its output, and kill it and panic
 /// if it outlives `timeout`.
-fn run_with_timeout(cmd: &mut Command, input: &[u8], timeout: Duration) -> Output {
+pub fn run_with_timeout(cmd: &mut Command, input: &[u8], timeout: Duration) -> Output {
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -79,11 +79,7 @@ impl World {
 
     /// The `credential.helper` value that runs the built helper on this keychain.
     pub fn helper_command(&self) -> String {
-        let store = match self.kc {
-            Keychain::Keyutils => "keyutils",
-            Keychain::SecretService(_) => "secret-service",
-        };
-        format!("{} --store={store}", helper_bin().display())
+        format!("{} {}", helper_bin().display(), self.store_arg())
     }
 
     /// The keychain service name the helper uses in this sandbox's namespace.
@@ -96,12 +92,23 @@ impl World {
         self.sb.run(self.sb.git().args(["credential", op]), input)
     }
 
+    /// The helper's `--store=` argument for this keychain.
+    pub fn store_arg(&self) -> &'static str {
+        match self.kc {
+            Keychain::Keyutils => "--store=keyutils",
+            Keychain::SecretService(_) => "--store=secret-service",
+        }
+    }
+
     /// Runs the helper binary itself: `git-credential-pat --store=… <op>` with `input`.
     pub fn helper(&self, op: &str, input: &str) -> Output {
+        self.helper_args(&[op], input)
+    }
+
+    /// Runs `git-credential-pat --store=… <args…>` with `input`.
+    pub fn helper_args(&self, args: &[&str], input: &str) -> Output {
         let mut cmd = self.sb.helper();
-        let command = self.helper_command();
-        let store_arg = command.rsplit(' ').next().unwrap().to_owned();
-        self.sb.run(cmd.args([store_arg.as_str(), op]), input)
+        self.sb.run(cmd.arg(self.store_arg()).args(args), input)
     }
 
     /// Stores a credential through `git credential approve`, asserting that git succeeded.

@@ -1,0 +1,126 @@
+//! Warnings about a served token that expires soon: one line on stderr, at most once a day per
+//! credential, so that a token does not run out in the middle of a lab without notice.
+//!
+//! The record of warnings given is a small append-only file in the user's cache directory
+//! (`~/.cache/git-credential-pat/expiry-warnings`): one `DAY ACCOUNT` line per warning, where
+//! DAY counts days since the Unix epoch. It holds no secret.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+/// A token that expires within this many seconds (7 days) is warned about.
+pub const WARN_WITHIN: u64 = 7 * 86_400;
+
+/// The record is started afresh past this size, so it cannot grow without bound.
+const MAX_RECORD_BYTES: u64 = 64 * 1024;
+
+/// Where warnings given are recorded, or `None` when there is no cache directory.
+pub fn record_path() -> Option<PathBuf> {
+    dirs::cache_dir().map(|d| d.join("git-credential-pat").join("expiry-warnings"))
+}
+
+/// Writes one warning line on `err` when `expires_at` (seconds since the Unix epoch, UTC) is
+/// within [`WARN_WITHIN`] of `now` and no warning for `account` (a name that identifies the
+/// credential, e.g. `git-credential-pat https://alice@github.com`) was recorded today in
+/// `record`. Returns whether it warned. A record that cannot be read or written only means
+/// the warning may repeat; it is never an error.
+pub fn warn_if_soon(
+    account: &str,
+    who: &str,
+    host: &str,
+    expires_at: Option<u64>,
+    now: u64,
+    record: Option<&Path>,
+    err: &mut dyn Write,
+) -> bool {
+    let Some(expires_at) = expires_at else {
+        return false;
+    };
+    if expires_at < now || expires_at - now > WARN_WITHIN {
+        return false;
+    }
+    let today = now / 86_400;
+    let line = format!("{today} {}", account.replace(['\n', '\r'], " "));
+    if let Some(path) = record {
+        if already_warned(path, &line) {
+            return false;
+        }
+        remember(path, &line);
+    }
+    let _ = writeln!(
+        err,
+        "git-credential-pat: the token of {who} for {host} expires {}; run `git credential-pat login {host}` to replace it",
+        crate::login::describe_time(expires_at, now)
+    );
+    true
+}
+
+fn already_warned(path: &Path, line: &str) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l == line)
+}
+
+fn remember(path: &Path, line: &str) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_RECORD_BYTES);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(!too_big)
+        .write(true)
+        .truncate(too_big)
+        .open(path);
+    if let Ok(mut file) = file {
+        let _ = writeln!(file, "{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn warn(expires_at: Option<u64>, now: u64, record: &Path) -> String {
+        let mut err = Vec::new();
+        warn_if_soon(
+            "svc https://alice@github.com",
+            "alice",
+            "github.com",
+            expires_at,
+            now,
+            Some(record),
+            &mut err,
+        );
+        String::from_utf8(err).unwrap()
+    }
+
+    #[test]
+    fn a_token_expiring_within_a_week_is_warned_about_once_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("sub/expiry-warnings");
+        let soon = NOW + 3 * 86_400 + 60;
+        assert_eq!(
+            warn(Some(soon), NOW, &record),
+            "git-credential-pat: the token of alice for github.com expires 2027-01-18 08:01 UTC (in 3 days); \
+             run `git credential-pat login github.com` to replace it\n"
+        );
+        assert_eq!(warn(Some(soon), NOW + 60, &record), "");
+        assert_ne!(warn(Some(soon), NOW + 86_400, &record), "");
+    }
+
+    #[test]
+    fn no_warning_for_a_distant_unknown_or_past_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("w");
+        assert_eq!(warn(Some(NOW + 8 * 86_400), NOW, &record), "");
+        assert_eq!(warn(None, NOW, &record), "");
+        assert_eq!(warn(Some(NOW - 1), NOW, &record), "");
+    }
+}

@@ -1,0 +1,615 @@
+//! Getting a token into the keychain: the interactive flow that `get` starts when nothing is
+//! stored and a person is at the terminal, and that `git credential-pat login` runs.
+//!
+//! The flow: print the forge's token page (and open it in the browser), read the pasted token
+//! from `/dev/tty` without echo, refuse what cannot be a token, check it against the forge's
+//! API (who, which scopes, when it expires), store it under the API's login, and answer git.
+//! Everything a person reads goes to stderr; prompts go to `/dev/tty`; stdout stays git's.
+
+use crate::config::HostSettings;
+use crate::forge::{Forge, TokenInfo};
+use crate::helper::{self, Query};
+use crate::protocol::Credential;
+use crate::vault::{Account, Stored, Vault};
+use secrecy::{ExposeSecret, SecretString};
+use std::io::{self, BufRead, Write};
+use std::time::Duration;
+
+/// How long the forge's API may take to answer one validation request.
+pub const API_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many tokens a person may paste before the flow gives up.
+pub const ATTEMPTS: usize = 3;
+
+/// The username stored with a token the forge's API could not confirm: the forges accept any
+/// non-empty username with a personal access token (REFERENCE.md Part A §5).
+pub const UNCHECKED_USERNAME: &str = "git";
+
+/// Opens a URL in a browser; `Err` says why it could not.
+pub type OpenBrowser<'a> = dyn Fn(&str) -> Result<(), String> + 'a;
+
+/// The terminal side of the flow, so that the flow itself can be tested without one.
+pub trait Prompter {
+    /// Shows `prompt` and reads a line without echo. `Ok(None)` when the person cancels
+    /// (Ctrl-C, Ctrl-D).
+    fn secret(&mut self, prompt: &str) -> io::Result<Option<String>>;
+    /// Asks a yes/no `question`; anything but `y`/`yes` is no.
+    fn confirm(&mut self, question: &str) -> io::Result<bool>;
+}
+
+/// Prompts on `/dev/tty`, as git's own prompts do, so that stdin and stdout stay git's.
+pub struct Tty;
+
+impl Prompter for Tty {
+    fn secret(&mut self, prompt: &str) -> io::Result<Option<String>> {
+        // rpassword turns ISIG off and raises SIGINT itself on Ctrl-C; ignoring SIGINT while it
+        // reads lets it restore echo, and then the Interrupted error means "cancelled".
+        let _guard = SigintIgnored::new();
+        match rpassword::prompt_password(prompt) {
+            Ok(line) => Ok(Some(line)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        let mut tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")?;
+        tty.write_all(question.as_bytes())?;
+        tty.flush()?;
+        let mut answer = String::new();
+        io::BufReader::new(tty).read_line(&mut answer)?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+}
+
+/// SIGINT ignored for this value's lifetime.
+struct SigintIgnored {
+    #[cfg(unix)]
+    previous: libc::sighandler_t,
+}
+
+impl SigintIgnored {
+    fn new() -> Self {
+        // SAFETY: signal(2) with SIG_IGN installs no Rust code as a handler.
+        #[cfg(unix)]
+        let previous = unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+        SigintIgnored {
+            #[cfg(unix)]
+            previous,
+        }
+    }
+}
+
+impl Drop for SigintIgnored {
+    fn drop(&mut self) {
+        // SAFETY: restores the disposition signal(2) returned.
+        #[cfg(unix)]
+        unsafe {
+            libc::signal(libc::SIGINT, self.previous);
+        }
+    }
+}
+
+/// Whether a person can be asked: `GIT_TERMINAL_PROMPT` is not false, `credential.interactive`
+/// is not `false`/`never`, and `/dev/tty` opens for reading and writing.
+pub fn person_present(settings: &HostSettings) -> bool {
+    let prompt_off = std::env::var("GIT_TERMINAL_PROMPT").is_ok_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        )
+    });
+    !prompt_off
+        && !settings.interactive_forbidden()
+        && std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .is_ok()
+}
+
+/// The description put on a new token: this helper and this machine, with the time, because
+/// GitHub refuses a second classic token with the same note.
+pub fn token_description(now: u64) -> String {
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    let when = time::OffsetDateTime::from_unix_timestamp(now as i64)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour][minute]"
+            ))
+            .ok()
+        })
+        .unwrap_or_default();
+    format!("git-credential-pat {host} {when}")
+}
+
+/// What the flow ended with.
+pub enum Outcome {
+    /// The token was stored; this is git's answer.
+    Stored(Box<Credential>),
+    /// The person gave no token (empty answer, Ctrl-C); nothing was stored.
+    Cancelled,
+    /// Every attempt failed; nothing was stored.
+    GaveUp,
+}
+
+/// Where the token goes: git's protocol, host and (with `credential.useHttpPath`) path.
+pub struct Target {
+    /// `https` (or `http` for a loopback host).
+    pub protocol: String,
+    /// The host, normalised, with its port.
+    pub host: String,
+    /// git's `path`, when it sent one.
+    pub path: Option<String>,
+    /// The username git asked for, if any: used only when a token is stored unchecked.
+    pub username: Option<String>,
+}
+
+impl Target {
+    /// The target of a `get` request.
+    pub fn of(query: &Query) -> Target {
+        Target {
+            protocol: query.protocol.clone(),
+            host: query.host.clone(),
+            path: query.path.clone(),
+            username: query.username.clone(),
+        }
+    }
+
+    /// `protocol://host`, the URL git config is matched against.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.protocol, self.host)
+    }
+}
+
+/// The slow path of `get`, when nothing is stored for `query`: for a known forge, runs the
+/// interactive flow when a person is present, else prints one hint line on `err` and answers
+/// nothing; for an unknown host does nothing, so git prompts as it always does. A cancelled or
+/// failed flow answers `quit=1` so that git does not prompt again for what was just refused.
+///
+/// # Errors
+/// When the terminal or the keychain fails.
+pub fn on_missing(
+    request: &Credential,
+    query: &Query,
+    vault: &Vault,
+    err: &mut dyn Write,
+    now: u64,
+) -> anyhow::Result<Option<Credential>> {
+    let target = Target::of(query);
+    let settings = HostSettings::read(&target.url());
+    let Some(forge) = Forge::detect(&query.host, &request.wwwauth, &settings) else {
+        return Ok(None);
+    };
+    if !person_present(&settings) {
+        let login_arg = if target.protocol == "https" {
+            target.host.clone()
+        } else {
+            target.url()
+        };
+        writeln!(
+            err,
+            "git-credential-pat: no token stored for {}: create one at {}, then run `git credential-pat login {login_arg}`",
+            target.host,
+            forge.token_page_url(&token_description(now)),
+        )?;
+        return Ok(None);
+    }
+    let browser: Option<&OpenBrowser> = (!settings.browser_forbidden()).then_some(&open_in_browser);
+    let quit = Credential {
+        quit: true,
+        ..Credential::default()
+    };
+    match interactive(&forge, &target, vault, &mut Tty, browser, err, now)? {
+        Outcome::Stored(answer) => Ok(Some(*answer)),
+        Outcome::Cancelled => {
+            writeln!(
+                err,
+                "git-credential-pat: no token given; nothing was stored"
+            )?;
+            Ok(Some(quit))
+        }
+        Outcome::GaveUp => Ok(Some(quit)),
+    }
+}
+
+/// Opens `url` with the `webbrowser` crate, which honours `$BROWSER`.
+pub fn open_in_browser(url: &str) -> Result<(), String> {
+    webbrowser::open(url).map_err(|e| e.to_string())
+}
+
+/// Runs the interactive flow: shows the token page (opening it with `open_browser` unless
+/// `None`), reads up to [`ATTEMPTS`] tokens with `prompter`, checks each with the forge's API,
+/// and stores the first good one in `vault`. `now` is seconds since the Unix epoch.
+///
+/// # Errors
+/// When the terminal or the keychain fails.
+pub fn interactive(
+    forge: &Forge,
+    target: &Target,
+    vault: &Vault,
+    prompter: &mut dyn Prompter,
+    open_browser: Option<&OpenBrowser<'_>>,
+    err: &mut dyn Write,
+    now: u64,
+) -> anyhow::Result<Outcome> {
+    let page = forge.token_page_url(&token_description(now));
+    let scopes = match forge.page_scopes.as_slice() {
+        [] => String::new(),
+        s => format!(" with the scopes {} ticked", s.join(", ")),
+    };
+    writeln!(
+        err,
+        "git-credential-pat: no token is stored for {}.\nCreate a {} token{scopes} at:\n\n  {page}\n",
+        target.url(),
+        forge.name()
+    )?;
+    if let Some(open) = open_browser {
+        match open(&page) {
+            Ok(()) => writeln!(err, "(opened in your browser)")?,
+            Err(e) => writeln!(
+                err,
+                "(could not open a browser: {e}; open the address yourself)"
+            )?,
+        }
+    }
+    for attempt in 1..=ATTEMPTS {
+        let prompt = if attempt == 1 {
+            format!(
+                "Paste the token for {} (it is not shown; Enter alone cancels): ",
+                target.host
+            )
+        } else {
+            format!(
+                "Paste the token again (attempt {attempt} of {ATTEMPTS}; Enter alone cancels): "
+            )
+        };
+        let Some(typed) = prompter.secret(&prompt)? else {
+            return Ok(Outcome::Cancelled);
+        };
+        let token = SecretString::from(typed.trim().to_owned());
+        drop(typed);
+        if token.expose_secret().is_empty() {
+            return Ok(Outcome::Cancelled);
+        }
+        let kind = match forge.check_token(token.expose_secret()) {
+            Ok(kind) => kind,
+            Err(why) => {
+                writeln!(err, "git-credential-pat: {why}")?;
+                continue;
+            }
+        };
+        let info = match forge.validate(&token, API_TIMEOUT) {
+            Ok(info) => info,
+            Err(e) if e.is_network() => {
+                writeln!(err, "git-credential-pat: {e}")?;
+                if !prompter.confirm("Store the token without checking it? [y/N] ")? {
+                    continue;
+                }
+                let unchecked = TokenInfo {
+                    login: target.username.clone().unwrap_or(UNCHECKED_USERNAME.into()),
+                    scopes: None,
+                    expires_at: None,
+                    kind,
+                };
+                return store(forge, target, vault, token, &unchecked, err, now)
+                    .map(|c| Outcome::Stored(Box::new(c)));
+            }
+            Err(e) => {
+                writeln!(err, "git-credential-pat: {e}")?;
+                continue;
+            }
+        };
+        let missing = forge.missing_scopes(&info);
+        if !missing.is_empty() {
+            writeln!(
+                err,
+                "git-credential-pat: this token lacks the scope{} {} that git needs to clone and push; \
+                 create one with {} ticked at:\n\n  {page}\n",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                if missing.len() == 1 { "it" } else { "them" },
+            )?;
+            continue;
+        }
+        return store(forge, target, vault, token, &info, err, now)
+            .map(|c| Outcome::Stored(Box::new(c)));
+    }
+    writeln!(
+        err,
+        "git-credential-pat: giving up after {ATTEMPTS} attempts; nothing was stored"
+    )?;
+    Ok(Outcome::GaveUp)
+}
+
+/// Checks `token` (read from somewhere other than a person: `login --token-stdin`) with the
+/// forge and stores it, without asking anything.
+///
+/// # Errors
+/// A sentence saying why the token was refused, or a keychain failure.
+pub fn non_interactive(
+    forge: &Forge,
+    target: &Target,
+    vault: &Vault,
+    token: SecretString,
+    err: &mut dyn Write,
+    now: u64,
+) -> anyhow::Result<Credential> {
+    forge
+        .check_token(token.expose_secret())
+        .map_err(anyhow::Error::msg)?;
+    let info = forge.validate(&token, API_TIMEOUT)?;
+    let missing = forge.missing_scopes(&info);
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "this token lacks the scope(s) {} that git needs; create one at {}",
+            missing.join(", "),
+            forge.token_page_url(&token_description(now))
+        );
+    }
+    store(forge, target, vault, token, &info, err, now)
+}
+
+/// Stores `token` under `info.login` and returns git's answer; says on `err` what was stored.
+fn store(
+    forge: &Forge,
+    target: &Target,
+    vault: &Vault,
+    token: SecretString,
+    info: &TokenInfo,
+    err: &mut dyn Write,
+    now: u64,
+) -> anyhow::Result<Credential> {
+    let account = Account {
+        protocol: target.protocol.clone(),
+        host: target.host.clone(),
+        username: info.login.clone(),
+        path: target.path.clone(),
+    };
+    let stored = Stored {
+        password: token,
+        password_expiry_utc: info.expires_at,
+        oauth_refresh_token: None,
+        stored_at: Some(now),
+    };
+    helper::store(&account, &stored, vault)?;
+    let scopes = match &info.scopes {
+        Some(s) if !s.is_empty() => format!("scopes {}", s.join(", ")),
+        Some(_) => "no scopes".to_owned(),
+        None => "no scopes reported".to_owned(),
+    };
+    let expiry = match info.expires_at {
+        Some(t) => format!("expires {}", describe_time(t, now)),
+        None => "no expiry reported".to_owned(),
+    };
+    writeln!(
+        err,
+        "git-credential-pat: stored the {} token of {} for {} in the {} ({scopes}; {expiry}).",
+        forge.name(),
+        info.login,
+        target.url(),
+        vault.kind()
+    )?;
+    Ok(Credential {
+        username: Some(info.login.clone()),
+        password: Some(stored.password),
+        password_expiry_utc: stored.password_expiry_utc,
+        ..Credential::default()
+    })
+}
+
+/// `2026-12-31 23:59 UTC (in 40 days)` for a UTC epoch time `t` seen at `now`.
+pub fn describe_time(t: u64, now: u64) -> String {
+    let date = time::OffsetDateTime::from_unix_timestamp(t as i64)
+        .ok()
+        .and_then(|d| {
+            d.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| t.to_string());
+    let days = |d: u64| match d {
+        0 => "less than a day".to_owned(),
+        1 => "1 day".to_owned(),
+        n => format!("{n} days"),
+    };
+    if t >= now {
+        format!("{date} (in {})", days((t - now) / 86_400))
+    } else {
+        format!("{date} ({} ago)", days((now - t) / 86_400))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::StoreKind;
+
+    const NOW: u64 = 1_800_000_000;
+    const TOKEN: &str = "ghp_Unit0000000000000000000000000000000";
+
+    /// Answers prompts from a script, recording the prompts.
+    struct Script {
+        secrets: Vec<Option<&'static str>>,
+        confirms: Vec<bool>,
+        asked: Vec<String>,
+    }
+
+    impl Prompter for Script {
+        fn secret(&mut self, prompt: &str) -> io::Result<Option<String>> {
+            self.asked.push(prompt.to_owned());
+            Ok(self.secrets.remove(0).map(str::to_owned))
+        }
+        fn confirm(&mut self, question: &str) -> io::Result<bool> {
+            self.asked.push(question.to_owned());
+            Ok(self.confirms.remove(0))
+        }
+    }
+
+    fn vault() -> Vault {
+        Vault::with_store(
+            keyring_core::mock::Store::new().unwrap(),
+            StoreKind::Mock,
+            Some("login"),
+        )
+        .unwrap()
+    }
+
+    fn target(username: Option<&str>) -> Target {
+        Target {
+            protocol: "https".into(),
+            host: "github.com".into(),
+            path: None,
+            username: username.map(Into::into),
+        }
+    }
+
+    /// A GitHub whose API is a closed port on this machine: every check fails to connect.
+    fn unreachable_github() -> Forge {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let settings = HostSettings {
+            api_url: Some(format!("http://127.0.0.1:{port}")),
+            ..HostSettings::default()
+        };
+        Forge::detect("github.com", &[], &settings).unwrap()
+    }
+
+    fn run(
+        forge: &Forge,
+        vault: &Vault,
+        script: &mut Script,
+        username: Option<&str>,
+    ) -> (Outcome, String) {
+        let mut err = Vec::new();
+        let opened = std::cell::RefCell::new(Vec::new());
+        let browser = |url: &str| {
+            opened.borrow_mut().push(url.to_owned());
+            Err("no browser in unit tests".to_owned())
+        };
+        let outcome = interactive(
+            forge,
+            &target(username),
+            vault,
+            script,
+            Some(&browser),
+            &mut err,
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(opened.borrow().len(), 1);
+        (outcome, String::from_utf8(err).unwrap())
+    }
+
+    #[test]
+    fn with_the_api_unreachable_the_token_is_stored_unchecked_only_when_the_person_says_yes() {
+        let forge = unreachable_github();
+        let v = vault();
+        let mut script = Script {
+            secrets: vec![Some(TOKEN), None],
+            confirms: vec![false],
+            asked: vec![],
+        };
+        let (outcome, err) = run(&forge, &v, &mut script, Some("alice"));
+        assert!(matches!(outcome, Outcome::Cancelled));
+        assert!(
+            err.contains("could not open a browser: no browser in unit tests"),
+            "{err}"
+        );
+        assert_eq!(
+            script.asked[1],
+            "Store the token without checking it? [y/N] "
+        );
+        assert!(v.find("https", "github.com").unwrap().is_empty());
+
+        let mut script = Script {
+            secrets: vec![Some(TOKEN)],
+            confirms: vec![true],
+            asked: vec![],
+        };
+        let (outcome, err) = run(&forge, &v, &mut script, Some("alice"));
+        let Outcome::Stored(answer) = outcome else {
+            panic!("not stored: {err}")
+        };
+        assert_eq!(answer.username.as_deref(), Some("alice"));
+        assert_eq!(answer.password.unwrap().expose_secret(), TOKEN);
+        let found = v.find("https", "github.com").unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].account.username, "alice");
+        assert!(!err.contains(TOKEN));
+    }
+
+    #[test]
+    fn a_token_stored_unchecked_without_a_username_gets_a_placeholder_the_forges_accept() {
+        let forge = unreachable_github();
+        let v = vault();
+        let mut script = Script {
+            secrets: vec![Some(TOKEN)],
+            confirms: vec![true],
+            asked: vec![],
+        };
+        let (outcome, _) = run(&forge, &v, &mut script, None);
+        let Outcome::Stored(answer) = outcome else {
+            panic!("not stored")
+        };
+        assert_eq!(answer.username.as_deref(), Some(UNCHECKED_USERNAME));
+    }
+
+    #[test]
+    fn three_refused_tokens_end_the_flow_storing_nothing() {
+        let forge = unreachable_github();
+        let v = vault();
+        let mut script = Script {
+            secrets: vec![
+                Some("a b"),
+                Some("nope"),
+                Some("ghr_000000000000000000000000000000000000"),
+            ],
+            confirms: vec![],
+            asked: vec![],
+        };
+        let (outcome, err) = run(&forge, &v, &mut script, None);
+        assert!(matches!(outcome, Outcome::GaveUp));
+        assert!(
+            err.ends_with("git-credential-pat: giving up after 3 attempts; nothing was stored\n"),
+            "{err}"
+        );
+        assert_eq!(script.asked.len(), 3);
+        assert!(script.asked[2].contains("attempt 3 of 3"));
+        assert!(v.find("https", "github.com").unwrap().is_empty());
+    }
+
+    #[test]
+    fn times_are_described_with_their_distance_from_now() {
+        assert_eq!(
+            describe_time(NOW + 3 * 86_400 + 5, NOW),
+            "2027-01-18 08:00 UTC (in 3 days)"
+        );
+        assert_eq!(
+            describe_time(NOW + 60, NOW),
+            "2027-01-15 08:01 UTC (in less than a day)"
+        );
+        assert_eq!(
+            describe_time(NOW - 86_400, NOW),
+            "2027-01-14 08:00 UTC (1 day ago)"
+        );
+    }
+}
