@@ -369,15 +369,30 @@ fn a_token_expiring_within_a_week_is_served_with_one_warning_a_day() {
             "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_alice\npassword_expiry_utc={soon}\n"
         ));
         let first = w.credential("fill", "protocol=https\nhost=github.com\n");
-        assert!(first.stdout.contains(&format!("password_expiry_utc={soon}\n")), "{}", first.stdout);
+        assert!(
+            first
+                .stdout
+                .contains(&format!("password_expiry_utc={soon}\n")),
+            "{}",
+            first.stdout
+        );
         assert_eq!(first.stderr.lines().count(), 1, "{}", first.stderr);
         assert!(
-            first.stderr.starts_with("git-credential-pat: the token of alice for github.com expires ")
-                && first.stderr.contains("(in 3 days); run `git credential-pat login github.com` to replace it"),
+            first
+                .stderr
+                .starts_with("git-credential-pat: the token of alice for github.com expires ")
+                && first.stderr.contains(
+                    "(in 3 days); run `git credential-pat login github.com` to replace it"
+                ),
             "{}",
             first.stderr
         );
         let second = w.credential("fill", "protocol=https\nhost=github.com\n");
-        assert_eq!((second.code, second.stderr.as_str()), (0, ""), "{}", w.name());
+        assert_eq!(
+            (second.code, second.stderr.as_str()),
+            (0, ""),
+            "{}",
+            w.name()
+        );
     });
 }

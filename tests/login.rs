@@ -333,3 +333,37 @@ fn an_unknown_host_with_nothing_stored_gets_no_hint_and_git_prompts_as_usual() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_at_the_token_prompt_stores_nothing_stops_git_and_gives_the_terminal_its_echo_back() {
+    let Some((server, api)) = start() else { return };
+    for w in worlds(&server, &api) {
+        let dir = w.sb.dir.path().join("lab");
+        let mut cmd = keychain::sandboxed(&w.sb, "sh");
+        cmd.env("GIT_TERMINAL_PROMPT", "1").args([
+            "-c",
+            "stty echo; git clone \"$1\" \"$2\"; echo \"git-exit=$?\"; read x; echo after-read",
+            "sh",
+            &server.repo_url(),
+            dir.to_str().unwrap(),
+        ]);
+        let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).unwrap();
+        p.exp_string("Paste the token for").unwrap();
+        p.send_control('c').unwrap();
+        let out = p.exp_string("git-exit=").unwrap();
+        assert!(
+            out.contains("no token given; nothing was stored"),
+            "{}: {out}",
+            w.name()
+        );
+        let code = p.read_line().unwrap();
+        assert_ne!(code.trim(), "0", "git should fail after the cancel");
+        p.send_line("typed-after-cancel").unwrap();
+        let echoed = p.exp_string("after-read").unwrap();
+        assert!(
+            echoed.contains("typed-after-cancel"),
+            "echo was left off: {echoed:?}"
+        );
+        assert!(w.stored().is_empty(), "{}", w.name());
+    }
+}
