@@ -18,11 +18,21 @@ die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
 command -v git >/dev/null 2>&1 || die "git is not installed: install it first (e.g. apt-get install git)."
 
+# Where the shell completions and the man page go (the XDG locations that bash-completion,
+# zsh (with this directory on fpath), fish and man read for a user install).
+data=${XDG_DATA_HOME:-"$HOME/.local/share"}
+[ -n "${PREFIX:-}" ] && data="$prefix/share"
+extras="$data/bash-completion/completions/git-credential-pat
+$data/zsh/site-functions/_git-credential-pat
+$data/fish/vendor_completions.d/git-credential-pat.fish
+$data/man/man1/git-credential-pat.1"
+
 if [ "${1:-}" = "--uninstall" ]; then
     if [ -x "$bin" ]; then
         "$bin" unconfigure
         rm -f "$bin"
-        printf 'Removed %s\n' "$bin"
+        printf '%s\n' "$extras" | while IFS= read -r f; do rm -f "$f"; done
+        printf 'Removed %s, its completions and its man page\n' "$bin"
     else
         printf 'install.sh: %s is not installed; nothing to do\n' "$bin"
     fi
@@ -44,5 +54,18 @@ case ":$PATH:" in
     *":$bindir:"*) ;;
     *) printf 'Note: %s is not on your PATH; git will still find the helper (it is configured by its full path),\n      but to run `git credential-pat` yourself add this to your shell profile:\n      export PATH="%s:$PATH"\n' "$bindir" "$bindir" ;;
 esac
+
+for shell in bash zsh fish; do
+    case $shell in
+        bash) f="$data/bash-completion/completions/git-credential-pat" ;;
+        zsh) f="$data/zsh/site-functions/_git-credential-pat" ;;
+        fish) f="$data/fish/vendor_completions.d/git-credential-pat.fish" ;;
+    esac
+    mkdir -p "$(dirname "$f")"
+    "$bin" completions "$shell" > "$f"
+done
+mkdir -p "$data/man/man1"
+"$bin" manpage > "$data/man/man1/git-credential-pat.1"
+printf 'Installed shell completions and the man page (man git-credential-pat) under %s\n' "$data"
 
 "$bin" configure

@@ -11,6 +11,7 @@ use crate::vault::{NAMESPACE_ENV, StoreChoice, Vault, VaultError};
 use crate::{expiry, login, protocol};
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
+use std::io::Write;
 
 /// A git credential helper that keeps personal access tokens in the OS keychain.
 #[derive(Debug, Parser)]
@@ -37,11 +38,6 @@ pub enum Command {
     Store,
     /// (git) Forget the credential on stdin, which the server has just rejected.
     Erase,
-    /// Point git at this helper for the given hosts (default: github.com) in the global config.
-    Configure {
-        /// Hosts to configure, e.g. github.com or gitlab.example.com.
-        hosts: Vec<String>,
-    },
     /// Create (in the browser) and store a token for a host: the same flow `get` starts when
     /// nothing is stored and you are at the terminal.
     Login {
@@ -53,12 +49,66 @@ pub enum Command {
         /// Print the token page's address but do not open a browser.
         #[arg(long)]
         no_browser: bool,
+        /// The lab timer: erase the token this long after now, e.g. 8h or 3days (default:
+        /// credential.<url>.patLifetime).
+        #[arg(long = "for", value_name = "DURATION")]
+        lifetime: Option<String>,
+        /// Serve this token when git names no user and several are stored for the host.
+        #[arg(long)]
+        default: bool,
+    },
+    /// Show the stored tokens: host, user, forge, scopes, expiry, keychain. Never the token.
+    List {
+        /// Print JSON for scripts instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget tokens everywhere: in the keychain, in every other helper git uses, and with
+    /// --revoke at the forge.
+    Logout {
+        /// The host or URL (default: github.com).
+        target: Option<String>,
+        /// Only this user's token.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+        /// Every stored token, on every host.
+        #[arg(long, conflicts_with = "target")]
+        all: bool,
+        /// Also revoke the tokens at the forge, so that they stop working everywhere.
+        #[arg(long)]
+        revoke: bool,
+        /// Do not ask before erasing more than one token.
+        #[arg(long)]
+        yes: bool,
+        /// Erase a token even when it could not be revoked.
+        #[arg(long, requires = "revoke")]
+        force: bool,
+    },
+    /// Point git at this helper, and only it, for the given hosts (default: github.com).
+    Configure {
+        /// Hosts to configure, e.g. github.com or gitlab.example.com.
+        hosts: Vec<String>,
     },
     /// Undo `configure` for the given hosts (default: github.com).
     Unconfigure {
         /// Hosts to unconfigure.
         hosts: Vec<String>,
     },
+    /// Check the installation, git's configuration, the keychain and the stored tokens.
+    Doctor {
+        /// Do not check the tokens with the forges.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    #[command(hide = true)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(hide = true)]
+    Manpage,
     /// Any other operation git may send in the future, e.g. `capability`: ignored, as
     /// gitcredentials(7) asks of helpers.
     #[command(external_subcommand)]
@@ -82,28 +132,13 @@ pub fn run(cli: Cli) -> (i32, anyhow::Result<()>) {
         Command::Get => return (0, get(open_vault, now)),
         Command::Store => Operation::Store,
         Command::Erase => Operation::Erase,
-        Command::Login {
-            target,
-            token_stdin,
-            no_browser,
-        } => {
-            let options = commands::login::Options {
-                target: target.as_deref(),
-                token_stdin,
-                no_browser,
-            };
-            return (1, commands::login::run(&options, open_vault, now));
-        }
-        Command::Configure { hosts } => {
+        Command::Other(_) => return (0, Ok(())),
+        command => {
             return (
                 1,
-                commands::configure::configure(&hosts, cli.store, namespace),
+                run_command(command, &cli.store, namespace, open_vault, now),
             );
         }
-        Command::Unconfigure { hosts } => {
-            return (1, commands::configure::unconfigure(&hosts));
-        }
-        Command::Other(_) => return (0, Ok(())),
     };
     let result = helper::run(
         op,
@@ -115,6 +150,72 @@ pub fn run(cli: Cli) -> (i32, anyhow::Result<()>) {
     (0, result.map_err(Into::into))
 }
 
+/// The commands a person runs.
+fn run_command(
+    command: Command,
+    store: &StoreChoice,
+    namespace: Option<&str>,
+    open_vault: impl FnOnce() -> Result<Vault, VaultError>,
+    now: u64,
+) -> anyhow::Result<()> {
+    match command {
+        Command::Login {
+            target,
+            token_stdin,
+            no_browser,
+            lifetime,
+            default,
+        } => {
+            let options = commands::login::Options {
+                target: target.as_deref(),
+                token_stdin,
+                no_browser,
+                lifetime: lifetime.as_deref(),
+                default,
+            };
+            commands::login::run(&options, open_vault, now)
+        }
+        Command::List { json } => commands::list::run(json, &open_vault()?, now),
+        Command::Logout {
+            target,
+            user,
+            all,
+            revoke,
+            yes,
+            force,
+        } => {
+            let options = commands::logout::Options {
+                target: target.as_deref(),
+                user: user.as_deref(),
+                all,
+                revoke,
+                yes,
+                force,
+            };
+            commands::logout::run(&options, &open_vault()?)
+        }
+        Command::Configure { hosts } => commands::configure::configure(&hosts, *store, namespace),
+        Command::Unconfigure { hosts } => commands::configure::unconfigure(&hosts),
+        Command::Doctor { offline } => commands::doctor::run(offline, *store, namespace, now),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(
+                shell,
+                &mut cmd,
+                "git-credential-pat",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Manpage => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(())
+        }
+        Command::Get | Command::Store | Command::Erase | Command::Other(_) => Ok(()),
+    }
+}
+
 /// git's `get`: the stored token if there is one (the hot path: no process, no network),
 /// else the login flow's answer (see [`login::on_missing`]).
 fn get(open_vault: impl FnOnce() -> Result<Vault, VaultError>, now: u64) -> anyhow::Result<()> {
@@ -124,7 +225,16 @@ fn get(open_vault: impl FnOnce() -> Result<Vault, VaultError>, now: u64) -> anyh
     };
     let vault = open_vault()?;
     let stderr = &mut std::io::stderr();
-    let answer = match helper::get(&query, &vault, now)? {
+    let served = helper::get(&query, &vault, now)?;
+    for ended in &served.lab_ended {
+        writeln!(
+            stderr,
+            "git-credential-pat: the lab timer of {}'s token for {} ran out; it was erased. \
+             Run `git credential-pat login {}` for a new one.",
+            ended.username, ended.host, ended.host
+        )?;
+    }
+    let answer = match served.answer {
         Some(answer) => {
             let user = answer.username.as_deref().unwrap_or_default();
             let account = format!(
@@ -146,6 +256,8 @@ fn get(open_vault: impl FnOnce() -> Result<Vault, VaultError>, now: u64) -> anyh
             );
             Some(answer)
         }
+        // After a lab ends, git must not be walked into making a new token for it.
+        None if !served.lab_ended.is_empty() => None,
         None => login::on_missing(&request, &query, &vault, stderr, now)?,
     };
     if let Some(answer) = answer {

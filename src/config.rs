@@ -6,7 +6,8 @@
 //! `credential.interactive`, `credential.username`, `credential.<url>.patForge`
 //! (`github`, `ghes`, `gitlab`, `gitea`, `forgejo`), `credential.<url>.patApiUrl`,
 //! `credential.<url>.patScopes` (comma- or space-separated), `credential.<url>.patTokenType`
-//! (`classic` or `fine-grained`), `credential.<url>.patBrowser` (`never` turns the browser off).
+//! (`classic` or `fine-grained`), `credential.<url>.patBrowser` (`never` turns the browser off),
+//! `credential.<url>.patLifetime` (the lab timer, e.g. `8h`).
 
 use std::process::Command;
 
@@ -28,6 +29,8 @@ pub struct HostSettings {
     pub token_type: Option<String>,
     /// `credential.<url>.patBrowser`, lowercased.
     pub browser: Option<String>,
+    /// `credential.<url>.patLifetime`: the lab timer for new tokens, e.g. `8h`.
+    pub lifetime: Option<String>,
 }
 
 impl HostSettings {
@@ -70,6 +73,7 @@ impl HostSettings {
                 }
                 "credential.pattokentype" => s.token_type = lower(),
                 "credential.patbrowser" => s.browser = lower(),
+                "credential.patlifetime" => s.lifetime = Some(value),
                 _ => {}
             }
         }
@@ -104,7 +108,7 @@ mod tests {
             "credential.helper \ncredential.helper pat\ncredential.interactive never\n\
              credential.patforge GHES\ncredential.patapiurl http://127.0.0.1:9/api/v3\n\
              credential.patscopes repo, workflow read:org\ncredential.pattokentype fine-grained\n\
-             credential.patbrowser never\ncredential.username alice\n",
+             credential.patbrowser never\ncredential.username alice\ncredential.patlifetime 8h\n",
         );
         assert_eq!(s.forge.as_deref(), Some("ghes"));
         assert_eq!(s.api_url.as_deref(), Some("http://127.0.0.1:9/api/v3"));
@@ -114,6 +118,7 @@ mod tests {
         );
         assert_eq!(s.token_type.as_deref(), Some("fine-grained"));
         assert_eq!(s.username.as_deref(), Some("alice"));
+        assert_eq!(s.lifetime.as_deref(), Some("8h"));
         assert!(s.interactive_forbidden() && s.browser_forbidden());
         assert!(!HostSettings::default().interactive_forbidden());
     }

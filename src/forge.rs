@@ -402,6 +402,30 @@ impl Forge {
     /// - GitLab: `/-/user_settings/personal_access_tokens?name=…&scopes=read_repository,write_repository,read_user`;
     /// - Gitea/Forgejo: `/user/settings/applications` (no prefill is documented).
     pub fn token_page_url(&self, description: &str) -> String {
+        self.token_page_url_expiring(description, None)
+    }
+
+    /// [`Forge::token_page_url`], asking the page to preselect an expiry `days` days ahead
+    /// where the forge lets a link do so: GitHub fine-grained `expires_in` (documented, 1 to
+    /// 366) and GitHub classic `default_expires_at` (observed, not documented: REFERENCE.md
+    /// Part A §2). The lab timer uses it so that the token does not outlive the lab by much.
+    pub fn token_page_url_expiring(&self, description: &str, days: Option<u32>) -> String {
+        let url = self.page_url(description);
+        let Some(days) = days.map(|d| d.clamp(1, 366)) else {
+            return url;
+        };
+        match (self.kind, self.token_type) {
+            (ForgeKind::GitHub | ForgeKind::GitHubEnterprise, TokenType::Classic) => {
+                format!("{url}&default_expires_at={days}")
+            }
+            (ForgeKind::GitHub | ForgeKind::GitHubEnterprise, TokenType::FineGrained) => {
+                format!("{url}&expires_in={days}")
+            }
+            _ => url,
+        }
+    }
+
+    fn page_url(&self, description: &str) -> String {
         let base = format!("https://{}", self.host);
         let scopes = self
             .page_scopes
@@ -643,6 +667,114 @@ impl Forge {
         }
     }
 
+    /// Revokes `tokens` at the forge, so that they stop working everywhere; one result per
+    /// token, in order, `Err` being a sentence that says why it was not revoked.
+    ///
+    /// - GitHub (github.com and GHE.com): `POST {api_base}/credentials/revoke` with
+    ///   `{"credentials": [...]}`, unauthenticated as the endpoint requires, up to 1000 tokens a
+    ///   request; `202 Accepted` means revoked ("Credential revocation API", GA 2025-04-29,
+    ///   REFERENCE.md Part A §3). GitHub Enterprise Server (3.18+): the same path, one request
+    ///   per token, authenticated with that token.
+    /// - GitLab: `DELETE {api_base}/personal_access_tokens/self` with `PRIVATE-TOKEN`; `204`
+    ///   means revoked, `401` that the token no longer works anyway.
+    /// - Gitea/Forgejo have no such API: the sentence names the page to delete it on.
+    pub fn revoke(
+        &self,
+        tokens: &[&SecretString],
+        timeout: Duration,
+    ) -> Vec<Result<Revocation, String>> {
+        let all_fail = |why: String| tokens.iter().map(|_| Err(why.clone())).collect();
+        if self.kind == ForgeKind::Gitea {
+            return all_fail(format!(
+                "{} has no API to revoke a token; delete it at https://{}/user/settings/applications",
+                self.name(),
+                self.host
+            ));
+        }
+        let client = match self
+            .checked_api()
+            .and_then(|api| self.client(&api, timeout))
+        {
+            Ok(client) => client,
+            Err(e) => return all_fail(e.to_string()),
+        };
+        let url = format!(
+            "{}/{}",
+            self.api_base,
+            match self.kind {
+                ForgeKind::GitLab => "personal_access_tokens/self",
+                _ => "credentials/revoke",
+            }
+        );
+        let send = |request: reqwest::blocking::RequestBuilder| -> Result<u16, String> {
+            let call = Call {
+                forge: self,
+                client: &client,
+                token: "",
+                timeout,
+            };
+            request
+                .send()
+                .map(|r| r.status().as_u16())
+                .map_err(|e| call.network_error(&e).to_string())
+        };
+        let sensitive = |prefix: &str, token: &SecretString| {
+            let mut v = HeaderValue::from_str(&format!("{prefix}{}", token.expose_secret()))
+                .map_err(|_| "the token cannot be sent in an HTTP header".to_owned())?;
+            v.set_sensitive(true);
+            Ok::<_, String>(v)
+        };
+        let verdict = |status: u16| match status {
+            200..=299 => Ok(Revocation::Revoked),
+            401 if self.kind != ForgeKind::GitHub => Ok(Revocation::AlreadyInvalid),
+            422 => Err(format!(
+                "{} refused the revocation (422: validation failed, or too many requests); try again later",
+                self.name()
+            )),
+            status => Err(format!("{} did not revoke it (HTTP {status})", self.name())),
+        };
+        match self.kind {
+            ForgeKind::GitHub => {
+                let mut results = Vec::with_capacity(tokens.len());
+                for batch in tokens.chunks(1000) {
+                    let body = serde_json::json!({
+                        "credentials": batch.iter().map(|t| t.expose_secret()).collect::<Vec<_>>()
+                    });
+                    let request = client
+                        .post(&url)
+                        .header("accept", "application/vnd.github+json")
+                        .header("x-github-api-version", "2022-11-28")
+                        .json(&body);
+                    let outcome = send(request).and_then(verdict);
+                    results.extend(batch.iter().map(|_| outcome.clone()));
+                }
+                results
+            }
+            ForgeKind::GitHubEnterprise => tokens
+                .iter()
+                .map(|token| {
+                    let request = client
+                        .post(&url)
+                        .header("authorization", sensitive("Bearer ", token)?)
+                        .header("accept", "application/vnd.github+json")
+                        .header("x-github-api-version", "2022-11-28")
+                        .json(&serde_json::json!({ "credentials": [token.expose_secret()] }));
+                    send(request).and_then(verdict)
+                })
+                .collect(),
+            ForgeKind::GitLab => tokens
+                .iter()
+                .map(|token| {
+                    let request = client
+                        .delete(&url)
+                        .header("private-token", sensitive("", token)?);
+                    send(request).and_then(verdict)
+                })
+                .collect(),
+            ForgeKind::Gitea => unreachable!("handled above"),
+        }
+    }
+
     /// `api_base` as a URL the token may be sent to.
     fn checked_api(&self) -> Result<Url, ValidationError> {
         let api = Url::parse(&self.api_base).map_err(|_| ValidationError::BadApiUrl {
@@ -693,6 +825,16 @@ impl Forge {
             detail: format!("could not set up an HTTPS client: {}", innermost(&e)),
         })
     }
+}
+
+/// What revoking one token came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// The forge accepted the revocation.
+    Revoked,
+    /// The forge no longer accepts the token (GitLab, GitHub Enterprise Server: 401), so
+    /// there is nothing left to revoke.
+    AlreadyInvalid,
 }
 
 /// One validation: the forge, the client and the token, so the per-forge steps stay short.
@@ -2062,6 +2204,29 @@ mod tests {
             (UNKNOWN_LOGIN, None)
         );
         assert_eq!(forge.missing_scopes(&info), ["write_repository"]);
+    }
+
+    #[test]
+    fn the_lab_timer_asks_github_pages_for_an_expiry_that_covers_it() {
+        let github = Forge::detect("github.com", &[], &HostSettings::default()).unwrap();
+        assert_eq!(
+            github.token_page_url_expiring("lab", Some(1)),
+            "https://github.com/settings/tokens/new?scopes=repo,workflow&description=lab&default_expires_at=1"
+        );
+        let fine = HostSettings {
+            token_type: Some("fine-grained".into()),
+            ..HostSettings::default()
+        };
+        let fine = Forge::detect("github.com", &[], &fine).unwrap();
+        assert_eq!(
+            fine.token_page_url_expiring("lab", Some(400)),
+            "https://github.com/settings/personal-access-tokens/new?name=lab&description=lab&contents=write&expires_in=366"
+        );
+        let gitlab = Forge::detect("gitlab.com", &[], &HostSettings::default()).unwrap();
+        assert_eq!(
+            gitlab.token_page_url_expiring("lab", Some(1)),
+            gitlab.token_page_url("lab")
+        );
     }
 
     #[test]

@@ -57,13 +57,13 @@ pub fn run(
             let Some(query) = Query::for_get(&request) else {
                 return Ok(());
             };
-            if let Some(answer) = get(&query, &open_vault()?, now)? {
+            if let Some(answer) = get(&query, &open_vault()?, now)?.answer {
                 protocol::write(&answer, output)?;
             }
         }
         Operation::Store => {
             if let Some((account, stored)) = storable(&request, now) {
-                store(&account, &stored, &open_vault()?)?;
+                store(&account, stored, &open_vault()?)?;
             }
         }
         Operation::Erase => {
@@ -132,37 +132,57 @@ pub fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// What a `get` found.
+#[derive(Debug, Default)]
+pub struct Served {
+    /// git's answer, if a credential may be served.
+    pub answer: Option<Credential>,
+    /// Credentials whose lab timer (`erase_by`) had run out: erased now, not served.
+    pub lab_ended: Vec<Account>,
+}
+
 /// The answer to a `get`: the stored `username`, `password`, and `password_expiry_utc` and
 /// `oauth_refresh_token` where stored, for the credential matching `query` that is not expired
 /// at `now` (seconds since the Unix epoch). When several match (several users of one host and
-/// no username in the request), the most recently stored is served.
+/// no username in the request), the one marked by `login --default` is served, else the most
+/// recently stored. A matching credential whose lab timer has run out is erased instead.
 ///
 /// # Errors
-/// A [`VaultError`] when the keychain cannot be searched or read.
-pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Option<Credential>, VaultError> {
+/// A [`VaultError`] when the keychain cannot be searched, read or written.
+pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError> {
+    let mut served = Served::default();
     let mut best: Option<(Account, Stored)> = None;
     for found in matching(query, vault)? {
         let Some(stored) = vault.read(&found)? else {
             continue;
         };
+        if stored.erase_by.is_some_and(|t| t <= now) {
+            vault.delete(&found)?;
+            served.lab_ended.push(found.account);
+            continue;
+        }
         // git ignores a password whose expiry has passed (credential.c, credential_fill).
         if stored.password_expiry_utc.is_some_and(|t| t < now) {
             continue;
         }
-        if best
-            .as_ref()
-            .is_none_or(|(_, b)| stored.stored_at.unwrap_or(0) > b.stored_at.unwrap_or(0))
-        {
+        let rank = |s: &Stored| (s.default, s.stored_at.unwrap_or(0));
+        if best.as_ref().is_none_or(|(_, b)| rank(&stored) > rank(b)) {
             best = Some((found.account, stored));
         }
     }
-    Ok(best.map(|(account, stored)| Credential {
+    served.answer = best.map(|(account, stored)| Credential {
         username: Some(account.username),
         password: Some(stored.password),
         password_expiry_utc: stored.password_expiry_utc,
         oauth_refresh_token: stored.oauth_refresh_token,
         ..Credential::default()
-    }))
+    });
+    Ok(served)
+}
+
+/// Whether the fact `new` adds nothing to `old`.
+fn known<T: PartialEq>(new: &Option<T>, old: &Option<T>) -> bool {
+    new.is_none() || new == old
 }
 
 fn matching(query: &Query, vault: &Vault) -> Result<Vec<Found>, VaultError> {
@@ -188,25 +208,42 @@ pub fn storable(c: &Credential, now: u64) -> Option<(Account, Stored)> {
         path: query.path,
     };
     let stored = Stored {
-        password: SecretString::from(password.expose_secret().to_owned()),
         password_expiry_utc: c.password_expiry_utc,
         oauth_refresh_token: c.oauth_refresh_token.clone(),
         stored_at: Some(now),
+        ..Stored::new(SecretString::from(password.expose_secret().to_owned()))
     };
     Some((account, stored))
 }
 
 /// Keeps `stored` for `account`, replacing the account's old credential. Writes nothing when
-/// the same credential is stored already, because git calls `store` after every successful
-/// request. Returns whether the keychain was written.
+/// the same credential, with the same facts, is stored already, because git calls `store`
+/// after every successful request. Facts `stored` does not know are kept from the old entry:
+/// the lab timer and the default mark always, forge and scopes when the token is the same.
+/// Returns whether the keychain was written.
 ///
 /// # Errors
 /// A [`VaultError`] when the keychain cannot be read or written.
-pub fn store(account: &Account, stored: &Stored, vault: &Vault) -> Result<bool, VaultError> {
-    if vault.get(account)?.is_some_and(|old| old.same_as(stored)) {
-        return Ok(false);
+pub fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<bool, VaultError> {
+    let mut new = stored;
+    if let Some(old) = vault.get(account)? {
+        let same_token = old.same_as(&new);
+        if same_token
+            && known(&new.forge, &old.forge)
+            && known(&new.scopes, &old.scopes)
+            && known(&new.erase_by, &old.erase_by)
+            && (!new.default || old.default)
+        {
+            return Ok(false);
+        }
+        if same_token {
+            new.forge = new.forge.or(old.forge);
+            new.scopes = new.scopes.or(old.scopes);
+        }
+        new.erase_by = new.erase_by.or(old.erase_by);
+        new.default |= old.default;
     }
-    vault.put(account, stored)?;
+    vault.put(account, &new)?;
     Ok(true)
 }
 
@@ -527,8 +564,14 @@ mod tests {
             NOW,
         )
         .unwrap();
-        assert!(store(&account, &stored, &v).unwrap());
-        assert!(!store(&account, &stored, &v).unwrap());
+        let again = Stored {
+            stored_at: Some(NOW + 5),
+            ..Stored::new(SecretString::from(
+                stored.password.expose_secret().to_owned(),
+            ))
+        };
+        assert!(store(&account, stored, &v).unwrap());
+        assert!(!store(&account, again, &v).unwrap());
     }
 
     #[test]

@@ -157,6 +157,10 @@ pub struct Target {
     pub path: Option<String>,
     /// The username git asked for, if any: used only when a token is stored unchecked.
     pub username: Option<String>,
+    /// The lab timer: erase the token at this time (seconds since the Unix epoch, UTC).
+    pub erase_by: Option<u64>,
+    /// Mark the token as the host's default (`login --default`).
+    pub default: bool,
 }
 
 impl Target {
@@ -167,7 +171,32 @@ impl Target {
             host: query.host.clone(),
             path: query.path.clone(),
             username: query.username.clone(),
+            erase_by: None,
+            default: false,
         }
+    }
+
+    /// Sets the lab timer from a duration such as `8h` or `90min` (humantime's syntax),
+    /// counted from `now` (seconds since the Unix epoch).
+    ///
+    /// # Errors
+    /// A sentence when `lifetime` is not a duration.
+    pub fn with_lifetime(mut self, lifetime: Option<&str>, now: u64) -> anyhow::Result<Target> {
+        if let Some(text) = lifetime {
+            let d = humantime::parse_duration(text.trim()).map_err(|e| {
+                anyhow::anyhow!("'{text}' is not a duration such as 8h or 90min ({e})")
+            })?;
+            self.erase_by = Some(now.saturating_add(d.as_secs().max(1)));
+        }
+        Ok(self)
+    }
+
+    /// The token page of `forge`, asking for an expiry that covers the lab timer, if any.
+    fn token_page(&self, forge: &Forge, now: u64) -> String {
+        let days = self
+            .erase_by
+            .map(|t| u32::try_from(t.saturating_sub(now).div_ceil(86_400)).unwrap_or(u32::MAX));
+        forge.token_page_url_expiring(&token_description(now), days)
     }
 
     /// `protocol://host`, the URL git config is matched against.
@@ -190,8 +219,8 @@ pub fn on_missing(
     err: &mut dyn Write,
     now: u64,
 ) -> anyhow::Result<Option<Credential>> {
-    let target = Target::of(query);
-    let settings = HostSettings::read(&target.url());
+    let settings = HostSettings::read(&Target::of(query).url());
+    let target = Target::of(query).with_lifetime(settings.lifetime.as_deref(), now)?;
     let Some(forge) = Forge::detect(&query.host, &request.wwwauth, &settings) else {
         return Ok(None);
     };
@@ -205,7 +234,7 @@ pub fn on_missing(
             err,
             "git-credential-pat: no token stored for {}: create one at {}, then run `git credential-pat login {login_arg}`",
             target.host,
-            forge.token_page_url(&token_description(now)),
+            target.token_page(&forge, now),
         )?;
         return Ok(None);
     }
@@ -247,7 +276,7 @@ pub fn interactive(
     err: &mut dyn Write,
     now: u64,
 ) -> anyhow::Result<Outcome> {
-    let page = forge.token_page_url(&token_description(now));
+    let page = target.token_page(forge, now);
     let scopes = match forge.page_scopes.as_slice() {
         [] => String::new(),
         s => format!(" with the scopes {} ticked", s.join(", ")),
@@ -358,7 +387,7 @@ pub fn non_interactive(
         anyhow::bail!(
             "this token lacks the scope(s) {} that git needs; create one at {}",
             missing.join(", "),
-            forge.token_page_url(&token_description(now))
+            target.token_page(forge, now)
         );
     }
     store(forge, target, vault, token, &info, err, now)
@@ -381,12 +410,26 @@ fn store(
         path: target.path.clone(),
     };
     let stored = Stored {
-        password: token,
         password_expiry_utc: info.expires_at,
-        oauth_refresh_token: None,
         stored_at: Some(now),
+        forge: Some(forge.name().to_owned()),
+        scopes: info.scopes.clone(),
+        erase_by: target.erase_by,
+        default: target.default,
+        ..Stored::new(token)
     };
-    helper::store(&account, &stored, vault)?;
+    let answer = Credential {
+        username: Some(info.login.clone()),
+        password: Some(SecretString::from(
+            stored.password.expose_secret().to_owned(),
+        )),
+        password_expiry_utc: stored.password_expiry_utc,
+        ..Credential::default()
+    };
+    helper::store(&account, stored, vault)?;
+    if target.default {
+        clear_other_defaults(&account, vault)?;
+    }
     let scopes = match &info.scopes {
         Some(s) if !s.is_empty() => format!("scopes {}", s.join(", ")),
         Some(_) => "no scopes".to_owned(),
@@ -396,20 +439,35 @@ fn store(
         Some(t) => format!("expires {}", describe_time(t, now)),
         None => "no expiry reported".to_owned(),
     };
+    let timer = match target.erase_by {
+        Some(t) => format!("; the lab timer erases it {}", describe_time(t, now)),
+        None => String::new(),
+    };
     writeln!(
         err,
-        "git-credential-pat: stored the {} token of {} for {} in the {} ({scopes}; {expiry}).",
+        "git-credential-pat: stored the {} token of {} for {} in the {} ({scopes}; {expiry}{timer}).",
         forge.name(),
         info.login,
         target.url(),
         vault.kind()
     )?;
-    Ok(Credential {
-        username: Some(info.login.clone()),
-        password: Some(stored.password),
-        password_expiry_utc: stored.password_expiry_utc,
-        ..Credential::default()
-    })
+    Ok(answer)
+}
+
+/// Takes the default mark off every other user of `account`'s host.
+fn clear_other_defaults(account: &Account, vault: &Vault) -> anyhow::Result<()> {
+    for found in vault.find(&account.protocol, &account.host)? {
+        if found.account == *account {
+            continue;
+        }
+        if let Some(mut other) = vault.read(&found)?
+            && other.default
+        {
+            other.default = false;
+            vault.put(&found.account, &other)?;
+        }
+    }
+    Ok(())
 }
 
 /// `2026-12-31 23:59 UTC (in 40 days)` for a UTC epoch time `t` seen at `now`.
@@ -476,6 +534,8 @@ mod tests {
             host: "github.com".into(),
             path: None,
             username: username.map(Into::into),
+            erase_by: None,
+            default: false,
         }
     }
 

@@ -181,7 +181,9 @@ pub fn normalize_host(host: &str) -> String {
     format!("{name}{}", port.unwrap_or(""))
 }
 
-/// What a keychain entry holds for one credential.
+/// What a keychain entry holds for one credential: the secret, and the non-secret facts that
+/// `list` shows (kept in the same entry because the kernel keyring has nowhere else to put
+/// them, and so that they come and go with the token).
 pub struct Stored {
     /// The token.
     pub password: SecretString,
@@ -191,6 +193,15 @@ pub struct Stored {
     pub oauth_refresh_token: Option<SecretString>,
     /// When this was stored, seconds since the Unix epoch (UTC).
     pub stored_at: Option<u64>,
+    /// The forge's name as the API check saw it, e.g. `GitHub`; `None` when not checked.
+    pub forge: Option<String>,
+    /// The scopes the forge reported; `Some(empty)` for none, `None` when not reported.
+    pub scopes: Option<Vec<String>>,
+    /// The lab timer: the first `get` at or after this time (seconds since the Unix epoch, UTC)
+    /// erases the credential instead of serving it.
+    pub erase_by: Option<u64>,
+    /// Marked by `login --default`: served when git names no user and several are stored.
+    pub default: bool,
 }
 
 impl std::fmt::Debug for Stored {
@@ -203,13 +214,32 @@ impl std::fmt::Debug for Stored {
                 &self.oauth_refresh_token.as_ref().map(|_| "[REDACTED]"),
             )
             .field("stored_at", &self.stored_at)
+            .field("forge", &self.forge)
+            .field("scopes", &self.scopes)
+            .field("erase_by", &self.erase_by)
+            .field("default", &self.default)
             .finish()
     }
 }
 
 impl Stored {
+    /// A credential holding only `password`.
+    pub fn new(password: SecretString) -> Stored {
+        Stored {
+            password,
+            password_expiry_utc: None,
+            oauth_refresh_token: None,
+            stored_at: None,
+            forge: None,
+            scopes: None,
+            erase_by: None,
+            default: false,
+        }
+    }
+
     /// The secret's bytes: password line, then `key=value` lines, each ending in `\n` (so that
     /// an empty password still makes a non-empty secret, which the kernel keyring requires).
+    /// Line breaks inside the non-secret facts are replaced by spaces.
     pub fn encode(&self) -> Zeroizing<String> {
         let mut s = Zeroizing::new(String::new());
         s.push_str(self.password.expose_secret());
@@ -222,8 +252,23 @@ impl Stored {
             s.push_str(r.expose_secret());
             s.push('\n');
         }
+        let line = |s: &mut String, key: &str, value: &str| {
+            s.push_str(&format!("{key}={}\n", value.replace(['\n', '\r'], " ")));
+        };
         if let Some(t) = self.stored_at {
-            s.push_str(&format!("stored_at={t}\n"));
+            line(&mut s, "stored_at", &t.to_string());
+        }
+        if let Some(f) = &self.forge {
+            line(&mut s, "forge", f);
+        }
+        if let Some(scopes) = &self.scopes {
+            line(&mut s, "scopes", &scopes.join(","));
+        }
+        if let Some(t) = self.erase_by {
+            line(&mut s, "erase_by", &t.to_string());
+        }
+        if self.default {
+            line(&mut s, "default", "1");
         }
         s
     }
@@ -236,13 +281,9 @@ impl Stored {
     pub fn decode(bytes: &[u8]) -> Option<Stored> {
         let text = std::str::from_utf8(bytes).ok()?;
         let mut lines = text.split('\n');
-        let password = SecretString::from(lines.next().unwrap_or_default().to_owned());
-        let mut stored = Stored {
-            password,
-            password_expiry_utc: None,
-            oauth_refresh_token: None,
-            stored_at: None,
-        };
+        let mut stored = Stored::new(SecretString::from(
+            lines.next().unwrap_or_default().to_owned(),
+        ));
         for line in lines {
             match line.split_once('=') {
                 Some(("password_expiry_utc", v)) => {
@@ -252,13 +293,24 @@ impl Stored {
                     stored.oauth_refresh_token = Some(SecretString::from(v.to_owned()))
                 }
                 Some(("stored_at", v)) => stored.stored_at = v.parse().ok(),
+                Some(("forge", v)) => stored.forge = Some(v.to_owned()),
+                Some(("scopes", v)) => {
+                    stored.scopes = Some(
+                        v.split(',')
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    )
+                }
+                Some(("erase_by", v)) => stored.erase_by = v.parse().ok(),
+                Some(("default", v)) => stored.default = v == "1",
                 _ => {}
             }
         }
         Some(stored)
     }
 
-    /// Whether `self` and `other` would give git the same answer (`stored_at` is ignored).
+    /// Whether `self` and `other` would give git the same answer (the facts are ignored).
     pub fn same_as(&self, other: &Stored) -> bool {
         self.password.expose_secret() == other.password.expose_secret()
             && self.password_expiry_utc == other.password_expiry_utc
@@ -338,7 +390,19 @@ impl Vault {
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
     pub fn find(&self, protocol: &str, host: &str) -> Result<Vec<Found>, VaultError> {
-        let wanted = |a: &Account| a.protocol == protocol && a.host == host;
+        self.search(Some((protocol, host)))
+    }
+
+    /// Every credential in this namespace.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store cannot be searched.
+    pub fn find_all(&self) -> Result<Vec<Found>, VaultError> {
+        self.search(None)
+    }
+
+    fn search(&self, only: Option<(&str, &str)>) -> Result<Vec<Found>, VaultError> {
+        let wanted = |a: &Account| only.is_none_or(|(p, h)| a.protocol == p && a.host == h);
         #[cfg(target_os = "linux")]
         if self.kind == StoreKind::Keyutils {
             return Ok(self
@@ -358,8 +422,10 @@ impl Vault {
             // itself narrows the search to one host.
             StoreKind::SecretService => {
                 spec.insert("service", &self.service);
-                spec.insert("protocol", protocol);
-                spec.insert("host", host);
+                if let Some((protocol, host)) = only {
+                    spec.insert("protocol", protocol);
+                    spec.insert("host", host);
+                }
             }
             StoreKind::WindowsCredentialManager => {
                 escaped = regex_escape(&self.service);
@@ -725,19 +791,24 @@ mod tests {
     #[test]
     fn secrets_round_trip_and_read_libsecret_helpers_format() {
         let s = Stored {
-            password: SecretString::from(""),
             password_expiry_utc: Some(1_900_000_000),
             oauth_refresh_token: Some(SecretString::from("ghr_x")),
             stored_at: Some(7),
+            forge: Some("GitHub".into()),
+            scopes: Some(vec!["repo".into(), "workflow".into()]),
+            erase_by: Some(9),
+            default: true,
+            ..Stored::new(SecretString::from(""))
         };
         let bytes = s.encode();
         assert_eq!(
             bytes.as_str(),
-            "\npassword_expiry_utc=1900000000\noauth_refresh_token=ghr_x\nstored_at=7\n"
+            "\npassword_expiry_utc=1900000000\noauth_refresh_token=ghr_x\nstored_at=7\n\
+             forge=GitHub\nscopes=repo,workflow\nerase_by=9\ndefault=1\n"
         );
         let back = Stored::decode(bytes.as_bytes()).unwrap();
         assert!(back.same_as(&s));
-        assert_eq!(back.stored_at, Some(7));
+        assert_eq!(format!("{back:?}"), format!("{s:?}"));
         let libsecret = Stored::decode(b"ghp_x\npassword_expiry_utc=5").unwrap();
         assert_eq!(libsecret.password.expose_secret(), "ghp_x");
         assert_eq!(libsecret.password_expiry_utc, Some(5));
@@ -754,10 +825,8 @@ mod tests {
     #[test]
     fn debug_of_a_stored_secret_hides_it() {
         let s = Stored {
-            password: SecretString::from("ghp_SECRET"),
-            password_expiry_utc: None,
             oauth_refresh_token: Some(SecretString::from("ghr_SECRET")),
-            stored_at: None,
+            ..Stored::new(SecretString::from("ghp_SECRET"))
         };
         assert!(!format!("{s:?}").contains("SECRET"));
     }
@@ -770,12 +839,7 @@ mod tests {
             Some("find"),
         )
         .unwrap();
-        let stored = || Stored {
-            password: SecretString::from("p"),
-            password_expiry_utc: None,
-            oauth_refresh_token: None,
-            stored_at: None,
-        };
+        let stored = || Stored::new(SecretString::from("p"));
         vault.put(&acct("alice", None), &stored()).unwrap();
         vault.put(&acct("bob", Some("o/r")), &stored()).unwrap();
         let mut other = acct("carol", None);
@@ -789,5 +853,6 @@ mod tests {
             .collect();
         users.sort();
         assert_eq!(users, ["alice", "bob"]);
+        assert_eq!(vault.find_all().unwrap().len(), 3);
     }
 }

@@ -316,7 +316,12 @@ fn process_and_socket_calls(w: &World, op: &str, input: &str) -> Vec<String> {
     std::fs::read_to_string(trace)
         .unwrap()
         .lines()
-        .map(|l| l.split_once(' ').map_or(l, |(_, call)| call).to_owned())
+        .map(|l| {
+            l.split_once(' ')
+                .map_or(l, |(_, call)| call)
+                .trim_start()
+                .to_owned()
+        })
         .collect()
 }
 

@@ -47,6 +47,14 @@ fn install_configures_git_once_however_often_it_runs_and_uninstall_undoes_it() {
     let out = install(&sb, &prefix, &[]);
     assert_eq!(out.code, 0, "install.sh failed: {}", out.stderr);
     assert!(bin.is_file(), "no binary at {}", bin.display());
+    let man = prefix.join("share/man/man1/git-credential-pat.1");
+    let bash = prefix.join("share/bash-completion/completions/git-credential-pat");
+    assert!(
+        std::fs::read_to_string(&man)
+            .unwrap()
+            .contains(".TH git-credential-pat 1")
+    );
+    assert!(std::fs::read_to_string(&bash).unwrap().contains("logout"));
     assert!(out.stdout.contains("is not on your PATH"), "{}", out.stdout);
     assert!(
         out.stderr
@@ -60,7 +68,7 @@ fn install_configures_git_once_however_often_it_runs_and_uninstall_undoes_it() {
             "config",
             "--global",
             "--get-all",
-            "credential.https://github.com.helper",
+            "credential.https://github.com/.helper",
         ]),
         "",
     );
@@ -85,12 +93,16 @@ fn install_configures_git_once_however_often_it_runs_and_uninstall_undoes_it() {
     let out = install(&sb, &prefix, &["--uninstall"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!bin.exists());
+    assert!(
+        !man.exists() && !bash.exists(),
+        "uninstall left the man page or completions"
+    );
     let helpers = sb.run(
         sb.git().args([
             "config",
             "--global",
             "--get-all",
-            "credential.https://github.com.helper",
+            "credential.https://github.com/.helper",
         ]),
         "",
     );

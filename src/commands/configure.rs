@@ -5,6 +5,11 @@
 //! (a plaintext `store` would otherwise keep a copy of the token), then this helper
 //! (gitcredentials(7) "CONFIGURATION OPTIONS": "If credential.helper is configured to the empty
 //! string, this resets the helper list to empty").
+//!
+//! Both go in a section of their own, `[credential "https://HOST/"]` (the trailing slash
+//! matches the same URLs as `https://HOST`), appended after whatever the config holds: the
+//! reset then comes after the person's own helper entries, which stay untouched where they are,
+//! and `unconfigure` removes that section and nothing else, leaving the file as it was.
 
 use crate::vault::StoreChoice;
 use anyhow::{Context, bail};
@@ -29,16 +34,18 @@ pub fn configure(
     for host in hosts_or_default(hosts)? {
         let key = helper_key(host);
         let current = get_all(&key)?;
-        let wanted = [String::new(), helper.clone()];
+        let mut wanted: Vec<String> = current
+            .iter()
+            .filter(|v| !v.is_empty() && !is_ours(v))
+            .cloned()
+            .collect();
+        wanted.extend([String::new(), helper.clone()]);
         if current == wanted {
             eprintln!("git already asks git-credential-pat for https://{host}");
             continue;
         }
         set_all(&key, &wanted)?;
         eprintln!("git now asks git-credential-pat for https://{host} ({key} = {helper})");
-        if current.iter().any(|v| !v.is_empty() && !is_ours(v)) {
-            eprintln!("  (it replaced: {})", current.join(", "));
-        }
     }
     Ok(())
 }
@@ -88,11 +95,11 @@ fn hosts_or_default(hosts: &[String]) -> anyhow::Result<Vec<&str>> {
 }
 
 fn helper_key(host: &str) -> String {
-    format!("credential.https://{host}.helper")
+    format!("credential.https://{host}/.helper")
 }
 
 /// Whether a configured helper value runs this binary.
-fn is_ours(value: &str) -> bool {
+pub fn is_ours(value: &str) -> bool {
     let first = match value.strip_prefix('\'') {
         Some(quoted) => quoted.split('\'').next().unwrap_or_default(),
         None => value.split_whitespace().next().unwrap_or_default(),
@@ -131,7 +138,8 @@ fn helper_command(store: StoreChoice, namespace: Option<&str>) -> anyhow::Result
     Ok(cmd)
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
+/// The first `name` file in a `PATH` directory.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))

@@ -19,6 +19,10 @@ pub struct Options<'a> {
     pub token_stdin: bool,
     /// Do not open a browser.
     pub no_browser: bool,
+    /// The lab timer, e.g. `8h`; `None`: `credential.<url>.patLifetime`.
+    pub lifetime: Option<&'a str>,
+    /// Mark the token as the host's default.
+    pub default: bool,
 }
 
 /// Runs `login`. `now` is seconds since the Unix epoch.
@@ -36,8 +40,10 @@ pub fn run(
             .target
             .unwrap_or(crate::commands::configure::DEFAULT_HOST),
     )?;
-    let target = Target::of(&query);
-    let settings = HostSettings::read(&target.url());
+    let settings = HostSettings::read(&Target::of(&query).url());
+    let lifetime = options.lifetime.or(settings.lifetime.as_deref());
+    let mut target = Target::of(&query).with_lifetime(lifetime, now)?;
+    target.default = options.default;
     let Some(forge) = Forge::detect(&query.host, &[], &settings) else {
         bail!(
             "which forge is {host}? Tell git-credential-pat with \
@@ -74,7 +80,7 @@ pub fn run(
 
 /// `github.com`, `github.com:8443`, `https://alice@github.com/org/repo.git` → the query `get`
 /// would make for it; only https, or http for a loopback host.
-fn parse_target(target: &str) -> anyhow::Result<Query> {
+pub fn parse_target(target: &str) -> anyhow::Result<Query> {
     let url = if target.contains("://") {
         target.to_owned()
     } else {

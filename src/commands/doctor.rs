@@ -1,0 +1,426 @@
+//! `git credential-pat doctor [--offline]`: one line per check of the installation, git's
+//! configuration, the keychain and the stored tokens, each saying what to do when it is not
+//! right. Exits non-zero when a check fails.
+
+use crate::commands::configure::{find_on_path, is_ours};
+use crate::commands::list;
+use crate::config::HostSettings;
+use crate::forge::Forge;
+use crate::login::{API_TIMEOUT, describe_time};
+use crate::vault::{Account, StoreChoice, StoreKind, Stored, Vault};
+use secrecy::SecretString;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The oldest git that passes `password_expiry_utc` to helpers and honours it.
+const MIN_GIT: (u32, u32) = (2, 40);
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Ok,
+    Note,
+    Fail,
+}
+
+struct Report {
+    failures: usize,
+}
+
+impl Report {
+    fn say(&mut self, level: Level, text: impl AsRef<str>) {
+        let tag = match level {
+            Level::Ok => "ok  ",
+            Level::Note => "note",
+            Level::Fail => {
+                self.failures += 1;
+                "FAIL"
+            }
+        };
+        println!("{tag}  {}", text.as_ref());
+    }
+}
+
+/// Runs every check and prints one line per check on stdout.
+///
+/// # Errors
+/// When any check failed (the lines above say which and what to do).
+pub fn run(
+    offline: bool,
+    store: StoreChoice,
+    namespace: Option<&str>,
+    now: u64,
+) -> anyhow::Result<()> {
+    let mut r = Report { failures: 0 };
+    let me = std::env::current_exe().and_then(|p| p.canonicalize()).ok();
+    check_binary(&mut r, me.as_ref());
+    check_git_version(&mut r);
+    check_helpers(&mut r, me.as_ref());
+    if let Some(vault) = check_keychain(&mut r, store, namespace, now) {
+        check_tokens(&mut r, &vault, offline, now);
+    }
+    if r.failures > 0 {
+        anyhow::bail!(
+            "{} check{} failed",
+            r.failures,
+            if r.failures == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
+}
+
+fn check_binary(r: &mut Report, me: Option<&PathBuf>) {
+    let version = env!("CARGO_PKG_VERSION");
+    match me {
+        Some(p) => r.say(
+            Level::Ok,
+            format!("this is {} (version {version})", p.display()),
+        ),
+        None => r.say(
+            Level::Note,
+            format!("cannot tell this program's own path (version {version})"),
+        ),
+    }
+    match find_on_path("git-credential-pat").and_then(|p| p.canonicalize().ok()) {
+        Some(p) if Some(&p) == me => r.say(Level::Ok, "`git credential-pat` runs this program"),
+        Some(p) => r.say(
+            Level::Note,
+            format!("`git credential-pat` runs {}, not this program; run ./install.sh again to replace it", p.display()),
+        ),
+        None => r.say(
+            Level::Note,
+            "git-credential-pat is not on PATH: `git credential-pat …` will not work, though git finds the helper by its configured path",
+        ),
+    }
+}
+
+fn check_git_version(r: &mut Report) {
+    let out = Command::new("git").arg("--version").output();
+    let text = match out {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        _ => return r.say(Level::Fail, "git does not run: install git"),
+    };
+    let version = text.trim_start_matches("git version ").to_owned();
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|p| p.parse::<u32>().ok());
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if (major, minor) >= MIN_GIT {
+        r.say(Level::Ok, format!("git {version}"));
+    } else {
+        r.say(
+            Level::Note,
+            format!("git {version} is older than 2.40: it ignores token expiry dates; upgrade git"),
+        );
+    }
+}
+
+/// One `credential…helper` config value, in the order git reads them.
+struct HelperEntry {
+    /// The URL pattern of `credential.<url>.helper`, `None` for plain `credential.helper`.
+    pattern: Option<String>,
+    value: String,
+}
+
+fn helper_entries() -> Vec<HelperEntry> {
+    let out = Command::new("git")
+        .args(["config", "--get-regexp", r"^credential\..*helper$"])
+        .output();
+    let Ok(out) = out else { return Vec::new() };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+            let middle = key.strip_prefix("credential.")?;
+            let pattern = if middle.eq_ignore_ascii_case("helper") {
+                None
+            } else {
+                Some(middle.strip_suffix(".helper")?.to_owned())
+            };
+            Some(HelperEntry {
+                pattern,
+                value: value.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Whether a `credential.<pattern>.*` key applies to `https://host` (gitcredentials(7),
+/// "CONFIGURATION OPTIONS": scheme and host must match, `*.` matches one label, a pattern
+/// path must be a prefix; partial patterns such as `example.com` are allowed).
+fn pattern_matches(pattern: &str, host: &str) -> bool {
+    let (scheme, rest) = match pattern.split_once("://") {
+        Some((s, rest)) => (Some(s), rest),
+        None => (None, pattern),
+    };
+    if scheme.is_some_and(|s| !s.eq_ignore_ascii_case("https")) {
+        return false;
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    let authority = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if authority.is_empty() {
+        return true;
+    }
+    let strip_default = |h: &str| h.strip_suffix(":443").unwrap_or(h).to_owned();
+    let (want, have) = (
+        strip_default(&authority),
+        strip_default(&host.to_ascii_lowercase()),
+    );
+    let want_labels: Vec<&str> = want.split('.').collect();
+    let have_labels: Vec<&str> = have.split('.').collect();
+    want_labels.len() == have_labels.len()
+        && want_labels
+            .iter()
+            .zip(&have_labels)
+            .all(|(w, h)| *w == "*" || w == h)
+}
+
+fn check_helpers(r: &mut Report, me: Option<&PathBuf>) {
+    let entries = helper_entries();
+    let mut hosts: Vec<String> = entries
+        .iter()
+        .filter(|e| is_ours(&e.value))
+        .filter_map(|e| e.pattern.as_deref())
+        .map(|p| {
+            let rest = p.split_once("://").map_or(p, |(_, rest)| rest);
+            rest.split('/').next().unwrap_or_default().to_owned()
+        })
+        .filter(|h| !h.is_empty())
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    if hosts.is_empty() {
+        if entries
+            .iter()
+            .any(|e| e.pattern.is_none() && is_ours(&e.value))
+        {
+            hosts.push("github.com".into());
+        } else {
+            return r.say(
+                Level::Fail,
+                "git is not configured to ask git-credential-pat for any host: run `git credential-pat configure`",
+            );
+        }
+    }
+    for host in hosts {
+        let mut list: Vec<&str> = Vec::new();
+        for e in entries.iter().filter(|e| {
+            e.pattern
+                .as_deref()
+                .is_none_or(|p| pattern_matches(p, &host))
+        }) {
+            if e.value.is_empty() {
+                list.clear();
+            } else {
+                list.push(&e.value);
+            }
+        }
+        let others: Vec<&str> = list.iter().copied().filter(|v| !is_ours(v)).collect();
+        match (list.iter().find(|v| is_ours(v)), others.is_empty()) {
+            (None, _) => r.say(
+                Level::Fail,
+                format!("git does not ask git-credential-pat for https://{host} (a later empty credential.helper resets it): run `git credential-pat configure {host}`"),
+            ),
+            (Some(ours), true) => {
+                r.say(Level::Ok, format!("git asks only git-credential-pat for https://{host} ({ours})"));
+                check_runs_me(r, ours, me);
+            }
+            (Some(_), false) => r.say(
+                Level::Fail,
+                format!(
+                    "for https://{host} git also asks {}, which may keep its own copy of the token: run `git credential-pat configure {host}`",
+                    others.join(", ")
+                ),
+            ),
+        }
+    }
+}
+
+/// Whether the helper command git runs is this program.
+fn check_runs_me(r: &mut Report, command: &str, me: Option<&PathBuf>) {
+    let first = command
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_matches('\'');
+    let runs = if first == "pat" {
+        let exec_path = Command::new("git")
+            .arg("--exec-path")
+            .output()
+            .ok()
+            .map(|o| {
+                PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("git-credential-pat")
+            });
+        exec_path
+            .filter(|p| p.is_file())
+            .or_else(|| find_on_path("git-credential-pat"))
+    } else {
+        Some(PathBuf::from(first))
+    };
+    match runs.and_then(|p| p.canonicalize().ok()) {
+        Some(p) if Some(&p) == me => {}
+        Some(p) => r.say(
+            Level::Note,
+            format!("git runs {} as the helper, not this program", p.display()),
+        ),
+        None => r.say(
+            Level::Fail,
+            format!("git cannot find the helper `{command}`: run ./install.sh again"),
+        ),
+    }
+}
+
+fn check_keychain(
+    r: &mut Report,
+    store: StoreChoice,
+    namespace: Option<&str>,
+    now: u64,
+) -> Option<Vault> {
+    let vault = match Vault::open(store, namespace) {
+        Ok(v) => v,
+        Err(e) => {
+            r.say(Level::Fail, format!("{e}"));
+            return None;
+        }
+    };
+    let probe = Account {
+        protocol: "doctor".into(),
+        host: "probe.invalid".into(),
+        username: format!("pid{}", std::process::id()),
+        path: None,
+    };
+    let stored = Stored {
+        stored_at: Some(now),
+        ..Stored::new(SecretString::from("probe"))
+    };
+    let works = vault
+        .put(&probe, &stored)
+        .and_then(|()| vault.get(&probe))
+        .map(|s| s.is_some());
+    for found in vault.find("doctor", "probe.invalid").unwrap_or_default() {
+        let _ = vault.delete(&found);
+    }
+    match works {
+        Ok(true) => r.say(
+            Level::Ok,
+            format!("the {} stores and reads tokens", vault.kind()),
+        ),
+        Ok(false) => r.say(
+            Level::Fail,
+            format!(
+                "the {} accepted a test entry but did not return it",
+                vault.kind()
+            ),
+        ),
+        Err(e) => r.say(Level::Fail, format!("{e}")),
+    }
+    if vault.kind() == StoreKind::Keyutils {
+        r.say(
+            Level::Note,
+            "the kernel keyring keeps tokens in memory only: they are lost at reboot, and after 3 days unused (see the README)",
+        );
+    }
+    Some(vault)
+}
+
+fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
+    let found = match vault.find_all() {
+        Ok(found) => found,
+        Err(e) => return r.say(Level::Fail, format!("{e}")),
+    };
+    if found.is_empty() {
+        return r.say(Level::Ok, "no tokens are stored yet");
+    }
+    for f in found {
+        let name = list::escape(&format!("{}@{}", f.account.username, f.account.host));
+        let stored = match vault.read(&f) {
+            Ok(Some(s)) => s,
+            Ok(None) => continue,
+            Err(e) => {
+                r.say(Level::Fail, format!("{name}: {e}"));
+                continue;
+            }
+        };
+        if let Some(t) = stored.password_expiry_utc.filter(|&t| t < now) {
+            r.say(
+                Level::Fail,
+                format!(
+                    "{name}: the token expired {}; run `git credential-pat login {}`",
+                    describe_time(t, now),
+                    f.account.host
+                ),
+            );
+            continue;
+        }
+        if offline {
+            r.say(
+                Level::Ok,
+                format!("{name}: stored (not checked: --offline)"),
+            );
+            continue;
+        }
+        let settings = HostSettings::read(&format!("{}://{}", f.account.protocol, f.account.host));
+        let Some(forge) = Forge::detect(&f.account.host, &[], &settings) else {
+            r.say(
+                Level::Note,
+                format!(
+                    "{name}: not checked (unknown forge; set credential.https://{}.patForge)",
+                    f.account.host
+                ),
+            );
+            continue;
+        };
+        match forge.validate(&stored.password, API_TIMEOUT) {
+            Ok(info) => {
+                let missing = forge.missing_scopes(&info);
+                let expiry = info
+                    .expires_at
+                    .map(|t| format!("expires {}", describe_time(t, now)))
+                    .unwrap_or_else(|| "no expiry".into());
+                if missing.is_empty() {
+                    let scopes = info
+                        .scopes
+                        .map(|s| s.join(", "))
+                        .unwrap_or_else(|| "no scopes reported".into());
+                    r.say(
+                        Level::Ok,
+                        format!(
+                            "{name}: {} accepts it as {} ({scopes}; {expiry})",
+                            forge.name(),
+                            info.login
+                        ),
+                    );
+                } else {
+                    r.say(
+                        Level::Fail,
+                        format!("{name}: the token lacks {}; run `git credential-pat login {}` with a new one", missing.join(", "), f.account.host),
+                    );
+                }
+            }
+            Err(e) if e.is_network() => r.say(Level::Note, format!("{name}: not checked: {e}")),
+            Err(e) => r.say(Level::Fail, format!("{name}: {e}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_url_patterns_match_as_git_matches_them() {
+        assert!(pattern_matches("https://github.com", "github.com"));
+        assert!(pattern_matches("https://github.com/", "github.com"));
+        assert!(pattern_matches("github.com", "github.com"));
+        assert!(pattern_matches("https://*.example.com", "git.example.com"));
+        assert!(pattern_matches("https://", "github.com"));
+        assert!(!pattern_matches("http://github.com", "github.com"));
+        assert!(!pattern_matches("https://gitlab.com", "github.com"));
+        assert!(!pattern_matches("https://*.example.com", "example.com"));
+        assert!(!pattern_matches("https://github.com:8443", "github.com"));
+    }
+}

@@ -1,0 +1,257 @@
+//! `git credential-pat list [--json]`: what is stored, one row per credential, and never the
+//! token itself.
+
+use crate::login::describe_time;
+use crate::vault::{Account, Stored, Vault};
+use serde::Serialize;
+use std::io::Write;
+
+/// One stored credential as `list --json` prints it. Field names and meanings are stable for
+/// scripts: times are seconds since the Unix epoch (UTC), `null` when unknown.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Row {
+    /// git's `protocol`.
+    pub protocol: String,
+    /// git's `host`, with `:port` when it has one.
+    pub host: String,
+    /// git's `username`: the account the token belongs to.
+    pub username: String,
+    /// git's `path`, for tokens kept per repository (`credential.useHttpPath`).
+    pub path: Option<String>,
+    /// The forge that checked the token, e.g. `GitHub`.
+    pub forge: Option<String>,
+    /// The token's scopes as the forge reported them.
+    pub scopes: Option<Vec<String>>,
+    /// When the token expires.
+    pub expires_at: Option<u64>,
+    /// When it was stored.
+    pub stored_at: Option<u64>,
+    /// The lab timer: when the first `get` erases it.
+    pub erase_by: Option<u64>,
+    /// Served when git names no user and several are stored for the host.
+    pub default: bool,
+    /// The keychain holding it, e.g. `kernel keyring`.
+    pub keychain: String,
+}
+
+impl Row {
+    fn new(account: Account, stored: &Stored, keychain: String) -> Row {
+        Row {
+            protocol: account.protocol,
+            host: account.host,
+            username: account.username,
+            path: account.path,
+            forge: stored.forge.clone(),
+            scopes: stored.scopes.clone(),
+            expires_at: stored.password_expiry_utc,
+            stored_at: stored.stored_at,
+            erase_by: stored.erase_by,
+            default: stored.default,
+            keychain,
+        }
+    }
+}
+
+/// Every credential in `vault`, sorted by host, then user.
+///
+/// # Errors
+/// When the keychain cannot be searched or read.
+pub fn rows(vault: &Vault) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for found in vault.find_all()? {
+        if let Some(stored) = vault.read(&found)? {
+            rows.push(Row::new(found.account, &stored, vault.kind().to_string()));
+        }
+    }
+    rows.sort_by(|a, b| (&a.host, &a.username, &a.path).cmp(&(&b.host, &b.username, &b.path)));
+    Ok(rows)
+}
+
+/// Prints the table (or JSON with `json`) on stdout; `now` is seconds since the Unix epoch.
+///
+/// # Errors
+/// When the keychain fails or stdout cannot be written.
+pub fn run(json: bool, vault: &Vault, now: u64) -> anyhow::Result<()> {
+    let rows = rows(vault)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if rows.is_empty() {
+        writeln!(out, "No tokens are stored (in the {}).", vault.kind())?;
+        return Ok(());
+    }
+    write!(out, "{}", table(&rows, now))?;
+    Ok(())
+}
+
+/// The rows as an aligned text table. Control characters in host, user and path are escaped,
+/// so that a crafted name cannot rewrite the terminal (CVE-2024-50349 class).
+pub fn table(rows: &[Row], now: u64) -> String {
+    let header = [
+        "HOST",
+        "USER",
+        "FORGE",
+        "SCOPES",
+        "EXPIRES",
+        "STORED",
+        "KEYCHAIN",
+        "LAB TIMER",
+    ];
+    let mut cells: Vec<[String; 8]> = vec![header.map(str::to_owned)];
+    for r in rows {
+        let mut host = if r.protocol == "https" {
+            escape(&r.host)
+        } else {
+            format!("{}://{}", escape(&r.protocol), escape(&r.host))
+        };
+        if let Some(path) = &r.path {
+            host = format!("{host}/{}", escape(path));
+        }
+        let user = if r.default {
+            format!("{} (default)", escape(&r.username))
+        } else {
+            escape(&r.username)
+        };
+        let scopes = match &r.scopes {
+            Some(s) if s.is_empty() => "none".to_owned(),
+            Some(s) => s.join(", "),
+            None => "-".to_owned(),
+        };
+        let expires = match (r.expires_at, &r.forge) {
+            (Some(t), _) => relative(t, now),
+            (None, Some(_)) => "never".to_owned(),
+            (None, None) => "unknown".to_owned(),
+        };
+        let stored = r.stored_at.map(date).unwrap_or_else(|| "-".into());
+        let timer = r
+            .erase_by
+            .map(|t| format!("erases {}", relative(t, now)))
+            .unwrap_or_else(|| "-".into());
+        cells.push([
+            host,
+            user,
+            r.forge.as_deref().map(escape).unwrap_or_else(|| "-".into()),
+            escape(&scopes),
+            expires,
+            stored,
+            r.keychain.clone(),
+            timer,
+        ]);
+    }
+    let widths: Vec<usize> = (0..8)
+        .map(|i| {
+            cells
+                .iter()
+                .map(|c| c[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut text = String::new();
+    for row in &cells {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        text.push_str(line.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+/// `in 6 days`, `expired 2 days ago`-style distance of `t` from `now`, in days, hours or
+/// minutes.
+pub fn relative(t: u64, now: u64) -> String {
+    let span = |d: u64| match d {
+        d if d >= 2 * 86_400 => format!("{} days", d / 86_400),
+        d if d >= 2 * 3_600 => format!("{} hours", d / 3_600),
+        d => format!("{} minutes", d / 60),
+    };
+    if t >= now {
+        format!("in {}", span(t - now))
+    } else {
+        format!("{} ago", span(now - t))
+    }
+}
+
+fn date(t: u64) -> String {
+    describe_time(t, t)
+        .split(" (")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `s` with control characters shown as escapes (`\n`, `\u{1b}`).
+pub fn escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn row(host: &str, user: &str) -> Row {
+        Row {
+            protocol: "https".into(),
+            host: host.into(),
+            username: user.into(),
+            path: None,
+            forge: Some("GitHub".into()),
+            scopes: Some(vec!["repo".into(), "workflow".into()]),
+            expires_at: Some(NOW + 6 * 86_400 + 5),
+            stored_at: Some(NOW - 3600),
+            erase_by: Some(NOW + 8 * 3600),
+            default: true,
+            keychain: "kernel keyring".into(),
+        }
+    }
+
+    #[test]
+    fn the_table_shows_every_fact_but_the_token() {
+        let mut other = row("gitlab.com", "bob");
+        other.forge = None;
+        other.scopes = None;
+        other.expires_at = None;
+        other.erase_by = None;
+        other.default = false;
+        assert_eq!(
+            table(&[row("github.com", "alice"), other], NOW),
+            "HOST        USER             FORGE   SCOPES          EXPIRES    STORED                KEYCHAIN        LAB TIMER\n\
+             github.com  alice (default)  GitHub  repo, workflow  in 6 days  2027-01-15 07:00 UTC  kernel keyring  erases in 8 hours\n\
+             gitlab.com  bob              -       -               unknown    2027-01-15 07:00 UTC  kernel keyring  -\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_names_are_escaped() {
+        let mut r = row("github.com", "eve\u{1b}[2J\n");
+        r.path = Some("o/r\r".into());
+        let text = table(&[r], NOW);
+        assert!(text.contains("github.com/o/r\\r"), "{text}");
+        assert!(text.contains("eve\\u{1b}[2J\\n (default)"), "{text}");
+    }
+
+    #[test]
+    fn distances_are_in_days_hours_or_minutes() {
+        assert_eq!(relative(NOW + 3 * 86_400, NOW), "in 3 days");
+        assert_eq!(relative(NOW - 2 * 86_400, NOW), "2 days ago");
+        assert_eq!(relative(NOW + 5 * 3600, NOW), "in 5 hours");
+        assert_eq!(relative(NOW + 600, NOW), "in 10 minutes");
+    }
+}

@@ -1,0 +1,263 @@
+//! `git credential-pat logout [URL|HOST] [--user NAME] [--all] [--revoke] [--yes] [--force]`:
+//! the end of a lab. Each chosen token is revoked at the forge (with `--revoke`), erased from
+//! the keychain, and rejected through `git credential reject`, so that every other helper git
+//! is configured with (osxkeychain, wincred, libsecret, store, cache, manager) forgets its copy.
+//! A token that could not be revoked is kept and named, unless `--force`.
+
+use crate::commands::login::parse_target;
+use crate::config::HostSettings;
+use crate::forge::{Forge, Revocation};
+use crate::login::{API_TIMEOUT, Prompter, Tty};
+use crate::vault::{Account, Found, Stored, Vault};
+use anyhow::bail;
+use secrecy::ExposeSecret;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// What `logout` was asked to do.
+pub struct Options<'a> {
+    /// `HOST` or URL; `github.com` when `None` and not `all`.
+    pub target: Option<&'a str>,
+    /// Only this user's token.
+    pub user: Option<&'a str>,
+    /// Every token in the vault.
+    pub all: bool,
+    /// Revoke at the forge too.
+    pub revoke: bool,
+    /// Do not ask before erasing more than one token.
+    pub yes: bool,
+    /// Erase a token even when revoking it failed.
+    pub force: bool,
+}
+
+/// Runs `logout`, reporting one line per token on stderr.
+///
+/// # Errors
+/// When nothing may be done (more than one token, no `--yes` and no terminal to ask), the
+/// person said no, or anything failed for some token (a revocation, the keychain, git);
+/// the message then says which tokens are still stored.
+pub fn run(options: &Options, vault: &Vault) -> anyhow::Result<()> {
+    let mut chosen: Vec<(Found, Stored)> = Vec::new();
+    let found = if options.all {
+        vault.find_all()?
+    } else {
+        let query = parse_target(
+            options
+                .target
+                .unwrap_or(crate::commands::configure::DEFAULT_HOST),
+        )?;
+        let user = options.user.map(str::to_owned).or(query.username.clone());
+        let mut found = vault.find(&query.protocol, &query.host)?;
+        found.retain(|f| user.as_ref().is_none_or(|u| *u == f.account.username));
+        found.retain(|f| {
+            query
+                .path
+                .as_ref()
+                .is_none_or(|p| f.account.path.as_ref() == Some(p))
+        });
+        found
+    };
+    let mut found = found;
+    found.sort_by(|a, b| {
+        let key = |f: &Found| {
+            (
+                f.account.host.clone(),
+                f.account.username.clone(),
+                f.account.path.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    for f in found {
+        if let Some(stored) = vault.read(&f)? {
+            chosen.push((f, stored));
+        }
+    }
+    let err = &mut std::io::stderr();
+    if chosen.is_empty() {
+        writeln!(
+            err,
+            "git-credential-pat: no token is stored for that; nothing to do"
+        )?;
+        return Ok(());
+    }
+    let names: Vec<String> = chosen.iter().map(|(f, _)| name(&f.account)).collect();
+    if chosen.len() > 1 && !options.yes {
+        let question = format!(
+            "Erase {} tokens ({})? [y/N] ",
+            chosen.len(),
+            names.join(", ")
+        );
+        if std::fs::File::open("/dev/tty").is_err() {
+            bail!(
+                "{} tokens match ({}); add --yes to erase them all",
+                chosen.len(),
+                names.join(", ")
+            );
+        }
+        if !Tty.confirm(&question)? {
+            bail!("nothing was erased");
+        }
+    }
+
+    let revocations = if options.revoke {
+        revoke_all(&chosen)
+    } else {
+        chosen.iter().map(|_| None).collect()
+    };
+    let mut kept = Vec::new();
+    let mut failed = false;
+    for (((found, stored), revocation), name) in chosen.iter().zip(revocations).zip(names) {
+        let mut said = Vec::new();
+        match revocation {
+            None => {}
+            Some(Ok(Revocation::Revoked)) => said.push(format!("revoked at {}", forge_name(found))),
+            Some(Ok(Revocation::AlreadyInvalid)) => said.push(format!(
+                "{} no longer accepts it (already revoked or expired)",
+                forge_name(found)
+            )),
+            Some(Err(why)) => {
+                failed = true;
+                if !options.force {
+                    writeln!(
+                        err,
+                        "{name}: NOT revoked: {why}; kept in the {}",
+                        vault.kind()
+                    )?;
+                    kept.push(name);
+                    continue;
+                }
+                said.push(format!("NOT revoked: {why}"));
+            }
+        }
+        match vault.delete(found) {
+            Ok(_) => said.push(format!("erased from the {}", vault.kind())),
+            Err(e) => {
+                failed = true;
+                writeln!(err, "{name}: could not be erased: {e}")?;
+                kept.push(name);
+                continue;
+            }
+        }
+        match reject_everywhere(&found.account, stored) {
+            Ok(()) => said.push("git's other helpers told to forget it".to_owned()),
+            Err(e) => {
+                failed = true;
+                said.push(format!("git credential reject failed: {e}"));
+            }
+        }
+        writeln!(err, "{name}: {}", said.join("; "))?;
+    }
+    if !kept.is_empty() {
+        bail!(
+            "still stored: {}; run logout again, or add --force to erase {} anyway",
+            kept.join(", "),
+            if kept.len() == 1 { "it" } else { "them" }
+        );
+    }
+    if failed {
+        bail!("logout finished with errors (see above)");
+    }
+    Ok(())
+}
+
+/// `alice@github.com`, `alice@http://127.0.0.1:8080/org/repo`: how a token is named to a person.
+fn name(a: &Account) -> String {
+    let host = if a.protocol == "https" {
+        a.host.clone()
+    } else {
+        format!("{}://{}", a.protocol, a.host)
+    };
+    let path = a
+        .path
+        .as_deref()
+        .map(|p| format!("/{p}"))
+        .unwrap_or_default();
+    crate::commands::list::escape(&format!("{}@{host}{path}", a.username))
+}
+
+fn forge_of(found: &Found) -> Option<Forge> {
+    let settings = HostSettings::read(&format!(
+        "{}://{}",
+        found.account.protocol, found.account.host
+    ));
+    Forge::detect(&found.account.host, &[], &settings)
+}
+
+fn forge_name(found: &Found) -> &'static str {
+    forge_of(found).map_or("the forge", |f| f.name())
+}
+
+/// Revokes every chosen token, batching those of one forge and host into one call.
+fn revoke_all(chosen: &[(Found, Stored)]) -> Vec<Option<Result<Revocation, String>>> {
+    let mut results: Vec<Option<Result<Revocation, String>>> =
+        chosen.iter().map(|_| None).collect();
+    let mut done = vec![false; chosen.len()];
+    for i in 0..chosen.len() {
+        if done[i] {
+            continue;
+        }
+        let host = &chosen[i].0.account.host;
+        let group: Vec<usize> = (i..chosen.len())
+            .filter(|&j| !done[j] && chosen[j].0.account.host == *host)
+            .collect();
+        let outcomes = match forge_of(&chosen[i].0) {
+            Some(forge) => {
+                let tokens: Vec<_> = group.iter().map(|&j| &chosen[j].1.password).collect();
+                forge.revoke(&tokens, API_TIMEOUT)
+            }
+            None => group
+                .iter()
+                .map(|_| {
+                    Err(format!(
+                        "which forge {host} is, is not known, so it cannot be revoked here"
+                    ))
+                })
+                .collect(),
+        };
+        for (&j, outcome) in group.iter().zip(outcomes) {
+            results[j] = Some(outcome);
+            done[j] = true;
+        }
+    }
+    results
+}
+
+/// `git credential reject` for the credential, so that every helper git is configured with
+/// for that URL forgets it (this one included, which finds it gone already).
+fn reject_everywhere(account: &Account, stored: &Stored) -> anyhow::Result<()> {
+    let fields = [&account.protocol, &account.host, &account.username];
+    if fields
+        .into_iter()
+        .chain(&account.path)
+        .any(|v| v.contains(['\n', '\r', '\0']))
+    {
+        // git reads its input line by line: such a value would inject attributes.
+        bail!("its name holds a line break, so git cannot be asked to forget it");
+    }
+    let mut request = format!(
+        "protocol={}\nhost={}\nusername={}\n",
+        account.protocol, account.host, account.username
+    );
+    if let Some(path) = &account.path {
+        request.push_str(&format!("path={path}\n"));
+    }
+    let mut child = Command::new("git")
+        .args(["credential", "reject"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let mut input = secrecy::zeroize::Zeroizing::new(request);
+        input.push_str("password=");
+        input.push_str(stored.password.expose_secret());
+        input.push('\n');
+        stdin.write_all(input.as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(())
+}

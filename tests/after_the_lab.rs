@@ -1,0 +1,437 @@
+//! After the lab: `list`, `logout` (everywhere, and `--revoke` at the forge), the lab timer,
+//! the default account, `configure`/`unconfigure`, `doctor`, completions and the man page;
+//! with real git, the real keychains, and the forge's API as a local mock.
+
+mod common;
+mod keychain;
+
+use keychain::{World, keychains};
+
+/// A GitHub Enterprise Server the tests make up; its API is the mock.
+const HOST: &str = "ghe.lab.test";
+const ALICE_TOKEN: &str = "ghp_Alice000000000000000000000000000000001";
+const BOB_TOKEN: &str = "ghp_Bob00000000000000000000000000000000002";
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// `GET /user` answers alice or bob by token, as GitHub documents it.
+fn mock_api() -> mockito::ServerGuard {
+    let mut api = mockito::Server::new();
+    for (token, login) in [(ALICE_TOKEN, "alice"), (BOB_TOKEN, "bob")] {
+        api.mock("GET", "/user")
+            .match_header("authorization", format!("Bearer {token}").as_str())
+            .with_status(200)
+            .with_header("x-oauth-scopes", "repo, workflow")
+            .with_body(format!(r#"{{"login":"{login}"}}"#))
+            .expect_at_most(usize::MAX)
+            .create();
+    }
+    api
+}
+
+/// A world on `kc` that knows HOST as a GitHub Enterprise Server whose API is `api`.
+fn world(kc: keychain::Keychain, api: &mockito::ServerGuard) -> World {
+    let w = World::new(kc);
+    let helpers = format!(
+        "[credential]\n\thelper =\n\thelper = \"{}\"\n",
+        w.helper_command()
+    );
+    set_config(&w, api, &helpers);
+    w
+}
+
+/// The sandbox's global git config: `helpers`, then HOST's forge settings.
+fn set_config(w: &World, api: &mockito::ServerGuard, helpers: &str) {
+    let config = format!(
+        "{helpers}[credential \"https://{HOST}\"]\n\tpatForge = ghes\n\tpatApiUrl = {}\n",
+        api.url()
+    );
+    std::fs::write(w.sb.gitconfig(), config).unwrap();
+}
+
+fn login(w: &World, token: &str, extra: &[&str]) {
+    let mut args = vec!["login", HOST, "--token-stdin"];
+    args.extend_from_slice(extra);
+    let out = w.helper_args(&args, &format!("{token}\n"));
+    assert_eq!(out.code, 0, "{}: login: {}", w.name(), out.stderr);
+}
+
+fn list_json(w: &World) -> serde_json::Value {
+    let out = w.helper_args(&["list", "--json"], "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+#[test]
+fn list_shows_host_user_forge_scopes_and_keychain_but_never_the_token() {
+    let api = mock_api();
+    for kc in keychains() {
+        let w = world(kc, &api);
+        login(&w, ALICE_TOKEN, &[]);
+        w.approve("protocol=https\nhost=gitlab.com\nusername=carol\npassword=glpat-carol\n");
+        let out = w.helper_args(&["list"], "");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            !out.stdout.contains("ghp_") && !out.stdout.contains("glpat-"),
+            "{}",
+            out.stdout
+        );
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(lines.len(), 3, "{}", out.stdout);
+        assert!(lines[0].starts_with("HOST"), "{}", lines[0]);
+        let alice = lines.iter().find(|l| l.starts_with(HOST)).unwrap();
+        for fact in [
+            "alice",
+            "GitHub Enterprise Server",
+            "repo, workflow",
+            "never",
+            w.name(),
+        ] {
+            assert!(alice.contains(fact), "{fact} missing from {alice:?}");
+        }
+        let json = list_json(&w);
+        let rows = json.as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0]["host"], HOST);
+        assert_eq!(rows[0]["username"], "alice");
+        assert_eq!(rows[0]["scopes"], serde_json::json!(["repo", "workflow"]));
+        assert_eq!(rows[0]["keychain"], w.name());
+        assert_eq!(rows[1]["host"], "gitlab.com");
+        assert_eq!(rows[1]["forge"], serde_json::Value::Null);
+        assert!(!json.to_string().contains("ghp_"));
+    }
+}
+
+#[test]
+fn logout_erases_the_token_from_the_keychain_and_from_every_other_helper_git_uses() {
+    let api = mock_api();
+    for kc in keychains() {
+        let w = world(kc, &api);
+        // A plaintext store beside ours, as a workshop machine might have: both keep a copy.
+        let file = w.sb.dir.path().join("git-credentials");
+        let helpers = format!(
+            "[credential]\n\thelper =\n\thelper = \"{}\"\n\thelper = store --file={}\n",
+            w.helper_command(),
+            file.display()
+        );
+        set_config(&w, &api, &helpers);
+        w.approve(&format!(
+            "protocol=https\nhost={HOST}\nusername=alice\npassword={ALICE_TOKEN}\n"
+        ));
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains(ALICE_TOKEN),
+            "the store helper kept no copy"
+        );
+        assert_eq!(w.stored_tokens().len(), 1);
+
+        let out = w.helper_args(&["logout", HOST], "");
+        assert_eq!(out.code, 0, "{}: {}", w.name(), out.stderr);
+        assert_eq!(
+            out.stderr,
+            format!(
+                "alice@{HOST}: erased from the {}; git's other helpers told to forget it\n",
+                w.name()
+            )
+        );
+        assert!(w.stored().is_empty(), "{}", w.name());
+        assert!(
+            !std::fs::read_to_string(&file)
+                .unwrap()
+                .contains(ALICE_TOKEN),
+            "the store helper still has it"
+        );
+    }
+}
+
+#[test]
+fn logout_revoke_revokes_at_the_forge_and_keeps_a_token_it_could_not_revoke() {
+    for kc in keychains() {
+        let mut api = mock_api();
+        let w = world(kc, &api);
+        login(&w, ALICE_TOKEN, &[]);
+        login(&w, BOB_TOKEN, &[]);
+        // GitHub Enterprise Server: one authenticated request per token.
+        let alice = api
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", format!("Bearer {ALICE_TOKEN}").as_str())
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [ALICE_TOKEN] }),
+            ))
+            .with_status(202)
+            .create();
+        let bob = api
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", format!("Bearer {BOB_TOKEN}").as_str())
+            .with_status(500)
+            .with_body(r#"{"message":"Server Error"}"#)
+            .expect(1)
+            .create();
+        let out = w.helper_args(&["logout", HOST, "--revoke", "--yes"], "");
+        alice.assert();
+        bob.assert();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "alice@{HOST}: revoked at GitHub Enterprise Server; erased from the {}",
+                w.name()
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(&format!("bob@{HOST}: NOT revoked: GitHub Enterprise Server did not revoke it (HTTP 500); kept in the {}", w.name())),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(&format!(
+                "still stored: bob@{HOST}; run logout again, or add --force"
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("ghp_"));
+        assert_eq!(w.stored_tokens().len(), 1, "{}", w.name());
+        assert!(w.stored_tokens()[0].starts_with(&format!("https://bob@{HOST} {BOB_TOKEN}")));
+
+        let out = w.helper_args(&["logout", HOST, "--revoke", "--force"], "");
+        assert_eq!(
+            out.code, 1,
+            "a failed revocation still fails the command: {}",
+            out.stderr
+        );
+        assert!(w.stored().is_empty(), "--force erases it anyway");
+    }
+}
+
+#[test]
+fn logout_of_several_tokens_without_yes_and_without_a_terminal_erases_nothing() {
+    let api = mock_api();
+    for kc in keychains() {
+        let w = world(kc, &api);
+        login(&w, ALICE_TOKEN, &[]);
+        login(&w, BOB_TOKEN, &[]);
+        let out = w.helper_args(&["logout", "--all"], "");
+        assert_eq!(out.code, 1);
+        assert_eq!(
+            out.stderr,
+            format!(
+                "git-credential-pat: 2 tokens match (alice@{HOST}, bob@{HOST}); add --yes to erase them all\n"
+            )
+        );
+        assert_eq!(w.stored().len(), 2);
+    }
+}
+
+#[test]
+fn the_first_get_after_the_lab_timer_erases_the_token_and_serves_nothing() {
+    let api = mock_api();
+    for kc in keychains() {
+        let w = world(kc, &api);
+        let past = now() - 60;
+        w.write_raw(
+            &format!("https://alice@{HOST}"),
+            &format!("{ALICE_TOKEN}\nforge=GitHub Enterprise Server\nerase_by={past}\n"),
+        );
+        let out = w.credential("fill", &format!("protocol=https\nhost={HOST}\n"));
+        assert_eq!(out.code, 128, "{}: {}", w.name(), out.stdout);
+        assert!(!out.stdout.contains(ALICE_TOKEN));
+        assert!(
+            out.stderr.starts_with(&format!(
+                "git-credential-pat: the lab timer of alice's token for {HOST} ran out; it was erased. \
+                 Run `git credential-pat login {HOST}` for a new one.\n"
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("no token stored"),
+            "no login hint after a lab ends: {}",
+            out.stderr
+        );
+        assert!(w.stored().is_empty(), "{}", w.name());
+    }
+}
+
+#[test]
+fn login_for_sets_the_lab_timer_that_list_shows() {
+    let api = mock_api();
+    for kc in keychains() {
+        let w = world(kc, &api);
+        let before = now();
+        login(&w, ALICE_TOKEN, &["--for", "8h"]);
+        let json = list_json(&w);
+        let erase_by = json[0]["erase_by"].as_u64().unwrap();
+        assert!(
+            (before + 8 * 3600..=now() + 8 * 3600).contains(&erase_by),
+            "{erase_by}"
+        );
+        let out = w.helper_args(&["list"], "");
+        assert!(
+            out.stdout.contains("erases in 7 hours") || out.stdout.contains("erases in 8 hours"),
+            "{}",
+            out.stdout
+        );
+        // Until then it is served as usual.
+        let out = w.credential("fill", &format!("protocol=https\nhost={HOST}\n"));
+        assert!(
+            out.stdout.contains(&format!("password={ALICE_TOKEN}\n")),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn with_several_users_and_none_asked_for_the_default_one_is_served() {
+    let api = mock_api();
+    for kc in keychains() {
+        let w = world(kc, &api);
+        login(&w, BOB_TOKEN, &["--default"]);
+        login(&w, ALICE_TOKEN, &[]);
+        let fill = |input: &str| w.credential("fill", input).stdout;
+        assert!(
+            fill(&format!("protocol=https\nhost={HOST}\n")).contains("username=bob\n"),
+            "{}",
+            w.name()
+        );
+        assert!(fill(&format!("url=https://alice@{HOST}\n")).contains("username=alice\n"));
+        login(&w, ALICE_TOKEN, &["--default"]);
+        assert!(
+            fill(&format!("protocol=https\nhost={HOST}\n")).contains("username=alice\n"),
+            "{}",
+            w.name()
+        );
+        let json = list_json(&w);
+        let defaults: Vec<_> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["default"].as_bool().unwrap())
+            .collect();
+        assert_eq!(defaults, [true, false], "only one default per host");
+    }
+}
+
+#[test]
+fn configure_and_unconfigure_leave_a_config_with_other_helpers_exactly_as_it_was() {
+    let sb = common::Sandbox::new();
+    let original = "[user]\n\tname = Lab User\n[credential]\n\thelper = cache --timeout=300\n\
+                    [credential \"https://github.com\"]\n\thelper = osxkeychain\n\tusername = alice\n\
+                    [core]\n\teditor = vim\n";
+    std::fs::write(sb.gitconfig(), original).unwrap();
+    let configure = |args: &[&str]| {
+        let mut cmd = sb.helper();
+        cmd.env_remove("GIT_CREDENTIAL_PAT_NAMESPACE").args(args);
+        sb.run(&mut cmd, "")
+    };
+    let out = configure(&["configure", "github.com", "gitlab.com"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let configured = std::fs::read_to_string(sb.gitconfig()).unwrap();
+    let bin = common::helper_bin().canonicalize().unwrap();
+    assert_eq!(
+        configured,
+        format!(
+            "{original}[credential \"https://github.com/\"]\n\thelper = \n\thelper = {bin}\n\
+             [credential \"https://gitlab.com/\"]\n\thelper = \n\thelper = {bin}\n",
+            bin = bin.display()
+        )
+    );
+    let again = configure(&["configure", "github.com", "gitlab.com"]);
+    assert_eq!(again.code, 0);
+    assert_eq!(
+        std::fs::read_to_string(sb.gitconfig()).unwrap(),
+        configured,
+        "configure is not idempotent"
+    );
+    let out = configure(&["unconfigure", "github.com", "gitlab.com"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(sb.gitconfig()).unwrap(), original);
+}
+
+#[test]
+fn doctor_passes_a_healthy_setup_and_fails_when_another_helper_also_keeps_tokens() {
+    let api = mock_api();
+    for kc in keychains() {
+        let w = world(kc, &api);
+        // Configured the way `configure` does it, for HOST.
+        let mut helpers = format!(
+            "[credential \"https://{HOST}/\"]\n\thelper =\n\thelper = \"{}\"\n",
+            w.helper_command()
+        );
+        set_config(&w, &api, &helpers);
+        login(&w, ALICE_TOKEN, &[]);
+        let out = w.helper_args(&["doctor"], "");
+        assert_eq!(out.code, 0, "{}: {}{}", w.name(), out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains(&format!(
+                "ok    git asks only git-credential-pat for https://{HOST}"
+            )),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .contains(&format!("ok    the {} stores and reads tokens", w.name())),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains(&format!(
+                "ok    alice@{HOST}: GitHub Enterprise Server accepts it as alice"
+            )),
+            "{}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains("FAIL"), "{}", out.stdout);
+
+        helpers.push_str(&format!(
+            "[credential]\n\thelper = store --file={}/plain\n",
+            w.sb.dir.path().display()
+        ));
+        set_config(&w, &api, &helpers);
+        let out = w.helper_args(&["doctor", "--offline"], "");
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!(
+                "FAIL  for https://{HOST} git also asks store --file="
+            )),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("(not checked: --offline)"),
+            "{}",
+            out.stdout
+        );
+        assert_eq!(out.stderr, "git-credential-pat: 1 check failed\n");
+    }
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definition() {
+    let sb = common::Sandbox::new();
+    let out = sb.run(sb.helper().args(["completions", "bash"]), "");
+    assert_eq!(out.code, 0);
+    for word in ["logout", "--revoke", "--token-stdin", "configure", "doctor"] {
+        assert!(out.stdout.contains(word), "bash completion lacks {word}");
+    }
+    let out = sb.run(sb.helper().arg("manpage"), "");
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.starts_with(".ie \\n(.g .ds Aq"),
+        "{}",
+        &out.stdout[..80.min(out.stdout.len())]
+    );
+    assert!(
+        out.stdout.contains(".TH git-credential-pat 1"),
+        "not a man page"
+    );
+}
