@@ -126,8 +126,12 @@ pub fn run(cli: Cli) -> (i32, anyhow::Result<()>) {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let namespace = cli.namespace.as_deref();
-    let open_vault = || Vault::open(cli.store, namespace);
+    let store = cli.store;
+    let namespace = cli.namespace.clone();
+    let open_vault = {
+        let namespace = namespace.clone();
+        move || Vault::open(store, namespace.as_deref())
+    };
     let op = match cli.command {
         Command::Get => return (0, get(open_vault, now)),
         Command::Store => Operation::Store,
@@ -136,18 +140,20 @@ pub fn run(cli: Cli) -> (i32, anyhow::Result<()>) {
         command => {
             return (
                 1,
-                run_command(command, &cli.store, namespace, open_vault, now),
+                run_command(command, &store, namespace.as_deref(), open_vault, now),
             );
         }
     };
-    let result = helper::run(
-        op,
-        &mut std::io::stdin().lock(),
-        &mut std::io::stdout().lock(),
-        open_vault,
-        now,
-    );
-    (0, result.map_err(Into::into))
+    let result = within_deadline(move || {
+        helper::run(
+            op,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+            open_vault,
+            now,
+        )
+    });
+    (0, result.and_then(|r| r.map_err(Into::into)))
 }
 
 /// The commands a person runs.
@@ -218,14 +224,50 @@ fn run_command(
 
 /// git's `get`: the stored token if there is one (the hot path: no process, no network),
 /// else the login flow's answer (see [`login::on_missing`]).
-fn get(open_vault: impl FnOnce() -> Result<Vault, VaultError>, now: u64) -> anyhow::Result<()> {
+/// How long git's operations may wait for the keychain before the helper gives up, so that a
+/// hung keychain (a Secret Service that does not answer) does not hang git.
+pub const KEYCHAIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `work` on its own thread and waits at most [`KEYCHAIN_DEADLINE`] for it.
+///
+/// # Errors
+/// When the deadline passes; the thread is then abandoned (the process exits soon after).
+pub fn within_deadline<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.recv_timeout(KEYCHAIN_DEADLINE).map_err(|_| {
+        anyhow::anyhow!(
+            "the keychain did not answer within {} s; giving up so that git can go on \
+             (is the keyring locked, or its daemon stuck?)",
+            KEYCHAIN_DEADLINE.as_secs()
+        )
+    })
+}
+
+/// git's `get`: the stored token if there is one (the hot path: no process, no network),
+/// else the login flow's answer (see [`login::on_missing`]).
+fn get(
+    open_vault: impl FnOnce() -> Result<Vault, VaultError> + Send + 'static,
+    now: u64,
+) -> anyhow::Result<()> {
     let request = protocol::read(&mut std::io::stdin().lock()).map_err(HelperError::from)?;
     let Some(query) = Query::for_get(&request) else {
         return Ok(());
     };
-    let vault = open_vault()?;
+    let lookup = {
+        let query = query.clone();
+        move || -> Result<(Vault, helper::Served), VaultError> {
+            let vault = open_vault()?;
+            let served = helper::get(&query, &vault, now)?;
+            Ok((vault, served))
+        }
+    };
+    let (vault, served) = within_deadline(lookup)??;
     let stderr = &mut std::io::stderr();
-    let served = helper::get(&query, &vault, now)?;
     for ended in &served.lab_ended {
         writeln!(
             stderr,

@@ -26,13 +26,27 @@ pub enum Operation {
 pub enum HelperError {
     /// The request was refused by the protocol reader.
     #[error("refused the request from git: {0}")]
-    Protocol(#[from] protocol::ProtocolError),
+    Protocol(protocol::ProtocolError),
     /// The keychain failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
     /// Writing the answer to git failed.
     #[error("could not answer git: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+// By hand rather than `#[from]`, which would also make the inner error the `source` and print
+// its message twice in `{:#}`.
+impl From<protocol::ProtocolError> for HelperError {
+    fn from(e: protocol::ProtocolError) -> Self {
+        HelperError::Protocol(e)
+    }
+}
+
+impl From<std::io::Error> for HelperError {
+    fn from(e: std::io::Error) -> Self {
+        HelperError::Io(e)
+    }
 }
 
 /// Reads git's request from `input`, performs `op` on the vault that `open_vault` opens, and
@@ -76,7 +90,7 @@ pub fn run(
 }
 
 /// What a `get` or `erase` asks for: one protocol and host, optionally one user and one path.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     /// git's `protocol`.
     pub protocol: String,

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod expiry;
 pub mod forge;
+pub mod harden;
 pub mod helper;
 pub mod login;
 pub mod protocol;

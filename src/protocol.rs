@@ -124,7 +124,8 @@ pub fn read(input: &mut impl BufRead) -> Result<Credential, ProtocolError> {
     let mut c = Credential::default();
     let mut seen: Vec<&'static str> = Vec::new();
     let mut total = 0usize;
-    let mut buf = Vec::with_capacity(256);
+    // Zeroized on drop: the lines hold the password.
+    let mut buf = secrecy::zeroize::Zeroizing::new(Vec::with_capacity(256));
     for line_no in 1.. {
         buf.clear();
         // Read at most one byte past the limit so an endless line cannot exhaust memory.

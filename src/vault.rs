@@ -475,16 +475,27 @@ impl Vault {
         self.read_entry(&self.entry(account)?)
     }
 
-    /// Stores `stored` for `account`, replacing what was there.
+    /// Stores `stored` for `account`, replacing what was there. Writers take a lock first (see
+    /// [`write_lock`]), so that parallel `store`s from one git (submodules fetched in parallel)
+    /// cannot create the same Secret Service item twice; duplicates made without the lock (an
+    /// older version, another tool) are removed.
     ///
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
+        let _lock = write_lock();
         let entry = self.entry(account)?;
         let secret = stored.encode();
-        entry
-            .set_secret(secret.as_bytes())
-            .map_err(|e| self.error(e))?;
+        match entry.set_secret(secret.as_bytes()) {
+            Err(KeyringError::Ambiguous(duplicates)) => {
+                for duplicate in duplicates {
+                    duplicate.delete_credential().map_err(|e| self.error(e))?;
+                }
+                entry.set_secret(secret.as_bytes())
+            }
+            other => other,
+        }
+        .map_err(|e| self.error(e))?;
         if self.kind == StoreKind::SecretService {
             let mut attrs = HashMap::new();
             attrs.insert("protocol", account.protocol.as_str());
@@ -499,6 +510,7 @@ impl Vault {
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn delete(&self, found: &Found) -> Result<bool, VaultError> {
+        let _lock = write_lock();
         match found.entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(KeyringError::NoEntry) => Ok(false),
@@ -533,6 +545,22 @@ impl Vault {
             },
         }
     }
+}
+
+/// An exclusive lock on `~/.cache/git-credential-pat/vault.lock`, held while this process
+/// writes the keychain, released on drop. `None` (writing unlocked) when the cache directory
+/// cannot be used: a lost race then costs at worst a duplicate entry, which `put` removes.
+pub fn write_lock() -> Option<std::fs::File> {
+    let dir = dirs::cache_dir()?.join("git-credential-pat");
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("vault.lock"))
+        .ok()?;
+    file.lock().ok()?;
+    Some(file)
 }
 
 fn service_name(namespace: Option<&str>) -> Result<String, VaultError> {
