@@ -81,6 +81,12 @@ pub enum VaultError {
         /// The store's own words.
         detail: String,
     },
+    /// The kernel keyring refused to hold more (EDQUOT).
+    #[error(
+        "the kernel keyring is over its quota (/proc/sys/kernel/keys/maxbytes, maxkeys); \
+         erase tokens you no longer need, or use --store=secret-service"
+    )]
+    OverQuota,
     /// The namespace is not a plain name.
     #[error("namespace must be 1 to 64 letters, digits, '.', '_' or '-'")]
     BadNamespace,
@@ -522,6 +528,9 @@ impl Vault {
         let store = self.kind;
         // Formatted by hand because some variants (BadEncoding, BadDataFormat) carry the
         // secret's bytes, and their Display would print them.
+        if store == StoreKind::Keyutils && format!("{e:?}").contains("QuotaExceeded") {
+            return VaultError::OverQuota;
+        }
         match e {
             KeyringError::NoStorageAccess(inner) => VaultError::NoAccess {
                 store,
