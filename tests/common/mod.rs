@@ -363,6 +363,11 @@ impl SecretService {
         Some(ss)
     }
 
+    /// The daemon's HOME, where gnome-keyring keeps its (encrypted) keyring files.
+    pub fn home_dir(&self) -> PathBuf {
+        self.home.clone()
+    }
+
     /// The value for DBUS_SESSION_BUS_ADDRESS.
     pub fn bus_address(&self) -> &str {
         &self.address
