@@ -42,11 +42,19 @@ elif [ $# -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs, then run ./install.sh again."
+# Cargo.toml's rust-version; distributions' packaged Rust is often older (Debian 12: 1.63).
+need=1.89
+have=$(rustc --version 2>/dev/null | sed -n 's/^rustc \([0-9]*\.[0-9]*\).*/\1/p')
+if [ -z "$have" ] || [ "$(printf '%s\n%s\n' "$need" "$have" | sort -t. -k1,1n -k2,2n | head -n1)" != "$need" ]; then
+    die "Rust ${have:-?} is too old: git-credential-pat needs $need or newer. Install a current Rust with https://rustup.rs (rustup update), then run ./install.sh again."
+fi
 
 cargo build --release --locked
+# Where cargo put it: CARGO_TARGET_DIR or build.target-dir may point elsewhere than ./target.
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 mkdir -p "$bindir"
 # Copy then rename, so a git running the old binary right now never sees a half-written file.
-cp target/release/git-credential-pat "$bin.new"
+cp "${target_dir:-target}/release/git-credential-pat" "$bin.new"
 mv -f "$bin.new" "$bin"
 printf 'Installed %s\n' "$bin"
 

@@ -89,7 +89,7 @@ pub enum Command {
         /// Hosts to configure, e.g. github.com or gitlab.example.com.
         hosts: Vec<String>,
     },
-    /// Undo `configure` for the given hosts (default: github.com).
+    /// Undo `configure` for the given hosts (default: every host it set up).
     Unconfigure {
         /// Hosts to unconfigure.
         hosts: Vec<String>,

@@ -37,11 +37,13 @@ impl HostSettings {
     /// Reads the settings that apply to `url` (e.g. `https://github.com`) by running
     /// `git config --get-urlmatch credential <url>`, which also sees `git -c` overrides through
     /// the environment git passes to its helpers.
+    ///
+    /// Only the system and global config and `git -c` count, never a repository's own
+    /// `.git/config`: a cloned repository must not be able to point `patApiUrl` at its own
+    /// server and have tokens sent there.
     pub fn read(url: &str) -> HostSettings {
-        let out = Command::new("git")
+        let out = git_outside_any_repository()
             .args(["config", "--get-urlmatch", "credential", url])
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
             .output();
         match out {
             Ok(out) if out.status.success() => Self::parse(&String::from_utf8_lossy(&out.stdout)),
@@ -81,11 +83,11 @@ impl HostSettings {
     }
 
     /// Whether `credential.interactive` forbids prompting (`false`, `never`, or another of
-    /// git's false spellings).
+    /// git's false spellings, the empty value included).
     pub fn interactive_forbidden(&self) -> bool {
         matches!(
             self.interactive.as_deref(),
-            Some("false" | "never" | "no" | "off" | "0")
+            Some("false" | "never" | "no" | "off" | "0" | "")
         )
     }
 
@@ -96,6 +98,20 @@ impl HostSettings {
             Some("never" | "false" | "no" | "off" | "0")
         )
     }
+}
+
+/// A `git` command that cannot see the current repository's config: it runs in `/` with the
+/// variables that name a repository removed. System, global and `git -c` config still apply.
+pub fn git_outside_any_repository() -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir("/")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_COMMON_DIR")
+        .env_remove("GIT_CONFIG")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd
 }
 
 #[cfg(test)]

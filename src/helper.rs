@@ -136,10 +136,27 @@ impl Query {
 /// Whether `host` (normalised, maybe with a port) names this machine: `localhost`,
 /// `127.0.0.0/8` or `[::1]`.
 pub fn is_loopback(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or_default(),
-        None => host.split(':').next().unwrap_or_default(),
+    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
+        let Some((name, after)) = rest.split_once(']') else {
+            return false;
+        };
+        match after {
+            "" => (name, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (name, Some(port)),
+                None => return false,
+            },
+        }
+    } else {
+        match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        }
     };
+    // Anything after the name must be a port number.
+    if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
     name == "localhost"
         || name
             .parse::<std::net::IpAddr>()
@@ -704,7 +721,16 @@ mod tests {
         ] {
             assert!(is_loopback(h), "{h}");
         }
-        for h in ["github.com", "localhost.evil.tld", "128.0.0.1", "[::2]"] {
+        for h in [
+            "github.com",
+            "localhost.evil.tld",
+            "128.0.0.1",
+            "[::2]",
+            "[::1]evil.com",
+            "localhost:junk",
+            "127.0.0.1:",
+            "[::1",
+        ] {
             assert!(!is_loopback(h), "{h}");
         }
     }

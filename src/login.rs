@@ -109,7 +109,7 @@ pub fn person_present(settings: &HostSettings) -> bool {
     let prompt_off = std::env::var("GIT_TERMINAL_PROMPT").is_ok_and(|v| {
         matches!(
             v.to_ascii_lowercase().as_str(),
-            "0" | "false" | "no" | "off"
+            "0" | "false" | "no" | "off" | ""
         )
     });
     !prompt_off
@@ -307,11 +307,13 @@ pub fn interactive(
                 "Paste the token again (attempt {attempt} of {ATTEMPTS}; Enter alone cancels): "
             )
         };
-        let Some(typed) = prompter.secret(&prompt)? else {
+        let Some(typed) = prompter
+            .secret(&prompt)?
+            .map(secrecy::zeroize::Zeroizing::new)
+        else {
             return Ok(Outcome::Cancelled);
         };
         let token = SecretString::from(typed.trim().to_owned());
-        drop(typed);
         if token.expose_secret().is_empty() {
             return Ok(Outcome::Cancelled);
         }

@@ -150,15 +150,33 @@ pub fn read(input: &mut impl BufRead) -> Result<Credential, ProtocolError> {
         if line.is_empty() {
             break;
         }
-        let line =
-            std::str::from_utf8(line).map_err(|_| ProtocolError::NotUtf8 { line: line_no })?;
-        let (key, value) = line
-            .split_once('=')
+        let eq = line
+            .iter()
+            .position(|&b| b == b'=')
             .ok_or(ProtocolError::NotKeyValue { line: line_no })?;
+        let (key, value) = (&line[..eq], &line[eq + 1..]);
+        let Some(key) = std::str::from_utf8(key).ok().filter(|k| is_checked(k)) else {
+            // git forwards server headers (`wwwauth[]`) and other helpers' `state[]` as raw
+            // bytes, and may add keys later; those are not ours to refuse. They are kept
+            // lossily where they are used, and never written back.
+            match key {
+                b"wwwauth[]" => push_array(&mut c.wwwauth, &String::from_utf8_lossy(value)),
+                b"state[]" => push_array(&mut c.state, &String::from_utf8_lossy(value)),
+                _ => {}
+            }
+            continue;
+        };
+        let value =
+            std::str::from_utf8(value).map_err(|_| ProtocolError::NotUtf8 { line: line_no })?;
         check_chars(key, value)?;
         apply(&mut c, &mut seen, key, value)?;
     }
     Ok(c)
+}
+
+/// Whether `key` is an attribute whose value the helper uses, and so checks strictly.
+fn is_checked(key: &str) -> bool {
+    SINGLE_VALUED.contains(&key) || key == "url" || key == "capability[]"
 }
 
 fn check_chars(key: &str, value: &str) -> Result<(), ProtocolError> {
@@ -294,21 +312,22 @@ fn parse_url(url: &str) -> Result<UrlParts, ProtocolError> {
     if scheme.is_empty() {
         return Err(bad("it has no scheme"));
     }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-        None => (rest, None),
+    // As git's credential_from_url_1: the host ends at the first of `/?#`, and an `@` counts
+    // only before that; the username ends at the first `:` before the `@`.
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, after) = rest.split_at(end);
+    let (username, password, host) = match authority.find('@') {
+        None => (None, None, authority),
+        Some(at) => {
+            let userinfo = &authority[..at];
+            let host = &authority[at + 1..];
+            match userinfo.split_once(':') {
+                Some((u, p)) => (Some(percent_decode(u)?), Some(percent_decode(p)?), host),
+                None => (Some(percent_decode(userinfo)?), None, host),
+            }
+        }
     };
-    let (userinfo, host) = match authority.rfind('@') {
-        Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
-        None => (None, authority),
-    };
-    let (username, password) = match userinfo {
-        Some(ui) => match ui.split_once(':') {
-            Some((u, p)) => (Some(percent_decode(u)?), Some(percent_decode(p)?)),
-            None => (Some(percent_decode(ui)?), None),
-        },
-        None => (None, None),
-    };
+    let path = after.get(1..).map(|p| p.trim_end_matches('/'));
     let path = match path {
         Some(p) if !p.is_empty() => Some(percent_decode(p)?),
         _ => None,
@@ -521,6 +540,16 @@ mod tests {
         );
         let no_newline = format!("host={}", "a".repeat(MAX_LINE_BYTES));
         assert!(parse(&no_newline).is_err());
+        // Exactly 65,535 bytes with no newline at the end of input: over the limit too, since
+        // git counts the newline.
+        let exact = format!("host={}", "a".repeat(MAX_LINE_BYTES - 5));
+        assert_eq!(exact.len(), MAX_LINE_BYTES);
+        assert_eq!(
+            parse(&exact).unwrap_err(),
+            ProtocolError::LineTooLong { line: 1 }
+        );
+        let under = format!("host={}", "a".repeat(MAX_LINE_BYTES - 6));
+        assert!(parse(&under).is_ok());
     }
 
     #[test]
@@ -579,6 +608,31 @@ mod tests {
         let c = parse("url=https://github.com\nusername=bob\n").unwrap();
         assert_eq!(c.username.as_deref(), Some("bob"));
         assert!(parse("url=https://a@github.com\nusername=bob\n").is_err());
+    }
+
+    #[test]
+    fn url_splits_like_gits_own_parser() {
+        let host = |url: &str| parse(&format!("url={url}\n")).unwrap().host.unwrap();
+        assert_eq!(host("https://evil.example?@github.com/"), "evil.example");
+        assert_eq!(host("https://evil.example#@github.com/"), "evil.example");
+        assert_eq!(host("https://u@evil@github.com/"), "evil@github.com");
+        let c = parse("url=https://u:p:q@h/a/b//\n").unwrap();
+        assert_eq!(c.username.as_deref(), Some("u"));
+        assert_eq!(c.password.unwrap().expose_secret(), "p:q");
+        assert_eq!(c.path.as_deref(), Some("a/b"));
+    }
+
+    #[test]
+    fn raw_bytes_in_wwwauth_state_and_unknown_keys_do_not_refuse_the_request() {
+        let mut input =
+            b"protocol=https\nhost=github.com\nwwwauth[]=Basic realm=\"Gitea \xe9 \xe2\x80\xa8\"\n"
+                .to_vec();
+        input.extend_from_slice(b"state[]=x\xff\nfuture\xff=\r\x00\n");
+        let c = read(&mut input.as_slice()).unwrap();
+        assert_eq!(c.host.as_deref(), Some("github.com"));
+        assert_eq!(c.wwwauth.len(), 1);
+        assert!(c.wwwauth[0].starts_with("Basic realm=\"Gitea "));
+        assert_eq!(c.state.len(), 1);
     }
 
     #[test]

@@ -651,8 +651,15 @@ mod platform {
         let store = linux_keyutils_keyring_store::Store::new()
             .map_err(|e| unavailable("store does not open", &e))?;
         // The store links every key into the user's persistent keyring (persistent-keyring(7)),
-        // which outlives this process; listing it finds every stored account.
-        let keyring = keyutils::persistent_keyring().ok();
+        // which outlives this process; listing it finds every stored account. Without one
+        // (some sandboxes and kernels) a key would die with this process: refuse instead.
+        let keyring = keyutils::persistent_keyring().map_err(|e| {
+            unavailable(
+                "has no persistent keyring, so tokens would not outlive this process",
+                &e,
+            )
+        })?;
+        let keyring = Some(keyring);
         Ok(Vault {
             store,
             kind: StoreKind::Keyutils,

@@ -21,15 +21,51 @@ const TOKEN: &str = "ghp_FUZZ";
 /// characters attackers use.
 fn line() -> impl Strategy<Value = String> {
     let key = prop::sample::select(vec![
-        "protocol", "host", "path", "username", "password", "password_expiry_utc",
-        "oauth_refresh_token", "url", "wwwauth[]", "capability[]", "authtype", "credential",
-        "ephemeral", "state[]", "continue", "quit", "unknown",
+        "protocol",
+        "host",
+        "path",
+        "username",
+        "password",
+        "password_expiry_utc",
+        "oauth_refresh_token",
+        "url",
+        "wwwauth[]",
+        "capability[]",
+        "authtype",
+        "credential",
+        "ephemeral",
+        "state[]",
+        "continue",
+        "quit",
+        "unknown",
     ]);
     let value = prop::collection::vec(
         prop::sample::select(vec![
-            "github.com", "GITHUB.COM.", "evil.example", "https", "http", "127.0.0.1:9", "a", "",
-            "%0a", "%0d", "\r", "\u{2028}", "\0", "=", "/", "@", ":", "1", "0", "true", "x%",
-            "https://github.com", "https://u:p@evil.example/x", "é", "[::1]",
+            "github.com",
+            "GITHUB.COM.",
+            "evil.example",
+            "https",
+            "http",
+            "127.0.0.1:9",
+            "a",
+            "",
+            "%0a",
+            "%0d",
+            "\r",
+            "\u{2028}",
+            "\0",
+            "=",
+            "/",
+            "@",
+            ":",
+            "1",
+            "0",
+            "true",
+            "x%",
+            "https://github.com",
+            "https://u:p@evil.example/x",
+            "é",
+            "[::1]",
         ]),
         0..5,
     )
@@ -66,8 +102,14 @@ fn vault() -> Vault {
     )
     .unwrap();
     let stored = format!("protocol=https\nhost=github.com\nusername=alice\npassword={TOKEN}\n");
-    helper::run(Operation::Store, &mut stored.as_bytes(), &mut Vec::new(), || Ok(vault.clone()), 0)
-        .unwrap();
+    helper::run(
+        Operation::Store,
+        &mut stored.as_bytes(),
+        &mut Vec::new(),
+        || Ok(vault.clone()),
+        0,
+    )
+    .unwrap();
     vault
 }
 
@@ -81,7 +123,8 @@ fn fuzz(cases: u32) -> usize {
             if let Ok(c) = protocol::read(&mut bytes.as_slice()) {
                 let mut out = Vec::new();
                 if protocol::write(&c, &mut out).is_ok() {
-                    let again = protocol::read(&mut out.as_slice()).expect("re-read written output");
+                    let again =
+                        protocol::read(&mut out.as_slice()).expect("re-read written output");
                     prop_assert_eq!(again.host, c.host);
                     prop_assert_eq!(again.username, c.username);
                 }
@@ -93,9 +136,11 @@ fn fuzz(cases: u32) -> usize {
                 let _ = helper::run(op, &mut bytes.as_slice(), &mut out, || Ok(v.clone()), 0);
                 let text = String::from_utf8_lossy(&out);
                 if text.contains(TOKEN) {
-                    let c = protocol::read(&mut bytes.as_slice()).expect("answered a refused request");
+                    let c =
+                        protocol::read(&mut bytes.as_slice()).expect("answered a refused request");
                     prop_assert_eq!(c.protocol.as_deref(), Some("https"));
-                    let host = git_credential_pat::vault::normalize_host(c.host.as_deref().unwrap());
+                    let host =
+                        git_credential_pat::vault::normalize_host(c.host.as_deref().unwrap());
                     prop_assert_eq!(host, "github.com");
                 }
             }
@@ -113,7 +158,10 @@ fn a_fixed_sample_of_random_requests_never_panics_or_misdirects_a_token() {
 #[test]
 #[ignore = "long run: FUZZ_CASES=200000 cargo test --release --test fuzz -- --ignored"]
 fn many_random_requests_never_panic_or_misdirect_a_token() {
-    let cases: u32 = std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let cases: u32 = std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let tried = fuzz(cases);
     println!("fuzz: {tried} inputs tried, each through the reader and get, store and erase");
     assert_eq!(tried, cases as usize);
@@ -122,10 +170,18 @@ fn many_random_requests_never_panic_or_misdirect_a_token() {
 #[test]
 fn account_names_round_trip_for_any_text() {
     runner(SMALL_RUN)
-        .run(&(any::<String>(), any::<String>(), any::<Option<String>>()), |(user, host, path)| {
-            let a = Account { protocol: "https".into(), host, username: user, path };
-            prop_assert_eq!(Account::parse(&a.key()), Some(a));
-            Ok(())
-        })
+        .run(
+            &(any::<String>(), any::<String>(), any::<Option<String>>()),
+            |(user, host, path)| {
+                let a = Account {
+                    protocol: "https".into(),
+                    host,
+                    username: user,
+                    path,
+                };
+                prop_assert_eq!(Account::parse(&a.key()), Some(a));
+                Ok(())
+            },
+        )
         .unwrap();
 }

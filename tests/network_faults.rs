@@ -14,7 +14,11 @@ const TOKEN: &str = "ghp_Network00000000000000000000000000001";
 
 /// An API address on a port nothing listens on.
 fn closed_port() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     format!("http://127.0.0.1:{port}")
 }
 
@@ -54,15 +58,27 @@ fn login(w: &World) -> common::Output {
 fn login_stores_nothing_when_the_api_cannot_be_reached_or_answers_badly() {
     let server = common::GitServer::start("u", "p");
     let mut api_5xx = mockito::Server::new();
-    api_5xx.mock("GET", "/user").with_status(502).with_body("Bad Gateway").create();
+    api_5xx
+        .mock("GET", "/user")
+        .with_status(502)
+        .with_body("Bad Gateway")
+        .create();
     let mut faults: Vec<(&str, String, &str)> = vec![
         ("closed port", closed_port(), "could not reach"),
         ("5xx", api_5xx.url(), "502"),
-        ("reset mid-answer", resetting_api(), "GitHub Enterprise Server"),
+        (
+            "reset mid-answer",
+            resetting_api(),
+            "GitHub Enterprise Server",
+        ),
     ];
     if let Some(server) = &server {
         // nginx's self-signed certificate is not one this machine trusts.
-        faults.push(("TLS certificate not trusted", format!("https://{}", server.host()), "certificate"));
+        faults.push((
+            "TLS certificate not trusted",
+            format!("https://{}", server.host()),
+            "certificate",
+        ));
     }
     for kc in keychains() {
         let w = World::new(kc);
@@ -73,7 +89,11 @@ fn login_stores_nothing_when_the_api_cannot_be_reached_or_answers_badly() {
             assert_eq!(out.stderr.lines().count(), 1, "{fault}: {}", out.stderr);
             assert!(out.stderr.contains(says), "{fault}: {}", out.stderr);
             assert!(!out.stderr.contains(TOKEN));
-            assert!(w.stored().is_empty(), "{} {fault}: stored an unchecked token", w.name());
+            assert!(
+                w.stored().is_empty(),
+                "{} {fault}: stored an unchecked token",
+                w.name()
+            );
         }
     }
 }
@@ -83,16 +103,26 @@ fn logout_revoke_that_cannot_reach_the_forge_keeps_the_token_and_names_it() {
     let server = common::GitServer::start("u", "p");
     let mut apis = vec![("closed port", closed_port())];
     if let Some(server) = &server {
-        apis.push(("TLS certificate not trusted", format!("https://{}", server.host())));
+        apis.push((
+            "TLS certificate not trusted",
+            format!("https://{}", server.host()),
+        ));
     }
     for kc in keychains() {
         let w = World::new(kc);
         for (fault, api) in &apis {
             set_api(&w, api);
-            w.approve(&format!("protocol=https\nhost={HOST}\nusername=alice\npassword={TOKEN}\n"));
+            w.approve(&format!(
+                "protocol=https\nhost={HOST}\nusername=alice\npassword={TOKEN}\n"
+            ));
             let out = w.helper_args(&["logout", HOST, "--revoke"], "");
             assert_eq!(out.code, 1, "{fault}: {}", out.stderr);
-            assert!(out.stderr.starts_with(&format!("alice@{HOST}: NOT revoked: ")), "{fault}: {}", out.stderr);
+            assert!(
+                out.stderr
+                    .starts_with(&format!("alice@{HOST}: NOT revoked: ")),
+                "{fault}: {}",
+                out.stderr
+            );
             assert!(
                 out.stderr.ends_with(&format!(
                     "git-credential-pat: still stored: alice@{HOST}; run logout again, or add --force to erase it anyway\n"
@@ -100,9 +130,13 @@ fn logout_revoke_that_cannot_reach_the_forge_keeps_the_token_and_names_it() {
                 "{fault}: {}",
                 out.stderr
             );
-            assert_eq!(w.stored_tokens().len(), 1, "{} {fault}: the token was erased", w.name());
+            assert_eq!(
+                w.stored_tokens().len(),
+                1,
+                "{} {fault}: the token was erased",
+                w.name()
+            );
             assert!(!out.stderr.contains(TOKEN));
         }
     }
 }
-

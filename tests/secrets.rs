@@ -18,10 +18,14 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
     let mut hits = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file()
@@ -45,7 +49,9 @@ fn the_token_never_reaches_stderr_or_a_file_in_any_flow() {
         .with_body(r#"{"login":"alice"}"#)
         .expect_at_most(usize::MAX)
         .create();
-    api.mock("POST", "/credentials/revoke").with_status(500).create();
+    api.mock("POST", "/credentials/revoke")
+        .with_status(500)
+        .create();
     for kc in keychains() {
         let w = World::new(kc);
         let mut config = std::fs::read_to_string(w.sb.gitconfig()).unwrap();
@@ -58,31 +64,69 @@ fn the_token_never_reaches_stderr_or_a_file_in_any_flow() {
         let mut stderr = String::new();
         let mut run = |out: common::Output, may_answer: bool| {
             if !may_answer {
-                assert!(!out.stdout.contains(SENTINEL), "{}: stdout {}", w.name(), out.stdout);
+                assert!(
+                    !out.stdout.contains(SENTINEL),
+                    "{}: stdout {}",
+                    w.name(),
+                    out.stdout
+                );
             }
             stderr.push_str(&out.stderr);
         };
         // The git operations, good and bad.
         run(w.credential("approve", &cred), false);
-        run(w.credential("fill", &format!("protocol=https\nhost={HOST}\n")), true);
-        run(w.helper("get", &format!("protocol=https\nhost={HOST}\n")), true);
-        run(w.helper("store", &format!("{cred}password_expiry_utc=1\n")), false);
+        run(
+            w.credential("fill", &format!("protocol=https\nhost={HOST}\n")),
+            true,
+        );
+        run(
+            w.helper("get", &format!("protocol=https\nhost={HOST}\n")),
+            true,
+        );
+        run(
+            w.helper("store", &format!("{cred}password_expiry_utc=1\n")),
+            false,
+        );
         run(w.helper("store", &format!("{cred}password=again\n")), false);
         run(w.helper("store", &cred.replace("alice", "al\rice")), false);
         run(w.helper("erase", &format!("{cred}quit=maybe\n")), false);
         // The user's commands, good and bad.
-        run(w.helper_args(&["login", HOST, "--token-stdin"], &format!("{SENTINEL}\n")), false);
-        run(w.helper_args(&["login", HOST, "--token-stdin"], &format!("{SENTINEL}x\n")), false);
-        run(w.helper_args(&["login", "github.com", "--token-stdin"], &format!("{SENTINEL} \n")), false);
+        run(
+            w.helper_args(&["login", HOST, "--token-stdin"], &format!("{SENTINEL}\n")),
+            false,
+        );
+        run(
+            w.helper_args(&["login", HOST, "--token-stdin"], &format!("{SENTINEL}x\n")),
+            false,
+        );
+        run(
+            w.helper_args(
+                &["login", "github.com", "--token-stdin"],
+                &format!("{SENTINEL} \n"),
+            ),
+            false,
+        );
         run(w.helper_args(&["list"], ""), false);
         run(w.helper_args(&["list", "--json"], ""), false);
         run(w.helper_args(&["doctor"], ""), false);
         run(w.helper_args(&["logout", HOST, "--revoke"], ""), false);
-        run(w.helper_args(&["logout", HOST, "--revoke", "--force"], ""), false);
+        run(
+            w.helper_args(&["logout", HOST, "--revoke", "--force"], ""),
+            false,
+        );
         run(w.credential("reject", &cred), false);
-        assert!(!stderr.contains("SENTINEL"), "{}: stderr: {stderr}", w.name());
+        assert!(
+            !stderr.contains("SENTINEL"),
+            "{}: stderr: {stderr}",
+            w.name()
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
-        assert_eq!(files_containing(w.sb.dir.path(), SENTINEL), Vec::<String>::new(), "{}", w.name());
+        assert_eq!(
+            files_containing(w.sb.dir.path(), SENTINEL),
+            Vec::<String>::new(),
+            "{}",
+            w.name()
+        );
         if let keychain::Keychain::SecretService(ss) = &w.kc {
             // The keyring file is encrypted: the token must not be visible in it either.
             assert!(ss.items(&w.service()).is_empty());
@@ -92,12 +136,21 @@ fn the_token_never_reaches_stderr_or_a_file_in_any_flow() {
 
 #[test]
 fn the_keyrings_own_files_do_not_hold_the_token_in_plain_text() {
-    let Some(ss) = common::SecretService::start() else { return };
+    let Some(ss) = common::SecretService::start() else {
+        return;
+    };
     let w = World::new(keychain::Keychain::SecretService(ss));
-    w.approve(&format!("protocol=https\nhost=github.com\nusername=alice\npassword={SENTINEL}\n"));
-    let keychain::Keychain::SecretService(ss) = &w.kc else { unreachable!() };
+    w.approve(&format!(
+        "protocol=https\nhost=github.com\nusername=alice\npassword={SENTINEL}\n"
+    ));
+    let keychain::Keychain::SecretService(ss) = &w.kc else {
+        unreachable!()
+    };
     assert_eq!(ss.items(&w.service()).len(), 1);
-    assert_eq!(files_containing(&ss.home_dir(), SENTINEL), Vec::<String>::new());
+    assert_eq!(
+        files_containing(&ss.home_dir(), SENTINEL),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -124,7 +177,55 @@ fn a_helper_waiting_for_git_cannot_dump_core() {
     }
     drop(child.stdin.take());
     child.wait().unwrap();
-    let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
     let fields: Vec<&str> = core.split_whitespace().collect();
     assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+}
+
+#[test]
+fn a_repositorys_own_config_cannot_send_stored_tokens_to_its_server() {
+    let mut evil = mockito::Server::new();
+    let trap = evil
+        .mock("GET", "/user")
+        .with_status(200)
+        .with_body(r#"{"login":"x"}"#)
+        .expect(0)
+        .create();
+    let revoke_trap = evil
+        .mock("POST", "/credentials/revoke")
+        .with_status(202)
+        .expect(0)
+        .create();
+    for kc in keychains() {
+        let w = World::new(kc);
+        w.approve(&format!(
+            "protocol=https\nhost=github.com\nusername=alice\npassword={SENTINEL}\n"
+        ));
+        // A lab archive that ships its own .git/config.
+        let repo = w.sb.dir.path().join("lab");
+        let init = w.sb.run(w.sb.git().args(["init", "-q"]).arg(&repo), "");
+        assert_eq!(init.code, 0, "{}", init.stderr);
+        let config = repo.join(".git/config");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(&format!(
+            "[credential \"https://github.com\"]\n\tpatApiUrl = {}\n\thelper = !cat > {}/stolen\n",
+            evil.url(),
+            repo.display()
+        ));
+        std::fs::write(&config, text).unwrap();
+        for args in [&["doctor"][..], &["logout", "github.com", "--revoke"]] {
+            let mut cmd = w.sb.helper();
+            cmd.current_dir(&repo).arg(w.store_arg()).args(args);
+            w.sb.run(&mut cmd, "");
+        }
+        assert!(
+            !repo.join("stolen").exists(),
+            "a repository's helper was handed the token"
+        );
+    }
+    trap.assert();
+    revoke_trap.assert();
 }

@@ -51,12 +51,23 @@ pub fn configure(
 }
 
 /// Removes this helper, and the empty entry `configure` put before it, from each of `hosts`
-/// (default `github.com`); other helpers configured for the host are kept.
+/// (default: every host `configure` set up); other helpers configured for a host are kept.
 ///
 /// # Errors
 /// When a host is not a plain host name, or `git config --global` fails.
 pub fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
-    for host in hosts_or_default(hosts)? {
+    let hosts = if hosts.is_empty() {
+        configured_hosts()?
+    } else {
+        hosts_or_default(hosts)?
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    if hosts.is_empty() {
+        eprintln!("git-credential-pat is not configured for any host");
+    }
+    for host in &hosts {
         let key = helper_key(host);
         let current = get_all(&key)?;
         let kept: Vec<String> = current
@@ -72,6 +83,26 @@ pub fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
         eprintln!("git no longer asks git-credential-pat for https://{host}");
     }
     Ok(())
+}
+
+/// The hosts whose `credential.https://HOST/.helper` in the global config runs this helper.
+fn configured_hosts() -> anyhow::Result<Vec<String>> {
+    let out = git_config()
+        .args(["--get-regexp", r"^credential\.https://.*/\.helper$"])
+        .output()
+        .context("could not run git config")?;
+    let mut hosts: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+            let host = key
+                .strip_prefix("credential.https://")?
+                .strip_suffix("/.helper")?;
+            is_ours(value).then(|| host.to_owned())
+        })
+        .collect();
+    hosts.dedup();
+    Ok(hosts)
 }
 
 fn hosts_or_default(hosts: &[String]) -> anyhow::Result<Vec<&str>> {

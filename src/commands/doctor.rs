@@ -123,7 +123,7 @@ struct HelperEntry {
 }
 
 fn helper_entries() -> Vec<HelperEntry> {
-    let out = Command::new("git")
+    let out = crate::config::git_outside_any_repository()
         .args(["config", "--get-regexp", r"^credential\..*helper$"])
         .output();
     let Ok(out) = out else { return Vec::new() };

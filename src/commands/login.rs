@@ -55,13 +55,12 @@ pub fn run(
     let vault = open_vault()?;
     let err = &mut std::io::stderr();
     if options.token_stdin {
-        let mut line = String::new();
+        let mut line = secrecy::zeroize::Zeroizing::new(String::new());
         std::io::stdin()
             .lock()
             .read_line(&mut line)
             .context("could not read the token from stdin")?;
         let token = SecretString::from(line.trim().to_owned());
-        drop(line);
         login::non_interactive(&forge, &target, &vault, token, err, now)?;
         return Ok(());
     }
@@ -86,14 +85,31 @@ pub fn parse_target(target: &str) -> anyhow::Result<Query> {
     } else {
         format!("https://{target}")
     };
+    let shown = without_userinfo(target);
     let request = protocol::read(&mut format!("url={url}\n").as_bytes())
-        .with_context(|| format!("'{target}' is not a host name or URL"))?;
+        .with_context(|| format!("'{shown}' is not a host name or URL"))?;
     match Query::for_get(&request) {
         Some(query) => Ok(query),
         None => {
-            bail!("'{target}' is not an https URL or a host name; tokens are only sent over https")
+            bail!("'{shown}' is not an https URL or a host name; tokens are only sent over https")
         }
     }
+}
+
+/// `target` with any `user:password@` removed, for messages: a pasted URL may hold a token.
+fn without_userinfo(target: &str) -> String {
+    let (scheme, rest) = target.split_once("://").unwrap_or(("", target));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match rest[..end].find('@') {
+        Some(at) => format!("…@{}", &rest[at + 1..]),
+        None => rest.to_owned(),
+    };
+    let shown = if scheme.is_empty() {
+        rest
+    } else {
+        format!("{scheme}://{rest}")
+    };
+    crate::commands::list::escape(&shown)
 }
 
 #[cfg(test)]
@@ -113,5 +129,15 @@ mod tests {
         assert!(parse_target("http://github.com").is_err());
         assert!(parse_target("http://127.0.0.1:9").is_ok());
         assert!(parse_target("").is_err());
+    }
+
+    #[test]
+    fn a_target_that_holds_a_token_is_never_repeated_in_an_error() {
+        let e = parse_target("https://u:ghp_SECRET@github.com%0a/").unwrap_err();
+        assert!(!format!("{e:#}").contains("ghp_SECRET"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("'https://…@github.com%0a/'"),
+            "{e:#}"
+        );
     }
 }

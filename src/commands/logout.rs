@@ -12,7 +12,7 @@ use crate::vault::{Account, Found, Stored, Vault};
 use anyhow::bail;
 use secrecy::ExposeSecret;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// What `logout` was asked to do.
 pub struct Options<'a> {
@@ -242,7 +242,9 @@ fn reject_everywhere(account: &Account, stored: &Stored) -> anyhow::Result<()> {
     if let Some(path) = &account.path {
         request.push_str(&format!("path={path}\n"));
     }
-    let mut child = Command::new("git")
+    // Outside any repository: a repository's own config must not get to name a helper that
+    // is handed the token.
+    let mut child = crate::config::git_outside_any_repository()
         .args(["credential", "reject"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

@@ -175,12 +175,16 @@ impl World {
         );
     }
 
-    /// Like [`World::stored`] but without the `stored_at=` line, whose value is the clock's.
+    /// Like [`World::stored`] but without the `stored_at=` line, whose value is the clock's;
+    /// every other fact stays.
     pub fn stored_tokens(&self) -> Vec<String> {
         self.stored()
             .into_iter()
             .map(|e| match e.find("stored_at=") {
-                Some(i) => e[..i].to_owned(),
+                Some(i) => {
+                    let end = e[i..].find('|').map_or(e.len(), |j| i + j + 1);
+                    format!("{}{}", &e[..i], &e[end..])
+                }
                 None => e,
             })
             .collect()
