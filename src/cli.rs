@@ -302,7 +302,8 @@ fn get(
         None if !served.lab_ended.is_empty() => None,
         None => login::on_missing(&request, &query, &vault, stderr, now)?,
     };
-    if let Some(answer) = answer {
+    if let Some(mut answer) = answer {
+        helper::mark_served(&request, &mut answer);
         protocol::write(&answer, &mut std::io::stdout().lock()).map_err(HelperError::from)?;
     }
     Ok(())

@@ -71,11 +71,17 @@ pub fn run(
             let Some(query) = Query::for_get(&request) else {
                 return Ok(());
             };
-            if let Some(answer) = get(&query, &open_vault()?, now)?.answer {
+            if let Some(mut answer) = get(&query, &open_vault()?, now)?.answer {
+                mark_served(&request, &mut answer);
                 protocol::write(&answer, output)?;
             }
         }
         Operation::Store => {
+            if served_by_us(&request) {
+                // git is handing back the credential this helper just served: nothing to do,
+                // not even a keychain read.
+                return Ok(());
+            }
             if let Some((account, stored)) = storable(&request, now) {
                 store(&account, stored, &open_vault()?)?;
             }
@@ -87,6 +93,25 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// The `state[]` value this helper adds to what it serves (gitcredentials(7), "state[]":
+/// prefixed with the helper's name), so that it recognises its own credential when git hands
+/// it back to `store` after a successful request, as git's osxkeychain helper does.
+pub const SERVED_STATE: &str = "git-credential-pat:served";
+
+/// Adds `capability[]=state` and [`SERVED_STATE`] to `answer` when git's `request` says it
+/// understands state (git 2.46+); otherwise leaves it alone, since git would not pass it back.
+pub fn mark_served(request: &Credential, answer: &mut Credential) {
+    if answer.password.is_some() && request.capability.iter().any(|c| c == "state") {
+        answer.capability = vec!["state".to_owned()];
+        answer.state = vec![SERVED_STATE.to_owned()];
+    }
+}
+
+/// Whether a `store` request carries the [`SERVED_STATE`] this helper gave the credential.
+pub fn served_by_us(request: &Credential) -> bool {
+    request.state.iter().any(|s| s == SERVED_STATE)
 }
 
 /// What a `get` or `erase` asks for: one protocol and host, optionally one user and one path.
@@ -603,6 +628,44 @@ mod tests {
         };
         assert!(store(&account, stored, &v).unwrap());
         assert!(!store(&account, again, &v).unwrap());
+    }
+
+    #[test]
+    fn with_state_git_gets_a_marker_and_store_of_a_served_credential_skips_the_keychain() {
+        let v = vault();
+        approve(
+            &v,
+            "protocol=https\nhost=github.com\nusername=a\npassword=p\n",
+        );
+        assert_eq!(
+            call(
+                &v,
+                Operation::Get,
+                "capability[]=state\nprotocol=https\nhost=github.com\n"
+            ),
+            Ok(
+                "capability[]=state\nusername=a\npassword=p\nstate[]=git-credential-pat:served\n"
+                    .into()
+            )
+        );
+        // Without the capability git would not pass state back: none is sent.
+        assert_eq!(
+            call(&v, Operation::Get, "protocol=https\nhost=github.com\n"),
+            Ok("username=a\npassword=p\n".into())
+        );
+        // A store carrying the marker never opens the keychain.
+        let mut out = Vec::new();
+        let input = "capability[]=state\nprotocol=https\nhost=github.com\nusername=a\npassword=new\n\
+                     state[]=git-credential-pat:served\n";
+        run(
+            Operation::Store,
+            &mut input.as_bytes(),
+            &mut out,
+            || panic!("opened the keychain"),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(contents(&v), ["https://a@github.com p"]);
     }
 
     #[test]
