@@ -3,6 +3,8 @@
 //! DESIGN.md: `protocol` reads git's request, `helper` applies `get`/`store`/`erase` to the
 //! `vault`, and `protocol` writes the answer.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod commands;
 pub mod config;
