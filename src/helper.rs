@@ -242,7 +242,12 @@ fn known<T: PartialEq>(new: &Option<T>, old: &Option<T>) -> bool {
 }
 
 fn matching(query: &Query, vault: &Vault) -> Result<Vec<Found>, VaultError> {
-    let mut found = vault.find(&query.protocol, &query.host)?;
+    let mut found = vault.find_user(
+        &query.protocol,
+        &query.host,
+        query.username.as_deref(),
+        query.path.as_deref(),
+    )?;
     found.retain(|f| query.matches(&f.account));
     Ok(found)
 }

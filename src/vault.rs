@@ -396,7 +396,43 @@ impl Vault {
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
     pub fn find(&self, protocol: &str, host: &str) -> Result<Vec<Found>, VaultError> {
-        self.search(Some((protocol, host)))
+        self.search(Some((protocol, host)), None)
+    }
+
+    /// Like [`Vault::find`], narrowed to `username` when given. The stores that can look a
+    /// name up directly then do so instead of listing: the Secret Service searches by the
+    /// `user` attribute, and the kernel keyring looks up the entry for exactly that user and
+    /// `path` (falling back to a listing only when that is absent, e.g. for a request without
+    /// a path and tokens kept per path).
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store cannot be searched.
+    pub fn find_user(
+        &self,
+        protocol: &str,
+        host: &str,
+        username: Option<&str>,
+        path: Option<&str>,
+    ) -> Result<Vec<Found>, VaultError> {
+        #[cfg(target_os = "linux")]
+        if self.kind == StoreKind::Keyutils
+            && let Some(user) = username
+        {
+            let account = Account {
+                protocol: protocol.to_owned(),
+                host: host.to_owned(),
+                username: user.to_owned(),
+                path: path.map(str::to_owned),
+            };
+            let entry = self.entry(&account)?;
+            // The keyutils store's get_credential is a KEYCTL_SEARCH: Ok when the key exists.
+            if entry.get_credential().is_ok() {
+                return Ok(vec![Found { account, entry }]);
+            }
+        }
+        let mut found = self.search(Some((protocol, host)), username)?;
+        found.retain(|f| username.is_none_or(|u| f.account.username == u));
+        Ok(found)
     }
 
     /// Every credential in this namespace.
@@ -404,10 +440,14 @@ impl Vault {
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
     pub fn find_all(&self) -> Result<Vec<Found>, VaultError> {
-        self.search(None)
+        self.search(None, None)
     }
 
-    fn search(&self, only: Option<(&str, &str)>) -> Result<Vec<Found>, VaultError> {
+    fn search(
+        &self,
+        only: Option<(&str, &str)>,
+        user: Option<&str>,
+    ) -> Result<Vec<Found>, VaultError> {
         let wanted = |a: &Account| only.is_none_or(|(p, h)| a.protocol == p && a.host == h);
         #[cfg(target_os = "linux")]
         if self.kind == StoreKind::Keyutils {
@@ -424,13 +464,16 @@ impl Vault {
         let mut spec: HashMap<&str, &str> = HashMap::new();
         let escaped;
         match self.kind {
-            // Our items carry git's protocol and host as attributes, so the Secret Service
-            // itself narrows the search to one host.
+            // Our items carry git's protocol, host and user as attributes, so the Secret
+            // Service itself narrows the search to one host (and user).
             StoreKind::SecretService => {
                 spec.insert("service", &self.service);
                 if let Some((protocol, host)) = only {
                     spec.insert("protocol", protocol);
                     spec.insert("host", host);
+                    if let Some(user) = user {
+                        spec.insert("user", user);
+                    }
                 }
             }
             StoreKind::WindowsCredentialManager => {
@@ -506,6 +549,7 @@ impl Vault {
             let mut attrs = HashMap::new();
             attrs.insert("protocol", account.protocol.as_str());
             attrs.insert("host", account.host.as_str());
+            attrs.insert("user", account.username.as_str());
             entry.update_attributes(&attrs).map_err(|e| self.error(e))?;
         }
         Ok(())

@@ -202,6 +202,24 @@ impl Default for Sandbox {
     }
 }
 
+impl Drop for Sandbox {
+    /// Erases what the test left in the kernel keyring under its namespace (and namespaces
+    /// named after it), so that the user's persistent keyring does not fill up with test keys,
+    /// which would slow every later `get` that lists it.
+    fn drop(&mut self) {
+        let script = r#"p=$(keyctl get_persistent @s) || exit 0
+for id in $(keyctl rlist "$p"); do
+  case "$(keyctl rdescribe "$id" 2>/dev/null)" in *"@git-credential-pat:$1"*) keyctl invalidate "$id" ;; esac
+done"#;
+        let _ = Command::new("keyctl")
+            .args(["session", "-", "sh", "-c", script, "sh", &self.namespace])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
 /// A private Secret Service: a `dbus-daemon --session` on a unix socket in a temp dir, and gnome-keyring-daemon with a `login`
 /// keyring created and unlocked non-interactively (`printf pw | gnome-keyring-daemon --unlock --components=secrets` with HOME set to
 /// a private temp home that has .cache and .local/share; see REFERENCE §2 for the leak trap: wait until org.freedesktop.secrets is
