@@ -6,6 +6,7 @@
 //! are also accepted after it.
 
 use crate::commands;
+use crate::commands::list::escape;
 use crate::helper::{self, HelperError, Operation, Query};
 use crate::vault::{NAMESPACE_ENV, StoreChoice, Vault, VaultError};
 use crate::{expiry, login, protocol};
@@ -269,16 +270,17 @@ fn get(
     let (vault, served) = within_deadline(lookup)??;
     let stderr = &mut std::io::stderr();
     for ended in &served.lab_ended {
+        // Names from the keychain are escaped: they must not drive the terminal.
+        let (user, host) = (escape(&ended.username), escape(&ended.host));
         writeln!(
             stderr,
-            "git-credential-pat: the lab timer of {}'s token for {} ran out; it was erased. \
-             Run `git credential-pat login {}` for a new one.",
-            ended.username, ended.host, ended.host
+            "git-credential-pat: the lab timer of {user}'s token for {host} ran out; it was \
+             erased. Run `git credential-pat login {host}` for a new one.",
         )?;
     }
     let answer = match served.answer {
         Some(answer) => {
-            let user = answer.username.as_deref().unwrap_or_default();
+            let user = escape(answer.username.as_deref().unwrap_or_default());
             let account = format!(
                 "{} {}://{user}@{}",
                 vault.service(),
@@ -289,8 +291,8 @@ fn get(
             let expires = answer.password_expiry_utc;
             expiry::warn_if_soon(
                 &account,
-                user,
-                &query.host,
+                &user,
+                &escape(&query.host),
                 expires,
                 now,
                 record.as_deref(),
