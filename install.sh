@@ -42,6 +42,8 @@ elif [ $# -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs, then run ./install.sh again."
+# Some dependencies compile C (the vendored libdbus, aws-lc for TLS).
+command -v cc >/dev/null 2>&1 || die "no C compiler: install one (e.g. apt-get install build-essential), then run ./install.sh again."
 # Cargo.toml's rust-version; distributions' packaged Rust is often older (Debian 12: 1.63).
 need=1.89
 have=$(rustc --version 2>/dev/null | sed -n 's/^rustc \([0-9]*\.[0-9]*\).*/\1/p')
