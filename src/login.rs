@@ -7,7 +7,7 @@
 //! Everything a person reads goes to stderr; prompts go to `/dev/tty`; stdout stays git's.
 
 use crate::config::HostSettings;
-use crate::forge::{Forge, TokenInfo};
+use crate::forge::{Forge, TokenInfo, UNKNOWN_LOGIN};
 use crate::helper::{self, Query};
 use crate::protocol::Credential;
 use crate::vault::{Account, Stored, Vault};
@@ -20,10 +20,6 @@ pub const API_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many tokens a person may paste before the flow gives up.
 pub const ATTEMPTS: usize = 3;
-
-/// The username stored with a token the forge's API could not confirm: the forges accept any
-/// non-empty username with a personal access token (REFERENCE.md Part A §5).
-pub const UNCHECKED_USERNAME: &str = "git";
 
 /// Opens a URL in a browser; `Err` says why it could not.
 pub type OpenBrowser<'a> = dyn Fn(&str) -> Result<(), String> + 'a;
@@ -332,7 +328,7 @@ pub fn interactive(
                     continue;
                 }
                 let unchecked = TokenInfo {
-                    login: target.username.clone().unwrap_or(UNCHECKED_USERNAME.into()),
+                    login: target.username.clone().unwrap_or(UNKNOWN_LOGIN.into()),
                     scopes: None,
                     expires_at: None,
                     kind,
@@ -472,9 +468,9 @@ fn clear_other_defaults(account: &Account, vault: &Vault) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// `2026-12-31 23:59 UTC (in 40 days)` for a UTC epoch time `t` seen at `now`.
-pub fn describe_time(t: u64, now: u64) -> String {
-    let date = time::OffsetDateTime::from_unix_timestamp(t as i64)
+/// `2026-12-31 23:59 UTC` for a UTC epoch time `t` (seconds).
+pub fn utc_minute(t: u64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t as i64)
         .ok()
         .and_then(|d| {
             d.format(time::macros::format_description!(
@@ -482,7 +478,12 @@ pub fn describe_time(t: u64, now: u64) -> String {
             ))
             .ok()
         })
-        .unwrap_or_else(|| t.to_string());
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// `2026-12-31 23:59 UTC (in 40 days)` for a UTC epoch time `t` seen at `now`.
+pub fn describe_time(t: u64, now: u64) -> String {
+    let date = utc_minute(t);
     let days = |d: u64| match d {
         0 => "less than a day".to_owned(),
         1 => "1 day".to_owned(),
@@ -632,7 +633,7 @@ mod tests {
         let Outcome::Stored(answer) = outcome else {
             panic!("not stored")
         };
-        assert_eq!(answer.username.as_deref(), Some(UNCHECKED_USERNAME));
+        assert_eq!(answer.username.as_deref(), Some(UNKNOWN_LOGIN));
     }
 
     #[test]

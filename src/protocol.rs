@@ -241,8 +241,6 @@ fn apply(
         "continue" => c.continue_ = boolean(key, value)?,
         "quit" => c.quit = boolean(key, value)?,
         "capability[]" => push_array(&mut c.capability, value),
-        "wwwauth[]" => push_array(&mut c.wwwauth, value),
-        "state[]" => push_array(&mut c.state, value),
         "url" => {
             // git clears the whole credential before parsing url= (credential.c,
             // credential_from_url_gently), so what came before it is gone.

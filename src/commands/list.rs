@@ -1,7 +1,7 @@
 //! `git credential-pat list [--json]`: what is stored, one row per credential, and never the
 //! token itself.
 
-use crate::login::describe_time;
+use crate::login::utc_minute;
 use crate::vault::{Account, Stored, Vault};
 use serde::Serialize;
 use std::io::Write;
@@ -125,7 +125,7 @@ pub fn table(rows: &[Row], now: u64) -> String {
             (None, Some(_)) => "never".to_owned(),
             (None, None) => "unknown".to_owned(),
         };
-        let stored = r.stored_at.map(date).unwrap_or_else(|| "-".into());
+        let stored = r.stored_at.map(utc_minute).unwrap_or_else(|| "-".into());
         let timer = r
             .erase_by
             .map(|t| format!("erases {}", relative(t, now)))
@@ -176,14 +176,6 @@ pub fn relative(t: u64, now: u64) -> String {
     } else {
         format!("{} ago", span(now - t))
     }
-}
-
-fn date(t: u64) -> String {
-    describe_time(t, t)
-        .split(" (")
-        .next()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// `s` with control characters shown as escapes (`\n`, `\u{1b}`).
