@@ -11,7 +11,7 @@
 //! output, and is only ever sent over https (plain http only to this machine's loopback, which
 //! is where the tests' mock API lives).
 
-use crate::config::HostSettings;
+use crate::git::HostSettings;
 use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};

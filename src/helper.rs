@@ -1,14 +1,20 @@
-//! The semantics of git's storage-helper operations `get`, `store` and `erase` over a
+//! The only implementation of git's storage-helper operations `get`, `store` and `erase` over a
 //! [`Vault`]: which requests are answered, which credential is served, what is kept and what
-//! is forgotten. No terminal and no network: this is the hot path.
+//! is forgotten. The binary, the unit tests and the fuzzer all run [`run`]; what differs
+//! between them (the login flow for a missing token, where a person reads messages, the
+//! keychain deadline) comes in as [`Surroundings`]. No terminal and no network here: this is
+//! the hot path.
 //!
 //! Sources: gitcredentials(7) "CUSTOM HELPERS", git-credential(1), and git's own helpers'
 //! tests (t/lib-credential.sh), which fix the behaviour git expects of a storage helper.
 
+use crate::host::{Origin, OriginError};
 use crate::protocol::{self, Credential};
-use crate::vault::{Account, Found, Stored, Vault, VaultError, normalize_host};
+use crate::show::escape;
+use crate::vault::{Account, Found, Stored, Vault, VaultError};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
 
 /// One of git's helper operations (gitcredentials(7) "CUSTOM HELPERS").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,18 +27,36 @@ pub enum Operation {
     Erase,
 }
 
+impl Operation {
+    /// The operation git names with `word` (`get`, `store`, `erase`), if any.
+    pub fn from_word(word: &str) -> Option<Operation> {
+        match word {
+            "get" => Some(Operation::Get),
+            "store" => Some(Operation::Store),
+            "erase" => Some(Operation::Erase),
+            _ => None,
+        }
+    }
+}
+
 /// Why an operation did nothing, or failed. Messages name no secret.
 #[derive(Debug, thiserror::Error)]
 pub enum HelperError {
     /// The request was refused by the protocol reader.
     #[error("refused the request from git: {0}")]
     Protocol(protocol::ProtocolError),
+    /// The request names a protocol or host outside the grammar (see [`crate::host`]).
+    #[error("refused the request from git: {0}")]
+    Origin(OriginError),
     /// The keychain failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
     /// Writing the answer to git failed.
     #[error("could not answer git: {0}")]
     Io(std::io::Error),
+    /// The missing-token flow failed (terminal, forge, keychain).
+    #[error("{0:#}")]
+    Login(anyhow::Error),
 }
 
 // By hand rather than `#[from]`, which would also make the inner error the `source` and print
@@ -49,29 +73,72 @@ impl From<std::io::Error> for HelperError {
     }
 }
 
+/// The missing-token case of `get`: given git's request, its query, the vault and the stderr
+/// writer, the answer for git (or `None`). The binary passes the login flow
+/// (`login::on_missing`); tests pass what they need.
+pub type OnMissing<'a> = dyn FnMut(&Credential, &Query, &Vault, &mut dyn Write) -> anyhow::Result<Option<Credential>>
+    + 'a;
+
+/// What an operation needs beyond git's request and the keychain.
+pub struct Surroundings<'a> {
+    /// Where a person reads messages (the binary's stderr).
+    pub stderr: &'a mut dyn Write,
+    /// What `get` does when nothing is stored (see [`OnMissing`]).
+    pub on_missing: &'a mut OnMissing<'a>,
+    /// The file that remembers which expiry warnings were shown today; `None` shows none.
+    pub expiry_record: Option<PathBuf>,
+    /// Called with `true` before keychain work starts and `false` when it ends, so that the
+    /// binary can arm a deadline for a keychain that hangs (the login flow runs outside it).
+    pub deadline: &'a mut dyn FnMut(bool),
+}
+
+/// Surroundings that print to `stderr`, answer nothing for a missing token, show no expiry
+/// warning and arm no deadline: what unit tests and the fuzzer use.
+pub fn quiet<'a>(
+    stderr: &'a mut dyn Write,
+    on_missing: &'a mut OnMissing<'a>,
+    deadline: &'a mut dyn FnMut(bool),
+) -> Surroundings<'a> {
+    Surroundings {
+        stderr,
+        on_missing,
+        expiry_record: None,
+        deadline,
+    }
+}
+
 /// Reads git's request from `input`, performs `op` on the vault that `open_vault` opens, and
 /// writes any answer to `output` (git's stdout). `now` is the current time in seconds since the
-/// Unix epoch (UTC), used for `password_expiry_utc` and `stored_at`.
+/// Unix epoch (UTC), used for `password_expiry_utc`, `stored_at` and the lab timer.
 ///
 /// The vault is opened only for a request that can be answered, so refused input never
 /// touches the keychain.
 ///
 /// # Errors
-/// A [`HelperError`]; nothing has then been written to `output` or changed in the vault.
+/// A [`HelperError`]; nothing has then been written to `output`.
 pub fn run(
     op: Operation,
     input: &mut impl BufRead,
     output: &mut impl Write,
     open_vault: impl FnOnce() -> Result<Vault, VaultError>,
     now: u64,
+    around: &mut Surroundings<'_>,
 ) -> Result<(), HelperError> {
     let request = protocol::read(input)?;
     match op {
         Operation::Get => {
-            let Some(query) = Query::for_get(&request) else {
+            let Some(query) = Query::for_get(&request)? else {
                 return Ok(());
             };
-            if let Some(mut answer) = get(&query, &open_vault()?, now)?.answer {
+            (around.deadline)(true);
+            let found = open_vault().and_then(|vault| {
+                let served = get(&query, &vault, now)?;
+                Ok((vault, served))
+            });
+            (around.deadline)(false);
+            let (vault, served) = found?;
+            let answer = answer_get(&request, &query, &vault, served, now, around)?;
+            if let Some(mut answer) = answer {
                 mark_served(&request, &mut answer);
                 protocol::write(&answer, output)?;
             }
@@ -82,17 +149,74 @@ pub fn run(
                 // not even a keychain read.
                 return Ok(());
             }
-            if let Some((account, stored)) = storable(&request, now) {
-                store(&account, stored, &open_vault()?)?;
+            if let Some((account, stored)) = storable(&request, now)? {
+                (around.deadline)(true);
+                let done = open_vault().and_then(|vault| store(&account, stored, &vault));
+                (around.deadline)(false);
+                done?;
             }
         }
         Operation::Erase => {
-            if let Some(query) = Query::for_erase(&request) {
-                erase(&query, request.password.as_ref(), &open_vault()?)?;
+            if let Some(query) = Query::for_erase(&request)? {
+                (around.deadline)(true);
+                let done =
+                    open_vault().and_then(|vault| erase(&query, request.password.as_ref(), &vault));
+                (around.deadline)(false);
+                done?;
             }
         }
     }
     Ok(())
+}
+
+/// What `get` answers git once the keychain has been searched: the stored token (with an
+/// expiry warning on stderr when it is close), nothing after a lab timer ended (with a line
+/// saying so), or what the missing-token flow gives.
+fn answer_get(
+    request: &Credential,
+    query: &Query,
+    vault: &Vault,
+    served: Served,
+    now: u64,
+    around: &mut Surroundings<'_>,
+) -> Result<Option<Credential>, HelperError> {
+    for ended in &served.lab_ended {
+        // Names from the keychain are escaped: they must not drive the terminal.
+        let (user, host) = (escape(&ended.username), escape(&ended.host));
+        writeln!(
+            around.stderr,
+            "git-credential-pat: the lab timer of {user}'s token for {host} ran out; it was \
+             erased. Run `git credential-pat login {host}` for a new one.",
+        )?;
+    }
+    match served.answer {
+        Some(answer) => {
+            if let Some(record) = around.expiry_record.as_deref() {
+                let user = escape(answer.username.as_deref().unwrap_or_default());
+                let account = format!(
+                    "{} {}://{user}@{}",
+                    vault.service(),
+                    query.origin.protocol,
+                    query.origin.host
+                );
+                crate::expiry::warn_if_soon(
+                    &account,
+                    &user,
+                    &query.origin.host.to_string(),
+                    answer.password_expiry_utc,
+                    now,
+                    Some(record),
+                    around.stderr,
+                );
+            }
+            Ok(Some(answer))
+        }
+        // After a lab ends, git must not be walked into making a new token for it.
+        None if !served.lab_ended.is_empty() => Ok(None),
+        None => {
+            (around.on_missing)(request, query, vault, around.stderr).map_err(HelperError::Login)
+        }
+    }
 }
 
 /// The `state[]` value this helper adds to what it serves (gitcredentials(7), "state[]":
@@ -114,13 +238,11 @@ pub fn served_by_us(request: &Credential) -> bool {
     request.state.iter().any(|s| s == SERVED_STATE)
 }
 
-/// What a `get` or `erase` asks for: one protocol and host, optionally one user and one path.
+/// What a `get` or `erase` asks for: one origin, optionally one user and one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
-    /// git's `protocol`.
-    pub protocol: String,
-    /// git's `host`, normalised.
-    pub host: String,
+    /// git's `protocol` and `host`, parsed.
+    pub origin: Origin,
     /// git's `username`, when it sent one.
     pub username: Option<String>,
     /// git's `path`, when it sent one (`credential.useHttpPath`).
@@ -131,22 +253,30 @@ impl Query {
     /// The query of a `get`: `None` (answer nothing) without `protocol` or `host`, since a
     /// missing field is never a wildcard (CVE-2020-11008), and for any protocol but `https`,
     /// except `http` to a loopback host (tests, local forges).
-    pub fn for_get(c: &Credential) -> Option<Query> {
-        let q = Self::for_erase(c)?;
-        let allowed = q.protocol == "https" || (q.protocol == "http" && is_loopback(&q.host));
-        allowed.then_some(q)
+    ///
+    /// # Errors
+    /// [`HelperError::Origin`] when the protocol or host is outside its grammar.
+    pub fn for_get(c: &Credential) -> Result<Option<Query>, HelperError> {
+        Ok(Self::for_erase(c)?.filter(|q| q.origin.may_carry_tokens()))
     }
 
     /// The query of an `erase`: `None` without `protocol` or `host`.
-    pub fn for_erase(c: &Credential) -> Option<Query> {
-        let protocol = c.protocol.as_deref().filter(|p| !p.is_empty())?;
-        let host = c.host.as_deref().filter(|h| !h.is_empty())?;
-        Some(Query {
-            protocol: protocol.to_owned(),
-            host: normalize_host(host),
+    ///
+    /// # Errors
+    /// [`HelperError::Origin`] when the protocol or host is outside its grammar.
+    pub fn for_erase(c: &Credential) -> Result<Option<Query>, HelperError> {
+        let (Some(protocol), Some(host)) = (
+            c.protocol.as_deref().filter(|p| !p.is_empty()),
+            c.host.as_deref().filter(|h| !h.is_empty()),
+        ) else {
+            return Ok(None);
+        };
+        let origin = Origin::parse(protocol, host).map_err(HelperError::Origin)?;
+        Ok(Some(Query {
+            origin,
             username: c.username.clone(),
             path: c.path.clone().filter(|p| !p.is_empty()),
-        })
+        }))
     }
 
     fn matches(&self, a: &Account) -> bool {
@@ -158,34 +288,47 @@ impl Query {
     }
 }
 
-/// Whether `host` (normalised, maybe with a port) names this machine: `localhost`,
-/// `127.0.0.0/8` or `[::1]`.
-pub fn is_loopback(host: &str) -> bool {
-    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
-        let Some((name, after)) = rest.split_once(']') else {
-            return false;
+impl Query {
+    /// The query a person means by `target`: `github.com`, `github.com:8443` or
+    /// `https://alice@github.com/org/repo.git` (an https URL, or plain http to a loopback
+    /// host), as `login` and `logout` take it.
+    ///
+    /// # Errors
+    /// A sentence naming the target (without any `user:password@`, since a pasted URL may hold
+    /// a token) when it is not a host name or an https URL.
+    pub fn for_target(target: &str) -> anyhow::Result<Query> {
+        let url = if target.contains("://") {
+            target.to_owned()
+        } else {
+            format!("https://{target}")
         };
-        match after {
-            "" => (name, None),
-            _ => match after.strip_prefix(':') {
-                Some(port) => (name, Some(port)),
-                None => return false,
-            },
+        let shown = without_userinfo(target);
+        let request = protocol::read(&mut format!("url={url}\n").as_bytes())
+            .map_err(|e| anyhow::anyhow!("'{shown}' is not a host name or URL: {e}"))?;
+        match Query::for_get(&request) {
+            Ok(Some(query)) => Ok(query),
+            Ok(None) => anyhow::bail!(
+                "'{shown}' is not an https URL or a host name; tokens are only sent over https"
+            ),
+            Err(e) => anyhow::bail!("'{shown}' is not a host name or URL: {e}"),
         }
-    } else {
-        match host.split_once(':') {
-            Some((name, port)) => (name, Some(port)),
-            None => (host, None),
-        }
-    };
-    // Anything after the name must be a port number.
-    if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
-        return false;
     }
-    name == "localhost"
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `target` with any `user:password@` removed, escaped, for messages.
+fn without_userinfo(target: &str) -> String {
+    let (scheme, rest) = target.split_once("://").unwrap_or(("", target));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match rest[..end].find('@') {
+        Some(at) => format!("…@{}", &rest[at + 1..]),
+        None => rest.to_owned(),
+    };
+    let shown = if scheme.is_empty() {
+        rest
+    } else {
+        format!("{scheme}://{rest}")
+    };
+    escape(&shown)
 }
 
 /// What a `get` found.
@@ -243,8 +386,8 @@ fn known<T: PartialEq>(new: &Option<T>, old: &Option<T>) -> bool {
 
 fn matching(query: &Query, vault: &Vault) -> Result<Vec<Found>, VaultError> {
     let mut found = vault.find_user(
-        &query.protocol,
-        &query.host,
+        &query.origin.protocol,
+        &query.origin.host.to_string(),
         query.username.as_deref(),
         query.path.as_deref(),
     )?;
@@ -255,16 +398,22 @@ fn matching(query: &Query, vault: &Vault) -> Result<Vec<Found>, VaultError> {
 /// What a `store` request would keep: `None` unless it is complete (protocol, host, username,
 /// password) and may be kept (not `ephemeral`, not expired at `now`, a protocol `get` would
 /// serve).
-pub fn storable(c: &Credential, now: u64) -> Option<(Account, Stored)> {
-    let query = Query::for_get(c)?;
-    let username = c.username.clone()?;
-    let password = c.password.as_ref()?;
+///
+/// # Errors
+/// [`HelperError::Origin`] when the protocol or host is outside its grammar.
+pub fn storable(c: &Credential, now: u64) -> Result<Option<(Account, Stored)>, HelperError> {
+    let Some(query) = Query::for_get(c)? else {
+        return Ok(None);
+    };
+    let (Some(username), Some(password)) = (c.username.clone(), c.password.as_ref()) else {
+        return Ok(None);
+    };
     if c.ephemeral || c.password_expiry_utc.is_some_and(|t| t < now) {
-        return None;
+        return Ok(None);
     }
     let account = Account {
-        protocol: query.protocol,
-        host: query.host,
+        protocol: query.origin.protocol,
+        host: query.origin.host.to_string(),
         username,
         path: query.path,
     };
@@ -274,7 +423,7 @@ pub fn storable(c: &Credential, now: u64) -> Option<(Account, Stored)> {
         stored_at: Some(now),
         ..Stored::new(SecretString::from(password.expose_secret().to_owned()))
     };
-    Some((account, stored))
+    Ok(Some((account, stored)))
 }
 
 /// Keeps `stored` for `account`, replacing the account's old credential. Writes nothing when
@@ -352,6 +501,13 @@ mod tests {
         .unwrap()
     }
 
+    /// A missing-token case that answers nothing, as when no person is present.
+    fn nothing_stored()
+    -> impl FnMut(&Credential, &Query, &Vault, &mut dyn Write) -> anyhow::Result<Option<Credential>>
+    {
+        |_, _, _, _| Ok(None)
+    }
+
     /// Runs `op` with `input` as the helper binary would, returning stdout or the error text.
     fn call(vault: &Vault, op: Operation, input: &str) -> Result<String, String> {
         call_at(vault, op, input, NOW)
@@ -359,12 +515,15 @@ mod tests {
 
     fn call_at(vault: &Vault, op: Operation, input: &str, now: u64) -> Result<String, String> {
         let mut out = Vec::new();
+        let (mut err, mut none, mut no_deadline) = (Vec::new(), nothing_stored(), |_| {});
+        let mut around = quiet(&mut err, &mut none, &mut no_deadline);
         run(
             op,
             &mut input.as_bytes(),
             &mut out,
             || Ok(vault.clone()),
             now,
+            &mut around,
         )
         .map_err(|e| e.to_string())?;
         Ok(String::from_utf8(out).unwrap())
@@ -624,6 +783,7 @@ mod tests {
             .unwrap(),
             NOW,
         )
+        .unwrap()
         .unwrap();
         let again = Stored {
             stored_at: Some(NOW + 5),
@@ -662,12 +822,14 @@ mod tests {
         let mut out = Vec::new();
         let input = "capability[]=state\nprotocol=https\nhost=github.com\nusername=a\npassword=new\n\
                      state[]=git-credential-pat:served\n";
+        let (mut err, mut none, mut no_deadline) = (Vec::new(), nothing_stored(), |_| {});
         run(
             Operation::Store,
             &mut input.as_bytes(),
             &mut out,
             || panic!("opened the keychain"),
             NOW,
+            &mut quiet(&mut err, &mut none, &mut no_deadline),
         )
         .unwrap();
         assert_eq!(contents(&v), ["https://a@github.com p"]);
@@ -779,27 +941,47 @@ mod tests {
     }
 
     #[test]
-    fn loopback_hosts_are_recognised_with_and_without_ports() {
-        for h in [
-            "localhost",
-            "127.0.0.1",
-            "127.1.2.3:99",
-            "[::1]",
-            "[::1]:8080",
+    fn login_targets_are_hosts_or_https_urls() {
+        let q = Query::for_target("GitHub.com").unwrap();
+        assert_eq!(q.origin.to_string(), "https://github.com");
+        let q = Query::for_target("https://alice@gitlab.example.com:8443/g/r.git").unwrap();
+        assert_eq!(q.origin.host.to_string(), "gitlab.example.com:8443");
+        assert_eq!(q.username.as_deref(), Some("alice"));
+        assert!(Query::for_target("http://github.com").is_err());
+        assert!(Query::for_target("http://127.0.0.1:9").is_ok());
+        assert!(Query::for_target("").is_err());
+        assert!(Query::for_target("evil.example\\.ghe.com").is_err());
+    }
+
+    #[test]
+    fn a_target_that_holds_a_token_is_never_repeated_in_an_error() {
+        let e = Query::for_target("https://u:ghp_SECRET@github.com%0a/").unwrap_err();
+        assert!(!format!("{e:#}").contains("ghp_SECRET"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("'https://…@github.com%0a/'"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn a_host_outside_the_grammar_is_refused_not_answered() {
+        let v = vault();
+        for host in [
+            "evil.example\\.ghe.com",
+            "a/b",
+            "a?b",
+            "a#b",
+            "a@b",
+            "a|b",
+            "a b",
+            "a\tb",
         ] {
-            assert!(is_loopback(h), "{h}");
-        }
-        for h in [
-            "github.com",
-            "localhost.evil.tld",
-            "128.0.0.1",
-            "[::2]",
-            "[::1]evil.com",
-            "localhost:junk",
-            "127.0.0.1:",
-            "[::1",
-        ] {
-            assert!(!is_loopback(h), "{h}");
+            let req = format!("protocol=https\nhost={host}\n");
+            let err = call(&v, Operation::Get, &req).unwrap_err();
+            assert!(
+                err.starts_with("refused the request from git: "),
+                "{host}: {err}"
+            );
         }
     }
 }

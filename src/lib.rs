@@ -1,17 +1,19 @@
 //! git-credential-pat: a git credential helper that keeps personal access tokens in the OS
-//! keychain and serves them to git for HTTPS only. The modules follow the data flow in
-//! DESIGN.md: `protocol` reads git's request, `helper` applies `get`/`store`/`erase` to the
-//! `vault`, and `protocol` writes the answer.
+//! keychain and serves them to git for HTTPS only. docs/ARCHITECTURE.md follows a `get` from
+//! stdin to the keychain and back and says what each module owns.
 
 #![warn(missing_docs)]
 
 pub mod cli;
 pub mod commands;
-pub mod config;
 pub mod expiry;
 pub mod forge;
-pub mod harden;
+pub mod git;
 pub mod helper;
+pub mod host;
 pub mod login;
 pub mod protocol;
+pub mod show;
+
+pub mod sys;
 pub mod vault;

@@ -6,8 +6,8 @@
 //! API (who, which scopes, when it expires), store it under the API's login, and answer git.
 //! Everything a person reads goes to stderr; prompts go to `/dev/tty`; stdout stays git's.
 
-use crate::config::HostSettings;
 use crate::forge::{Forge, TokenInfo, UNKNOWN_LOGIN};
+use crate::git::HostSettings;
 use crate::helper::{self, Query};
 use crate::protocol::Credential;
 use crate::vault::{Account, Stored, Vault};
@@ -163,8 +163,8 @@ impl Target {
     /// The target of a `get` request.
     pub fn of(query: &Query) -> Target {
         Target {
-            protocol: query.protocol.clone(),
-            host: query.host.clone(),
+            protocol: query.origin.protocol.clone(),
+            host: query.origin.host.to_string(),
             path: query.path.clone(),
             username: query.username.clone(),
             erase_by: None,
@@ -172,19 +172,13 @@ impl Target {
         }
     }
 
-    /// Sets the lab timer from a duration such as `8h` or `90min` (humantime's syntax),
-    /// counted from `now` (seconds since the Unix epoch).
-    ///
-    /// # Errors
-    /// A sentence when `lifetime` is not a duration.
-    pub fn with_lifetime(mut self, lifetime: Option<&str>, now: u64) -> anyhow::Result<Target> {
-        if let Some(text) = lifetime {
-            let d = humantime::parse_duration(text.trim()).map_err(|e| {
-                anyhow::anyhow!("'{text}' is not a duration such as 8h or 90min ({e})")
-            })?;
+    /// Sets the lab timer to `lifetime` after `now` (seconds since the Unix epoch, UTC); at
+    /// least one second.
+    pub fn with_lifetime(mut self, lifetime: Option<std::time::Duration>, now: u64) -> Target {
+        if let Some(d) = lifetime {
             self.erase_by = Some(now.saturating_add(d.as_secs().max(1)));
         }
-        Ok(self)
+        self
     }
 
     /// The token page of `forge`, asking for an expiry that covers the lab timer, if any.
@@ -216,8 +210,9 @@ pub fn on_missing(
     now: u64,
 ) -> anyhow::Result<Option<Credential>> {
     let settings = HostSettings::read(&Target::of(query).url());
-    let target = Target::of(query).with_lifetime(settings.lifetime.as_deref(), now)?;
-    let Some(forge) = Forge::detect(&query.host, &request.wwwauth, &settings) else {
+    let target = Target::of(query).with_lifetime(settings.lifetime, now);
+    let Some(forge) = Forge::detect(&query.origin.host.to_string(), &request.wwwauth, &settings)
+    else {
         return Ok(None);
     };
     if !person_present(&settings) {

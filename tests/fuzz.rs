@@ -93,6 +93,24 @@ fn runner(cases: u32) -> TestRunner {
     })
 }
 
+/// The fuzzer's missing-token case: runs the forge detection (the `wwwauth[]` realm parser)
+/// on what `get` hands it, then answers nothing, as when no person is present.
+fn detect_only() -> impl FnMut(
+    &protocol::Credential,
+    &helper::Query,
+    &Vault,
+    &mut dyn std::io::Write,
+) -> anyhow::Result<Option<protocol::Credential>> {
+    |request, query, _, _| {
+        let _ = git_credential_pat::forge::Forge::detect(
+            &query.origin.host.to_string(),
+            &request.wwwauth,
+            &git_credential_pat::git::HostSettings::default(),
+        );
+        Ok(None)
+    }
+}
+
 /// A vault holding a github.com token.
 fn vault() -> Vault {
     let vault = Vault::with_store(
@@ -102,12 +120,14 @@ fn vault() -> Vault {
     )
     .unwrap();
     let stored = format!("protocol=https\nhost=github.com\nusername=alice\npassword={TOKEN}\n");
+    let (mut err, mut missing, mut deadline) = (Vec::new(), detect_only(), |_| {});
     helper::run(
         Operation::Store,
         &mut stored.as_bytes(),
         &mut Vec::new(),
         || Ok(vault.clone()),
         0,
+        &mut helper::quiet(&mut err, &mut missing, &mut deadline),
     )
     .unwrap();
     vault
@@ -133,7 +153,15 @@ fn fuzz(cases: u32) -> usize {
             let v = vault();
             for op in [Operation::Get, Operation::Store, Operation::Erase] {
                 let mut out = Vec::new();
-                let _ = helper::run(op, &mut bytes.as_slice(), &mut out, || Ok(v.clone()), 0);
+                let (mut err, mut missing, mut deadline) = (Vec::new(), detect_only(), |_| {});
+                let _ = helper::run(
+                    op,
+                    &mut bytes.as_slice(),
+                    &mut out,
+                    || Ok(v.clone()),
+                    0,
+                    &mut helper::quiet(&mut err, &mut missing, &mut deadline),
+                );
                 let text = String::from_utf8_lossy(&out);
                 if text.contains(TOKEN) {
                     let c =

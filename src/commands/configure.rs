@@ -11,13 +11,24 @@
 //! reset then comes after the person's own helper entries, which stay untouched where they are,
 //! and `unconfigure` removes that section and nothing else, leaving the file as it was.
 
+use crate::cli::{self, Context, DEFAULT_HOST, Run};
+use crate::git::{
+    BIN_NAME, config_get_regexp, find_on_path, global_get_all, global_set_all, is_ours,
+};
 use crate::vault::StoreChoice;
-use anyhow::{Context, bail};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use anyhow::{Context as _, bail};
 
-/// The host configured when none is given.
-pub const DEFAULT_HOST: &str = "github.com";
+impl Run for cli::Configure {
+    fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        configure(&self.hosts, ctx.store, ctx.namespace.as_deref())
+    }
+}
+
+impl Run for cli::Unconfigure {
+    fn run(&self, _ctx: &Context) -> anyhow::Result<()> {
+        unconfigure(&self.hosts)
+    }
+}
 
 /// Makes git ask this helper, and only it, for each of `hosts` (default `github.com`), adding
 /// `--store` and `--namespace` to the helper's command when they were given. Idempotent: a
@@ -33,7 +44,7 @@ pub fn configure(
     let helper = helper_command(store, namespace)?;
     for host in hosts_or_default(hosts)? {
         let key = helper_key(host);
-        let current = get_all(&key)?;
+        let current = global_get_all(&key)?;
         let mut wanted: Vec<String> = current
             .iter()
             .filter(|v| !v.is_empty() && !is_ours(v))
@@ -44,7 +55,7 @@ pub fn configure(
             eprintln!("git already asks git-credential-pat for https://{host}");
             continue;
         }
-        set_all(&key, &wanted)?;
+        global_set_all(&key, &wanted)?;
         eprintln!("git now asks git-credential-pat for https://{host} ({key} = {helper})");
     }
     Ok(())
@@ -69,7 +80,7 @@ pub fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
     }
     for host in &hosts {
         let key = helper_key(host);
-        let current = get_all(&key)?;
+        let current = global_get_all(&key)?;
         let kept: Vec<String> = current
             .iter()
             .filter(|v| !v.is_empty() && !is_ours(v))
@@ -79,7 +90,7 @@ pub fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
             eprintln!("git-credential-pat was not configured for https://{host}");
             continue;
         }
-        set_all(&key, &kept)?;
+        global_set_all(&key, &kept)?;
         eprintln!("git no longer asks git-credential-pat for https://{host}");
     }
     Ok(())
@@ -87,18 +98,13 @@ pub fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
 
 /// The hosts whose `credential.https://HOST/.helper` in the global config runs this helper.
 fn configured_hosts() -> anyhow::Result<Vec<String>> {
-    let out = git_config()
-        .args(["--get-regexp", r"^credential\.https://.*/\.helper$"])
-        .output()
-        .context("could not run git config")?;
-    let mut hosts: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| {
-            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+    let mut hosts: Vec<String> = config_get_regexp(r"^credential\.https://.*/\.helper$", true)
+        .into_iter()
+        .filter_map(|(key, value)| {
             let host = key
                 .strip_prefix("credential.https://")?
                 .strip_suffix("/.helper")?;
-            is_ours(value).then(|| host.to_owned())
+            is_ours(&value).then(|| host.to_owned())
         })
         .collect();
     hosts.dedup();
@@ -129,17 +135,6 @@ fn helper_key(host: &str) -> String {
     format!("credential.https://{host}/.helper")
 }
 
-/// Whether a configured helper value runs this binary.
-pub fn is_ours(value: &str) -> bool {
-    let first = match value.strip_prefix('\'') {
-        Some(quoted) => quoted.split('\'').next().unwrap_or_default(),
-        None => value.split_whitespace().next().unwrap_or_default(),
-    };
-    first == "pat" || Path::new(first).file_name().is_some_and(|f| f == BIN_NAME)
-}
-
-const BIN_NAME: &str = "git-credential-pat";
-
 /// `pat` when this binary is the `git-credential-pat` that git finds on `PATH`, else its
 /// absolute path, so that git runs this very binary; then the options that select the store.
 fn helper_command(store: StoreChoice, namespace: Option<&str>) -> anyhow::Result<String> {
@@ -164,79 +159,25 @@ fn helper_command(store: StoreChoice, namespace: Option<&str>) -> anyhow::Result
         StoreChoice::Keyutils => cmd.push_str(" --store=keyutils"),
     }
     if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
+        // git runs the helper command through the shell: only a namespace of the characters
+        // every other command accepts goes into it (anything else could run commands).
+        if !ns
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            bail!(
+                "the namespace '{}' may hold only letters, digits, '.', '_' and '-'",
+                crate::show::escape(ns)
+            );
+        }
         cmd.push_str(&format!(" --namespace={ns}"));
     }
     Ok(cmd)
 }
 
-/// The first `name` file in a `PATH` directory.
-pub fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
-fn git_config() -> Command {
-    let mut cmd = Command::new("git");
-    cmd.args(["config", "--global"]);
-    cmd
-}
-
-fn get_all(key: &str) -> anyhow::Result<Vec<String>> {
-    let out = git_config()
-        .args(["--get-all", key])
-        .output()
-        .context("could not run git config")?;
-    // Exit code 1: the key is not set.
-    match out.status.code() {
-        Some(0) => Ok(String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_owned)
-            .collect()),
-        Some(1) => Ok(Vec::new()),
-        _ => bail!(
-            "git config --get-all {key} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-    }
-}
-
-fn set_all(key: &str, values: &[String]) -> anyhow::Result<()> {
-    let status = git_config()
-        .args(["--unset-all", key])
-        .status()
-        .context("could not run git config")?;
-    // Exit code 5: there was nothing to unset.
-    if !matches!(status.code(), Some(0) | Some(5)) {
-        bail!("git config --unset-all {key} failed");
-    }
-    for value in values {
-        let status = git_config()
-            .args(["--add", key, value])
-            .status()
-            .context("could not run git config")?;
-        if !status.success() {
-            bail!("git config --add {key} failed");
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recognises_its_own_helper_values_only() {
-        assert!(is_ours("pat"));
-        assert!(is_ours("pat --store=keyutils"));
-        assert!(is_ours("/root/.local/bin/git-credential-pat --namespace=x"));
-        assert!(is_ours("'/a b/git-credential-pat'"));
-        assert!(!is_ours("store"));
-        assert!(!is_ours("/usr/bin/git-credential-libsecret"));
-        assert!(!is_ours("patch"));
-    }
 
     #[test]
     fn hosts_are_plain_names_and_accept_an_https_prefix() {

@@ -2,15 +2,15 @@
 //! configuration, the keychain and the stored tokens, each saying what to do when it is not
 //! right. Exits non-zero when a check fails.
 
-use crate::commands::configure::{find_on_path, is_ours};
-use crate::commands::list;
-use crate::config::HostSettings;
+use crate::cli::{self, Context, Run};
 use crate::forge::Forge;
-use crate::login::{API_TIMEOUT, describe_time};
+use crate::git::HostSettings;
+use crate::git::{find_on_path, is_ours};
+use crate::login::API_TIMEOUT;
+use crate::show::{describe_time, escape};
 use crate::vault::{Account, StoreChoice, StoreKind, Stored, Vault};
 use secrecy::SecretString;
 use std::path::PathBuf;
-use std::process::Command;
 
 /// The oldest git that passes `password_expiry_utc` to helpers and honours it.
 const MIN_GIT: (u32, u32) = (2, 40);
@@ -45,12 +45,13 @@ impl Report {
 ///
 /// # Errors
 /// When any check failed (the lines above say which and what to do).
-pub fn run(
-    offline: bool,
-    store: StoreChoice,
-    namespace: Option<&str>,
-    now: u64,
-) -> anyhow::Result<()> {
+impl Run for cli::Doctor {
+    fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        run(self.offline, ctx.store, ctx.namespace.as_deref(), ctx.now)
+    }
+}
+
+fn run(offline: bool, store: StoreChoice, namespace: Option<&str>, now: u64) -> anyhow::Result<()> {
     let mut r = Report { failures: 0 };
     let me = std::env::current_exe().and_then(|p| p.canonicalize()).ok();
     check_binary(&mut r, me.as_ref());
@@ -95,12 +96,9 @@ fn check_binary(r: &mut Report, me: Option<&PathBuf>) {
 }
 
 fn check_git_version(r: &mut Report) {
-    let out = Command::new("git").arg("--version").output();
-    let text = match out {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        _ => return r.say(Level::Fail, "git does not run: install git"),
+    let Some(version) = crate::git::version() else {
+        return r.say(Level::Fail, "git does not run: install git");
     };
-    let version = text.trim_start_matches("git version ").to_owned();
     let mut parts = version
         .split(|c: char| !c.is_ascii_digit())
         .filter_map(|p| p.parse::<u32>().ok());
@@ -123,24 +121,16 @@ struct HelperEntry {
 }
 
 fn helper_entries() -> Vec<HelperEntry> {
-    let out = crate::config::git_outside_any_repository()
-        .args(["config", "--get-regexp", r"^credential\..*helper$"])
-        .output();
-    let Ok(out) = out else { return Vec::new() };
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| {
-            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+    crate::git::config_get_regexp(r"^credential\..*helper$", false)
+        .into_iter()
+        .filter_map(|(key, value)| {
             let middle = key.strip_prefix("credential.")?;
             let pattern = if middle.eq_ignore_ascii_case("helper") {
                 None
             } else {
                 Some(middle.strip_suffix(".helper")?.to_owned())
             };
-            Some(HelperEntry {
-                pattern,
-                value: value.to_owned(),
-            })
+            Some(HelperEntry { pattern, value })
         })
         .collect()
 }
@@ -248,13 +238,7 @@ fn check_runs_me(r: &mut Report, command: &str, me: Option<&PathBuf>) {
         .unwrap_or_default()
         .trim_matches('\'');
     let runs = if first == "pat" {
-        let exec_path = Command::new("git")
-            .arg("--exec-path")
-            .output()
-            .ok()
-            .map(|o| {
-                PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("git-credential-pat")
-            });
+        let exec_path = crate::git::exec_path().map(|p| p.join("git-credential-pat"));
         exec_path
             .filter(|p| p.is_file())
             .or_else(|| find_on_path("git-credential-pat"))
@@ -336,7 +320,7 @@ fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
         return r.say(Level::Ok, "no tokens are stored yet");
     }
     for f in found {
-        let name = list::escape(&format!("{}@{}", f.account.username, f.account.host));
+        let name = escape(&format!("{}@{}", f.account.username, f.account.host));
         let stored = match vault.read(&f) {
             Ok(Some(s)) => s,
             Ok(None) => continue,

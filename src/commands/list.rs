@@ -1,7 +1,8 @@
 //! `git credential-pat list [--json]`: what is stored, one row per credential, and never the
 //! token itself.
 
-use crate::login::utc_minute;
+use crate::cli::{self, Context, Run};
+use crate::show::{escape, utc_minute};
 use crate::vault::{Account, Stored, Vault};
 use serde::Serialize;
 use std::io::Write;
@@ -71,7 +72,17 @@ pub fn rows(vault: &Vault) -> anyhow::Result<Vec<Row>> {
 ///
 /// # Errors
 /// When the keychain fails or stdout cannot be written.
-pub fn run(json: bool, vault: &Vault, now: u64) -> anyhow::Result<()> {
+impl Run for cli::List {
+    fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        run(self.json, &ctx.open_vault()?, ctx.now)
+    }
+}
+
+/// Prints the table (or JSON) of what `vault` holds at `now` (seconds since the Unix epoch).
+///
+/// # Errors
+/// When the keychain cannot be listed or stdout cannot be written.
+fn run(json: bool, vault: &Vault, now: u64) -> anyhow::Result<()> {
     let rows = rows(vault)?;
     let mut out = std::io::stdout().lock();
     if json {
@@ -176,20 +187,6 @@ pub fn relative(t: u64, now: u64) -> String {
     } else {
         format!("{} ago", span(now - t))
     }
-}
-
-/// `s` with control characters shown as escapes (`\n`, `\u{1b}`).
-pub fn escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -4,30 +4,20 @@
 //! is configured with (osxkeychain, wincred, libsecret, store, cache, manager) forgets its copy.
 //! A token that could not be revoked is kept and named, unless `--force`.
 
-use crate::commands::login::parse_target;
-use crate::config::HostSettings;
+use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::forge::{Forge, Revocation};
+use crate::git::HostSettings;
+use crate::helper::Query;
 use crate::login::{API_TIMEOUT, Prompter, Tty};
 use crate::vault::{Account, Found, Stored, Vault};
 use anyhow::bail;
 use secrecy::ExposeSecret;
 use std::io::Write;
-use std::process::Stdio;
 
-/// What `logout` was asked to do.
-pub struct Options<'a> {
-    /// `HOST` or URL; `github.com` when `None` and not `all`.
-    pub target: Option<&'a str>,
-    /// Only this user's token.
-    pub user: Option<&'a str>,
-    /// Every token in the vault.
-    pub all: bool,
-    /// Revoke at the forge too.
-    pub revoke: bool,
-    /// Do not ask before erasing more than one token.
-    pub yes: bool,
-    /// Erase a token even when revoking it failed.
-    pub force: bool,
+impl Run for cli::Logout {
+    fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        run(self, &ctx.open_vault()?)
+    }
 }
 
 /// Runs `logout`, reporting one line per token on stderr.
@@ -36,18 +26,14 @@ pub struct Options<'a> {
 /// When nothing may be done (more than one token, no `--yes` and no terminal to ask), the
 /// person said no, or anything failed for some token (a revocation, the keychain, git);
 /// the message then says which tokens are still stored.
-pub fn run(options: &Options, vault: &Vault) -> anyhow::Result<()> {
+fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
     let mut chosen: Vec<(Found, Stored)> = Vec::new();
     let found = if options.all {
         vault.find_all()?
     } else {
-        let query = parse_target(
-            options
-                .target
-                .unwrap_or(crate::commands::configure::DEFAULT_HOST),
-        )?;
-        let user = options.user.map(str::to_owned).or(query.username.clone());
-        let mut found = vault.find(&query.protocol, &query.host)?;
+        let query = Query::for_target(options.target.as_deref().unwrap_or(DEFAULT_HOST))?;
+        let user = options.user.clone().or(query.username.clone());
+        let mut found = vault.find(&query.origin.protocol, &query.origin.host.to_string())?;
         found.retain(|f| user.as_ref().is_none_or(|u| *u == f.account.username));
         found.retain(|f| {
             query
@@ -173,7 +159,7 @@ fn name(a: &Account) -> String {
         .as_deref()
         .map(|p| format!("/{p}"))
         .unwrap_or_default();
-    crate::commands::list::escape(&format!("{}@{host}{path}", a.username))
+    crate::show::escape(&format!("{}@{host}{path}", a.username))
 }
 
 fn forge_of(found: &Found) -> Option<Forge> {
@@ -242,24 +228,9 @@ fn reject_everywhere(account: &Account, stored: &Stored) -> anyhow::Result<()> {
     if let Some(path) = &account.path {
         request.push_str(&format!("path={path}\n"));
     }
-    // Outside any repository: a repository's own config must not get to name a helper that
-    // is handed the token.
-    let mut child = crate::config::git_outside_any_repository()
-        .args(["credential", "reject"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let mut input = secrecy::zeroize::Zeroizing::new(request);
-        input.push_str("password=");
-        input.push_str(stored.password.expose_secret());
-        input.push('\n');
-        stdin.write_all(input.as_bytes())?;
-    }
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
-    }
-    Ok(())
+    let mut input = secrecy::zeroize::Zeroizing::new(request);
+    input.push_str("password=");
+    input.push_str(stored.password.expose_secret());
+    input.push('\n');
+    crate::git::credential_reject(input)
 }

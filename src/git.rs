@@ -1,0 +1,398 @@
+//! Every git subprocess the helper starts (config reads and writes, `git credential reject`,
+//! `git --version`), and the per-host settings from git's config: `credential.<url>.*` keys,
+//! read with one `git config -z --get-urlmatch credential <url>` in the slow path only (never
+//! for a stored token: that would start a process on the hot path), and parsed once into
+//! types. A value that cannot be understood is a one-line warning on stderr, never silently
+//! ignored.
+//!
+//! Keys (gitcredentials(7) "CONFIGURATION OPTIONS" for git's own; `pat*` are ours):
+//! `credential.interactive`, `credential.username`, `credential.<url>.patForge`
+//! (`github`, `ghes`, `gitlab`, `gitea`, `forgejo`), `credential.<url>.patApiUrl`,
+//! `credential.<url>.patScopes` (comma- or space-separated), `credential.<url>.patTokenType`
+//! (`classic` or `fine-grained`), `credential.<url>.patBrowser` (`never` turns the browser off),
+//! `credential.<url>.patLifetime` (the lab timer, e.g. `8h`).
+
+use anyhow::{Context as _, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// The settings git's config holds for one URL. Empty when git is not installed or the config
+/// cannot be read: the caller then behaves as if nothing were configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSettings {
+    /// `credential.interactive` as written, lowercased (`false`, `never`, `true`, `auto`, …).
+    pub interactive: Option<String>,
+    /// `credential.<url>.patForge`, lowercased.
+    pub forge: Option<String>,
+    /// `credential.<url>.patApiUrl`: the forge's API base, e.g. `https://ghe.example.com/api/v3`.
+    pub api_url: Option<String>,
+    /// `credential.<url>.patScopes`, split on commas and spaces.
+    pub scopes: Option<Vec<String>>,
+    /// `credential.<url>.patTokenType`, lowercased.
+    pub token_type: Option<String>,
+    /// `credential.<url>.patBrowser`: `false` (or `never`) turns the browser off.
+    pub browser: bool,
+    /// `credential.<url>.patLifetime`: the lab timer for new tokens, e.g. `8h`.
+    pub lifetime: Option<Duration>,
+    /// What could not be understood, one sentence each (printed by [`HostSettings::read`]).
+    pub warnings: Vec<String>,
+}
+
+impl Default for HostSettings {
+    fn default() -> HostSettings {
+        HostSettings {
+            interactive: None,
+            forge: None,
+            api_url: None,
+            scopes: None,
+            token_type: None,
+            browser: true,
+            lifetime: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl HostSettings {
+    /// Reads the settings that apply to `url` (e.g. `https://github.com`) by running
+    /// `git config --get-urlmatch credential <url>`, which also sees `git -c` overrides through
+    /// the environment git passes to its helpers.
+    ///
+    /// Only the system and global config and `git -c` count, never a repository's own
+    /// `.git/config`: a cloned repository must not be able to point `patApiUrl` at its own
+    /// server and have tokens sent there.
+    pub fn read(url: &str) -> HostSettings {
+        let out = git_outside_any_repository()
+            .args(["config", "-z", "--get-urlmatch", "credential", url])
+            .output();
+        let settings = match out {
+            Ok(out) if out.status.success() => Self::parse(&String::from_utf8_lossy(&out.stdout)),
+            _ => HostSettings::default(),
+        };
+        for warning in &settings.warnings {
+            eprintln!("git-credential-pat: {}", crate::show::escape(warning));
+        }
+        settings
+    }
+
+    /// Parses `git config -z --get-urlmatch` output: `key\nvalue\0` records with the key in
+    /// lowercase (git prints the variable name canonicalised), e.g. `credential.patforge\ngithub\0`.
+    pub fn parse(text: &str) -> HostSettings {
+        let mut s = HostSettings::default();
+        for record in text.split('\0').filter(|r| !r.is_empty()) {
+            let (key, value) = record.split_once('\n').unwrap_or((record, ""));
+            let value = value.trim().to_owned();
+            let lower = || Some(value.to_ascii_lowercase());
+            let key = key.to_ascii_lowercase();
+            match key.as_str() {
+                "credential.interactive" => s.interactive = lower(),
+                "credential.patforge" => {
+                    if !FORGES.contains(&value.to_ascii_lowercase().as_str()) {
+                        s.warnings.push(format!(
+                            "credential.patForge '{value}' is not one of {}; it is ignored",
+                            FORGES.join(", ")
+                        ));
+                    } else {
+                        s.forge = lower();
+                    }
+                }
+                "credential.patapiurl" => match reqwest::Url::parse(&value) {
+                    Ok(_) => s.api_url = Some(value),
+                    Err(_) => s.warnings.push(format!(
+                        "credential.patApiUrl '{value}' is not a URL; it is ignored"
+                    )),
+                },
+                "credential.patscopes" => {
+                    s.scopes = Some(
+                        value
+                            .split([',', ' '])
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    )
+                }
+                "credential.pattokentype" => match value.to_ascii_lowercase().as_str() {
+                    "classic" | "fine-grained" => s.token_type = lower(),
+                    _ => s.warnings.push(format!(
+                        "credential.patTokenType '{value}' is not classic or fine-grained; it is ignored"
+                    )),
+                },
+                "credential.patbrowser" => match value.to_ascii_lowercase().as_str() {
+                    "never" => s.browser = false,
+                    other => match parse_bool(other) {
+                        Some(b) => s.browser = b,
+                        None => s.warnings.push(format!(
+                            "credential.patBrowser '{value}' is not true, false or never; it is ignored"
+                        )),
+                    },
+                },
+                "credential.patlifetime" => match humantime::parse_duration(&value) {
+                    Ok(d) => s.lifetime = Some(d),
+                    Err(_) => s.warnings.push(format!(
+                        "credential.patLifetime '{value}' is not a duration such as 8h or 90min; it is ignored"
+                    )),
+                },
+                other if other.starts_with("credential.pat") => s.warnings.push(format!(
+                    "{other} is not a setting git-credential-pat knows; it is ignored"
+                )),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    /// Whether `credential.interactive` forbids prompting (`false`, `never`, or another of
+    /// git's false spellings, the empty value included).
+    pub fn interactive_forbidden(&self) -> bool {
+        matches!(
+            self.interactive.as_deref(),
+            Some("false" | "never" | "no" | "off" | "0" | "")
+        )
+    }
+
+    /// Whether `credential.<url>.patBrowser` forbids opening a browser.
+    pub fn browser_forbidden(&self) -> bool {
+        !self.browser
+    }
+}
+
+/// The words `credential.<url>.patForge` takes.
+pub const FORGES: [&str; 5] = ["github", "ghes", "gitlab", "gitea", "forgejo"];
+
+/// git's boolean spellings (config.c, `git_parse_maybe_bool`): `true|yes|on|1` and
+/// `false|no|off|0|` (empty), case-insensitive; `None` for anything else. Also used for the
+/// credential protocol's `ephemeral`, `continue` and `quit`, where git reads integers too.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" => Some(true),
+        "false" | "no" | "off" | "" => Some(false),
+        v => v.parse::<i64>().ok().map(|n| n != 0),
+    }
+}
+
+/// A `git` command that cannot see the current repository's config: it runs in `/` with the
+/// variables that name a repository removed. System, global and `git -c` config still apply.
+pub fn git_outside_any_repository() -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir("/")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_COMMON_DIR")
+        .env_remove("GIT_CONFIG")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd
+}
+
+/// The helper binary's file name; git runs `credential.helper = pat` as `git-credential-pat`.
+pub const BIN_NAME: &str = "git-credential-pat";
+
+/// Whether a configured helper value runs this binary.
+pub fn is_ours(value: &str) -> bool {
+    let first = match value.strip_prefix('\'') {
+        Some(quoted) => quoted.split('\'').next().unwrap_or_default(),
+        None => value.split_whitespace().next().unwrap_or_default(),
+    };
+    first == "pat" || Path::new(first).file_name().is_some_and(|f| f == BIN_NAME)
+}
+
+/// The first `name` file in a `PATH` directory.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn global_config() -> Command {
+    let mut cmd = Command::new("git");
+    cmd.args(["config", "--global"]);
+    cmd
+}
+
+/// Every value of `key` in the global config, in order (`git config --global -z --get-all`).
+///
+/// # Errors
+/// When git cannot run or fails other than with "not set".
+pub fn global_get_all(key: &str) -> anyhow::Result<Vec<String>> {
+    let out = global_config()
+        .args(["-z", "--get-all", key])
+        .output()
+        .context("could not run git config")?;
+    // Exit code 1: the key is not set.
+    match out.status.code() {
+        Some(0) => Ok(String::from_utf8_lossy(&out.stdout)
+            .split_terminator('\0')
+            .map(str::to_owned)
+            .collect()),
+        Some(1) => Ok(Vec::new()),
+        _ => bail!(
+            "git config --get-all {key} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+    }
+}
+
+/// Replaces every value of `key` in the global config with `values`, in order.
+///
+/// # Errors
+/// When a git config command fails.
+pub fn global_set_all(key: &str, values: &[String]) -> anyhow::Result<()> {
+    let status = global_config()
+        .args(["--unset-all", key])
+        .status()
+        .context("could not run git config")?;
+    // Exit code 5: there was nothing to unset.
+    if !matches!(status.code(), Some(0) | Some(5)) {
+        bail!("git config --unset-all {key} failed");
+    }
+    for value in values {
+        let status = global_config()
+            .args(["--add", key, value])
+            .status()
+            .context("could not run git config")?;
+        if !status.success() {
+            bail!("git config --add {key} failed");
+        }
+    }
+    Ok(())
+}
+
+/// Every `(key, value)` whose key matches `regexp` in the config git reads outside any
+/// repository (system, global, `git -c`), in git's order (`git config -z --get-regexp`). With
+/// `global_only`, the global file alone.
+pub fn config_get_regexp(regexp: &str, global_only: bool) -> Vec<(String, String)> {
+    let mut cmd = git_outside_any_repository();
+    cmd.arg("config");
+    if global_only {
+        cmd.arg("--global");
+    }
+    let Ok(out) = cmd.args(["-z", "--get-regexp", regexp]).output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .split_terminator('\0')
+        .map(|record| {
+            let (key, value) = record.split_once('\n').unwrap_or((record, ""));
+            (key.to_owned(), value.to_owned())
+        })
+        .collect()
+}
+
+/// `git --version`'s version, e.g. `2.47.3`; `None` when git does not run.
+pub fn version() -> Option<String> {
+    let out = Command::new("git").arg("--version").output().ok()?;
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .trim_start_matches("git version ")
+            .to_owned()
+    })
+}
+
+/// `git --exec-path`: where git looks for `git-credential-*` first.
+pub fn exec_path() -> Option<PathBuf> {
+    let out = Command::new("git").arg("--exec-path").output().ok()?;
+    out.status
+        .success()
+        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// Runs `git credential reject` outside any repository with `request` (git's attributes, the
+/// password included) on its stdin, so that every helper git is configured with forgets that
+/// credential. `request` is zeroized after it is written.
+///
+/// # Errors
+/// When git cannot run or exits non-zero (its stderr is the message).
+pub fn credential_reject(request: secrecy::zeroize::Zeroizing<String>) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::process::Stdio;
+    // Outside any repository: a repository's own config must not get to name a helper that
+    // is handed the token.
+    let mut child = git_outside_any_repository()
+        .args(["credential", "reject"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(request.as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_url_matched_credential_settings() {
+        let s = HostSettings::parse(
+            "credential.helper\n\0credential.helper\npat\0credential.interactive\nnever\0\
+             credential.patforge\nGHES\0credential.patapiurl\nhttp://127.0.0.1:9/api/v3\0\
+             credential.patscopes\nrepo, workflow read:org\0credential.pattokentype\nfine-grained\0\
+             credential.patbrowser\nnever\0credential.username\nalice\0credential.patlifetime\n8h\0",
+        );
+        assert_eq!(s.forge.as_deref(), Some("ghes"));
+        assert_eq!(s.api_url.as_deref(), Some("http://127.0.0.1:9/api/v3"));
+        assert_eq!(
+            s.scopes.as_deref(),
+            Some(&["repo".to_owned(), "workflow".into(), "read:org".into()][..])
+        );
+        assert_eq!(s.token_type.as_deref(), Some("fine-grained"));
+        assert_eq!(s.lifetime, Some(Duration::from_secs(8 * 3600)));
+        assert!(s.interactive_forbidden() && s.browser_forbidden());
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        assert!(!HostSettings::default().interactive_forbidden());
+    }
+
+    #[test]
+    fn a_value_it_cannot_understand_is_a_warning_not_silence() {
+        let s = HostSettings::parse(
+            "credential.patforge\ngithib\0credential.patlifetime\nall day\0\
+             credential.patbrowser\nmaybe\0credential.pattokentype\nshiny\0\
+             credential.patapiurl\nnot a url\0credential.patscope\nrepo\0",
+        );
+        assert_eq!(s.forge, None);
+        assert_eq!(s.lifetime, None);
+        assert!(!s.browser_forbidden());
+        assert_eq!(s.warnings.len(), 6, "{:?}", s.warnings);
+        assert!(
+            s.warnings[0].contains("'githib' is not one of github, ghes"),
+            "{}",
+            s.warnings[0]
+        );
+        assert!(
+            s.warnings[5].contains("credential.patscope is not a setting"),
+            "{}",
+            s.warnings[5]
+        );
+    }
+
+    #[test]
+    fn git_booleans_follow_git() {
+        for t in ["true", "YES", "on", "1", "-1"] {
+            assert_eq!(parse_bool(t), Some(true), "{t}");
+        }
+        for f in ["false", "No", "off", "0", ""] {
+            assert_eq!(parse_bool(f), Some(false), "{f}");
+        }
+        assert_eq!(parse_bool("maybe"), None);
+    }
+
+    #[test]
+    fn recognises_its_own_helper_values_only() {
+        assert!(is_ours("pat"));
+        assert!(is_ours("pat --store=keyutils"));
+        assert!(is_ours("/root/.local/bin/git-credential-pat --namespace=x"));
+        assert!(is_ours("'/a b/git-credential-pat'"));
+        assert!(!is_ours("store"));
+        assert!(!is_ours("/usr/bin/git-credential-libsecret"));
+        assert!(!is_ours("patch"));
+    }
+}
