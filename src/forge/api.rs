@@ -2,12 +2,12 @@
 //! from the environment, redirects only within the API's origin), one [`Call`] of the API and
 //! the reading of its answer, the typed errors a beginner can act on ([`ValidationError`]), what
 //! an answer says about a token ([`TokenInfo`]) or a revocation ([`Revocation`]), and the
-//! parsing of the headers and dates the forges send (rate limits, expiry).
+//! headers every forge sends alike (rate limits, `retry-after`, `location`).
 //!
 //! Follows REFERENCE.md Part A §3 (GitHub's REST API description: status codes, `message`
-//! bodies, `x-ratelimit-remaining`/`x-ratelimit-reset`, `retry-after`,
-//! `GitHub-Authentication-Token-Expiration`) and §4 (GitLab's `ratelimit-*` headers and
-//! `error`/`error_description` bodies, Gitea's `message`). A token never appears in an error
+//! bodies, `x-ratelimit-remaining`/`x-ratelimit-reset`, `retry-after`) and §4 (GitLab's `ratelimit-*` headers and
+//! `error`/`error_description` bodies, Gitea's `message`). Each forge's own headers and dates
+//! are read in its own file (`github::parse_github_expiry`, `gitlab::parse_gitlab_date`). A token never appears in an error
 //! message or in `Debug` output, and is only ever sent over https (plain http only to this
 //! machine's loopback).
 
@@ -514,142 +514,11 @@ fn innermost(e: &reqwest::Error) -> String {
     cause.to_string()
 }
 
-/// `GitHub-Authentication-Token-Expiration`, whose format GitHub does not document: seen as
-/// `2026-12-31 23:59:59 UTC` and as `2027-03-31 00:00:00 +0900` (go-github issue #2649), so
-/// both are read. Seconds since the epoch, UTC; `None` for anything else.
-pub fn parse_github_expiry(value: &str) -> Option<u64> {
-    use time::macros::format_description;
-    let value = value.trim();
-    let with_offset = format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
-    );
-    let with_colon = format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory]:[offset_minute]"
-    );
-    let local = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    let at = if let Some(utc) = value
-        .strip_suffix(" UTC")
-        .or_else(|| value.strip_suffix(" GMT"))
-    {
-        time::PrimitiveDateTime::parse(utc, local)
-            .ok()?
-            .assume_utc()
-    } else {
-        time::OffsetDateTime::parse(value, with_offset)
-            .or_else(|_| time::OffsetDateTime::parse(value, with_colon))
-            .ok()?
-    };
-    u64::try_from(at.unix_timestamp()).ok()
-}
-
-/// GitLab's `expires_at` (`2026-12-31`): tokens stop working at 00:00 UTC on that date
-/// (REFERENCE.md Part A §4). Seconds since the epoch, UTC.
-pub fn parse_gitlab_date(value: &str) -> Option<u64> {
-    let date = time::Date::parse(
-        value.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
-    u64::try_from(date.midnight().assume_utc().unix_timestamp()).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::testutil::*;
     use super::*;
     use std::time::Instant;
-
-    #[test]
-    fn expiry_headers_parse_in_both_observed_formats_and_nothing_else() {
-        assert_eq!(
-            parse_github_expiry("2024-06-01 00:00:00 UTC"),
-            Some(1_717_200_000)
-        );
-        assert_eq!(
-            parse_github_expiry("2027-03-31 00:00:00 +0900"),
-            Some(1_806_418_800)
-        );
-        assert_eq!(
-            parse_github_expiry("2027-03-31 00:00:00 -07:00"),
-            Some(1_806_476_400)
-        );
-        assert_eq!(parse_github_expiry("tomorrow"), None);
-        assert_eq!(parse_github_expiry(""), None);
-        assert_eq!(parse_gitlab_date("2026-12-31"), Some(1_798_675_200));
-        assert_eq!(parse_gitlab_date("31/12/2026"), None);
-    }
-
-    #[test]
-    fn a_used_up_rate_limit_says_when_it_resets_for_403_and_429() {
-        let mut server = mockito::Server::new();
-        // 2026-11-21 14:05:00 UTC.
-        server
-            .mock("GET", "/user")
-            .with_status(403)
-            .with_header("x-ratelimit-remaining", "0")
-            .with_header("x-ratelimit-reset", "1795269900")
-            .with_body(r#"{"message":"API rate limit exceeded for user ID 1."}"#)
-            .create();
-        let e = mocked("github", &server)
-            .validate(&secret(CLASSIC), SECOND)
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ValidationError::RateLimited {
-                    reset_utc: Some(1_795_269_900),
-                    ..
-                }
-            ),
-            "{e:?}"
-        );
-        assert_eq!(
-            e.to_string(),
-            "GitHub Enterprise Server's API rate limit is used up for now; it resets at 14:05 UTC, so try again after that"
-        );
-        assert_no_token(&e, CLASSIC);
-
-        let mut server = mockito::Server::new();
-        server
-            .mock("GET", "/user")
-            .with_status(429)
-            .with_body("{}")
-            .create();
-        let e = Forge::detect("github.com", &[], &settings(None, Some(&server.url())))
-            .unwrap()
-            .validate(&secret(CLASSIC), SECOND)
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "GitHub's API rate limit is used up for now; wait a few minutes and try again"
-        );
-    }
-
-    #[test]
-    fn a_redirect_to_another_host_is_not_followed_so_the_token_stays_home() {
-        let mut elsewhere = mockito::Server::new();
-        let stolen = elsewhere
-            .mock("GET", "/user")
-            .with_status(200)
-            .with_body(r#"{"username":"eve"}"#)
-            .expect(0)
-            .create();
-        let mut server = mockito::Server::new();
-        server
-            .mock("GET", "/personal_access_tokens/self")
-            .with_status(302)
-            .with_header("location", &format!("{}/user", elsewhere.url()))
-            .create();
-        let e = mocked("gitlab", &server)
-            .validate(&secret(GITLAB), SECOND)
-            .unwrap_err();
-        assert!(
-            matches!(e, ValidationError::Unexpected { status: 302, .. }),
-            "{e:?}"
-        );
-        assert!(e.to_string().contains("redirected to"), "{e}");
-        stolen.assert();
-    }
 
     #[test]
     fn a_server_that_never_answers_times_out_quickly() {
@@ -745,20 +614,5 @@ mod tests {
                 "{ok}"
             );
         }
-    }
-
-    #[test]
-    fn a_server_that_echoes_the_token_does_not_put_it_in_an_error() {
-        let mut server = mockito::Server::new();
-        server
-            .mock("GET", "/user")
-            .with_status(403)
-            .with_body(format!(r#"{{"message":"token {CLASSIC} is blocked"}}"#))
-            .create();
-        let e = mocked("github", &server)
-            .validate(&secret(CLASSIC), SECOND)
-            .unwrap_err();
-        assert!(e.to_string().contains("token [token] is blocked"), "{e}");
-        assert_no_token(&e, CLASSIC);
     }
 }

@@ -1,6 +1,6 @@
 //! GitHub (github.com, GHE.com and GitHub Enterprise Server): checking a token with
-//! `GET /user`, which scopes stand in for which, and revoking tokens with
-//! `POST /credentials/revoke`.
+//! `GET /user` (and reading its `GitHub-Authentication-Token-Expiration` header), which scopes
+//! stand in for which, and revoking tokens with `POST /credentials/revoke`.
 //!
 //! Follows GitHub's REST API description (github/rest-api-description) as REFERENCE.md Part A
 //! §3 and C4 quote it: `Authorization: Bearer`, `Accept: application/vnd.github+json`,
@@ -51,7 +51,7 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
         .headers
         .get("github-authentication-token-expiration")
         .and_then(|v| v.to_str().ok())
-        .and_then(super::parse_github_expiry);
+        .and_then(parse_github_expiry);
     let user: User = call.json(answer, "the answer to GET /user")?;
     if user.login.is_empty() {
         return Err(call.unexpected(200, "GET /user named no login".to_owned()));
@@ -157,6 +157,34 @@ pub(super) fn revoke_each(
             call.revocation(request, true)
         })
         .collect()
+}
+
+/// `GitHub-Authentication-Token-Expiration`, whose format GitHub does not document: seen as
+/// `2026-12-31 23:59:59 UTC` and as `2027-03-31 00:00:00 +0900` (go-github issue #2649), so
+/// both are read. Seconds since the epoch, UTC; `None` for anything else.
+pub fn parse_github_expiry(value: &str) -> Option<u64> {
+    use time::macros::format_description;
+    let value = value.trim();
+    let with_offset = format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
+    );
+    let with_colon = format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory]:[offset_minute]"
+    );
+    let local = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let at = if let Some(utc) = value
+        .strip_suffix(" UTC")
+        .or_else(|| value.strip_suffix(" GMT"))
+    {
+        time::PrimitiveDateTime::parse(utc, local)
+            .ok()?
+            .assume_utc()
+    } else {
+        time::OffsetDateTime::parse(value, with_offset)
+            .or_else(|_| time::OffsetDateTime::parse(value, with_colon))
+            .ok()?
+    };
+    u64::try_from(at.unix_timestamp()).ok()
 }
 
 #[cfg(test)]
@@ -431,5 +459,84 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("HTTP 404"), "{e}");
         assert!(e.to_string().contains("the API's address"), "{e}");
+    }
+
+    #[test]
+    fn expiry_headers_parse_in_both_observed_formats_and_nothing_else() {
+        assert_eq!(
+            parse_github_expiry("2024-06-01 00:00:00 UTC"),
+            Some(1_717_200_000)
+        );
+        assert_eq!(
+            parse_github_expiry("2027-03-31 00:00:00 +0900"),
+            Some(1_806_418_800)
+        );
+        assert_eq!(
+            parse_github_expiry("2027-03-31 00:00:00 -07:00"),
+            Some(1_806_476_400)
+        );
+        assert_eq!(parse_github_expiry("tomorrow"), None);
+        assert_eq!(parse_github_expiry(""), None);
+    }
+
+    #[test]
+    fn a_used_up_rate_limit_says_when_it_resets_for_403_and_429() {
+        let mut server = mockito::Server::new();
+        // 2026-11-21 14:05:00 UTC.
+        server
+            .mock("GET", "/user")
+            .with_status(403)
+            .with_header("x-ratelimit-remaining", "0")
+            .with_header("x-ratelimit-reset", "1795269900")
+            .with_body(r#"{"message":"API rate limit exceeded for user ID 1."}"#)
+            .create();
+        let e = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ValidationError::RateLimited {
+                    reset_utc: Some(1_795_269_900),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "GitHub Enterprise Server's API rate limit is used up for now; it resets at 14:05 UTC, so try again after that"
+        );
+        assert_no_token(&e, CLASSIC);
+
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/user")
+            .with_status(429)
+            .with_body("{}")
+            .create();
+        let e = Forge::detect("github.com", &[], &settings(None, Some(&server.url())))
+            .unwrap()
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "GitHub's API rate limit is used up for now; wait a few minutes and try again"
+        );
+    }
+
+    #[test]
+    fn a_server_that_echoes_the_token_does_not_put_it_in_an_error() {
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/user")
+            .with_status(403)
+            .with_body(format!(r#"{{"message":"token {CLASSIC} is blocked"}}"#))
+            .create();
+        let e = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert!(e.to_string().contains("token [token] is blocked"), "{e}");
+        assert_no_token(&e, CLASSIC);
     }
 }

@@ -1,5 +1,5 @@
 //! GitLab (gitlab.com and self-managed): checking a token with
-//! `GET /personal_access_tokens/self` and `GET /user`, which scopes stand in for which, and
+//! `GET /personal_access_tokens/self` (and reading its `expires_at`) and `GET /user`, which scopes stand in for which, and
 //! revoking a token with `DELETE /personal_access_tokens/self`.
 //!
 //! Follows GitLab's REST API v4 documentation as REFERENCE.md Part A §4 and C4 quote it:
@@ -61,7 +61,7 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
     let (scopes, expires_at) = match about {
         Some(t) => (
             Some(t.scopes),
-            t.expires_at.as_deref().and_then(super::parse_gitlab_date),
+            t.expires_at.as_deref().and_then(parse_gitlab_date),
         ),
         None => (None, None),
     };
@@ -100,6 +100,17 @@ pub(super) fn revoke(call: &Call, tokens: &[&SecretString]) -> Vec<Result<Revoca
             call.revocation(request, true)
         })
         .collect()
+}
+
+/// GitLab's `expires_at` (`2026-12-31`): tokens stop working at 00:00 UTC on that date
+/// (REFERENCE.md Part A §4). Seconds since the epoch, UTC.
+pub fn parse_gitlab_date(value: &str) -> Option<u64> {
+    let date = time::Date::parse(
+        value.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    u64::try_from(date.midnight().assume_utc().unix_timestamp()).ok()
 }
 
 #[cfg(test)]
@@ -216,5 +227,37 @@ mod tests {
             .validate(&secret(GITLAB), SECOND)
             .unwrap();
         assert_eq!((info.login.as_str(), info.scopes), ("alice", None));
+    }
+
+    #[test]
+    fn expires_at_is_midnight_utc_of_that_day() {
+        assert_eq!(parse_gitlab_date("2026-12-31"), Some(1_798_675_200));
+        assert_eq!(parse_gitlab_date("31/12/2026"), None);
+    }
+
+    #[test]
+    fn a_redirect_to_another_host_is_not_followed_so_the_token_stays_home() {
+        let mut elsewhere = mockito::Server::new();
+        let stolen = elsewhere
+            .mock("GET", "/user")
+            .with_status(200)
+            .with_body(r#"{"username":"eve"}"#)
+            .expect(0)
+            .create();
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/personal_access_tokens/self")
+            .with_status(302)
+            .with_header("location", &format!("{}/user", elsewhere.url()))
+            .create();
+        let e = mocked("gitlab", &server)
+            .validate(&secret(GITLAB), SECOND)
+            .unwrap_err();
+        assert!(
+            matches!(e, ValidationError::Unexpected { status: 302, .. }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("redirected to"), "{e}");
+        stolen.assert();
     }
 }

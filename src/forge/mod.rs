@@ -5,7 +5,7 @@
 //! one forge as seen from one git host.
 //!
 //! The rest lives beside it, one concept a file: `page` the token pages, `token` the token
-//! shapes, `api` the HTTP client and its typed errors, `github`, `gitlab` and `gitea` each
+//! shapes and scopes, `api` the HTTP client and its typed errors, `github`, `gitlab` and `gitea` each
 //! forge's validation and revocation as its own API documents it.
 //!
 //! The facts followed are in REFERENCE.md Part A: §2 (token pages), §3 (GitHub, GHE.com data
@@ -25,7 +25,9 @@ mod token;
 #[cfg(test)]
 mod testutil;
 
-pub use api::{Revocation, TokenInfo, ValidationError, parse_github_expiry, parse_gitlab_date};
+pub use api::{Revocation, TokenInfo, ValidationError};
+pub use github::parse_github_expiry;
+pub use gitlab::parse_gitlab_date;
 pub use page::TokenType;
 pub use token::{MAX_TOKEN_LEN, TokenKind};
 
@@ -178,21 +180,6 @@ impl Family {
             None
         }
     }
-
-    /// (required scopes, scopes the token page ticks) for a classic token: GitHub `repo`
-    /// (the page adds `workflow`, so that a push may change `.github/workflows`), GitLab
-    /// `read_repository`, `write_repository` (the page adds `read_user`, so that the API tells
-    /// the token's username), Gitea none (not reported).
-    fn default_scopes(self) -> (&'static [&'static str], &'static [&'static str]) {
-        match self {
-            Family::GitHub => (&["repo"], &["repo", "workflow"]),
-            Family::GitLab => (
-                &["read_repository", "write_repository"],
-                &["read_repository", "write_repository", "read_user"],
-            ),
-            Family::Gitea => (&[], &[]),
-        }
-    }
 }
 
 /// One forge as seen from one git host.
@@ -329,31 +316,6 @@ impl Forge {
             Family::GitLab => gitlab::validate(&call),
             Family::Gitea => gitea::validate(&call),
         }
-    }
-
-    /// The required [`Forge::scopes`] that `info` lacks; empty when `info.scopes` is `None` (the
-    /// forge reports none) or the token is fine-grained. A broader scope stands in for a
-    /// narrower one: GitLab's `api` for both git scopes, `write_repository` or `read_api` for
-    /// `read_repository` (GitLab's `abilities_for_scopes`); GitHub's `repo` for `public_repo`
-    /// and `repo:*`, `write:X`/`admin:X` for `read:X`, `user` for `read:user` and `user:*`.
-    pub fn missing_scopes(&self, info: &TokenInfo) -> Vec<String> {
-        let Some(have) = &info.scopes else {
-            return vec![];
-        };
-        if info.kind == TokenKind::FineGrainedPat {
-            return vec![];
-        }
-        let has = |s: &str| have.iter().any(|h| h.eq_ignore_ascii_case(s));
-        let implied = |need: &str| match self.kind.family() {
-            Family::GitHub => github::scope_implied(need, &has),
-            Family::GitLab => gitlab::scope_implied(need, &has),
-            Family::Gitea => false,
-        };
-        self.scopes
-            .iter()
-            .filter(|need| !has(need) && !implied(need))
-            .cloned()
-            .collect()
     }
 
     /// Revokes `tokens` at the forge, so that they stop working everywhere; one result per
@@ -652,26 +614,5 @@ mod tests {
                 .kind,
             ForgeKind::GitLab
         );
-    }
-
-    #[test]
-    fn pat_scopes_and_pat_token_type_shape_the_scopes() {
-        let mut s = settings(None, None);
-        s.scopes = Some(vec!["repo".into(), "read:org".into()]);
-        let f = Forge::detect("github.com", &[], &s).unwrap();
-        assert_eq!(
-            (f.scopes.clone(), f.page_scopes.clone()),
-            (
-                vec!["repo".to_owned(), "read:org".into()],
-                vec!["repo".to_owned(), "read:org".into()]
-            )
-        );
-        s.token_type = Some("fine-grained".into());
-        let f = Forge::detect("github.com", &[], &s).unwrap();
-        assert_eq!(f.token_type, TokenType::FineGrained);
-        assert!(f.scopes.is_empty() && f.page_scopes.is_empty());
-        // Token types are GitHub's alone.
-        let f = Forge::detect("gitlab.com", &[], &s).unwrap();
-        assert_eq!(f.token_type, TokenType::Classic);
     }
 }

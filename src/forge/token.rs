@@ -1,13 +1,15 @@
-//! Token shapes: what a pasted token is by its prefix ([`TokenKind`]), and the checks made
-//! before any request (length, whitespace, control characters, the characters tokens are made
-//! of, each forge's prefix or format).
+//! Token shapes and scopes: what a pasted token is by its prefix ([`TokenKind`]), the checks
+//! made before any request (length, whitespace, control characters, the characters tokens are
+//! made of, each forge's prefix or format), the scopes each forge's token needs by default and
+//! which of them a token lacks ([`Forge::missing_scopes`]; the forges' rules of which scope
+//! stands in for which are in `github` and `gitlab`).
 //!
 //! Follows REFERENCE.md Part A §3 "Token prefixes" (GitHub's "Behind GitHub's new
 //! authentication token formats", 2021: `ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
 //! "up to 255 characters") and §4 (GitLab's `glpat-` prefix, configurable on self-managed
 //! instances; Gitea's 40 hexadecimal characters).
 
-use super::{Family, Forge};
+use super::{Family, Forge, TokenInfo, github, gitlab};
 
 /// The longest token accepted: GitHub tells integrators to plan for tokens "up to 255
 /// characters" (REFERENCE.md Part A §3); nothing longer is a token of any forge here.
@@ -156,14 +158,58 @@ impl Forge {
     }
 }
 
+impl Forge {
+    /// The required [`Forge::scopes`] that `info` lacks; empty when `info.scopes` is `None` (the
+    /// forge reports none) or the token is fine-grained. A broader scope stands in for a
+    /// narrower one: GitLab's `api` for both git scopes, `write_repository` or `read_api` for
+    /// `read_repository` (GitLab's `abilities_for_scopes`); GitHub's `repo` for `public_repo`
+    /// and `repo:*`, `write:X`/`admin:X` for `read:X`, `user` for `read:user` and `user:*`.
+    pub fn missing_scopes(&self, info: &TokenInfo) -> Vec<String> {
+        let Some(have) = &info.scopes else {
+            return vec![];
+        };
+        if info.kind == TokenKind::FineGrainedPat {
+            return vec![];
+        }
+        let has = |s: &str| have.iter().any(|h| h.eq_ignore_ascii_case(s));
+        let implied = |need: &str| match self.kind.family() {
+            Family::GitHub => github::scope_implied(need, &has),
+            Family::GitLab => gitlab::scope_implied(need, &has),
+            Family::Gitea => false,
+        };
+        self.scopes
+            .iter()
+            .filter(|need| !has(need) && !implied(need))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Family {
+    /// (required scopes, scopes the token page ticks) for a classic token: GitHub `repo`
+    /// (the page adds `workflow`, so that a push may change `.github/workflows`), GitLab
+    /// `read_repository`, `write_repository` (the page adds `read_user`, so that the API tells
+    /// the token's username), Gitea none (not reported).
+    pub(super) fn default_scopes(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Family::GitHub => (&["repo"], &["repo", "workflow"]),
+            Family::GitLab => (
+                &["read_repository", "write_repository"],
+                &["read_repository", "write_repository", "read_user"],
+            ),
+            Family::Gitea => (&[], &[]),
+        }
+    }
+}
+
 fn is_hex40(token: &str) -> bool {
     token.len() == 40 && token.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::TokenInfo;
     use super::super::testutil::*;
+    use super::super::{TokenInfo, TokenType};
     use super::*;
 
     #[test]
@@ -281,5 +327,26 @@ mod tests {
             kind: forge.kind_of(CLASSIC),
         };
         assert!(!format!("{forge:?}{info:?}").contains(CLASSIC));
+    }
+
+    #[test]
+    fn pat_scopes_and_pat_token_type_shape_the_scopes() {
+        let mut s = settings(None, None);
+        s.scopes = Some(vec!["repo".into(), "read:org".into()]);
+        let f = Forge::detect("github.com", &[], &s).unwrap();
+        assert_eq!(
+            (f.scopes.clone(), f.page_scopes.clone()),
+            (
+                vec!["repo".to_owned(), "read:org".into()],
+                vec!["repo".to_owned(), "read:org".into()]
+            )
+        );
+        s.token_type = Some("fine-grained".into());
+        let f = Forge::detect("github.com", &[], &s).unwrap();
+        assert_eq!(f.token_type, TokenType::FineGrained);
+        assert!(f.scopes.is_empty() && f.page_scopes.is_empty());
+        // Token types are GitHub's alone.
+        let f = Forge::detect("gitlab.com", &[], &s).unwrap();
+        assert_eq!(f.token_type, TokenType::Classic);
     }
 }
