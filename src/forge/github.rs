@@ -190,7 +190,7 @@ pub fn parse_github_expiry(value: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::super::testutil::*;
-    use super::super::{Forge, TokenKind};
+    use super::super::{Forge, ForgeKind, RevocationMethod, TokenKind};
     use super::*;
 
     #[test]
@@ -538,5 +538,59 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("token [token] is blocked"), "{e}");
         assert_no_token(&e, CLASSIC);
+    }
+
+    #[test]
+    fn ghe_com_revokes_in_one_unauthenticated_batch_as_github_com_does() {
+        // GHEC reference for POST /credentials/revoke: "Any authenticated requests will
+        // return a 403".
+        let mut server = mockito::Server::new();
+        let authenticated = server
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", mockito::Matcher::Regex(".".into()))
+            .with_status(403)
+            .with_body(r#"{"message":"Forbidden"}"#)
+            .expect(0)
+            .create();
+        let batch = server
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", mockito::Matcher::Missing)
+            .match_header("accept", "application/vnd.github+json")
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [CLASSIC, FINE] }),
+            ))
+            .with_status(202)
+            .expect(1)
+            .create();
+        let forge =
+            Forge::detect("octo.ghe.com", &[], &settings(None, Some(&server.url()))).unwrap();
+        assert_eq!(forge.kind, ForgeKind::GheCom);
+        let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE)], SECOND);
+        assert_eq!(results, [Ok(Revocation::Revoked), Ok(Revocation::Revoked)]);
+        batch.assert();
+        authenticated.assert();
+    }
+
+    #[test]
+    fn ghes_revokes_each_token_with_that_token() {
+        let mut server = mockito::Server::new();
+        let each = server
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", format!("Bearer {CLASSIC}").as_str())
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [CLASSIC] }),
+            ))
+            .with_status(202)
+            .create();
+        let forge = mocked("ghes", &server);
+        assert_eq!(
+            forge.kind.revocation(),
+            RevocationMethod::GitHubEachAuthenticated
+        );
+        assert_eq!(
+            forge.revoke(&[&secret(CLASSIC)], SECOND),
+            [Ok(Revocation::Revoked)]
+        );
+        each.assert();
     }
 }

@@ -128,10 +128,9 @@ impl ForgeKind {
     /// How `logout --revoke` revokes a token at this forge.
     pub fn revocation(self) -> RevocationMethod {
         match self {
-            ForgeKind::GitHub => RevocationMethod::GitHubBatch,
-            ForgeKind::GheCom | ForgeKind::GitHubEnterpriseServer => {
-                RevocationMethod::GitHubEachAuthenticated
-            }
+            // GHE.com is GitHub Enterprise Cloud: its reference documents the github.com rule.
+            ForgeKind::GitHub | ForgeKind::GheCom => RevocationMethod::GitHubBatch,
+            ForgeKind::GitHubEnterpriseServer => RevocationMethod::GitHubEachAuthenticated,
             ForgeKind::GitLab => RevocationMethod::GitLabSelf,
             ForgeKind::Gitea => RevocationMethod::OnThePage,
         }
@@ -322,7 +321,7 @@ impl Forge {
     /// token, in order, `Err` being a sentence that says why it was not revoked. How depends on
     /// [`ForgeKind::revocation`]:
     ///
-    /// - [`RevocationMethod::GitHubBatch`]: `POST {api_base}/credentials/revoke` with
+    /// - [`RevocationMethod::GitHubBatch`] (github.com, GHE.com): `POST {api_base}/credentials/revoke` with
     ///   `{"credentials": [...]}`, unauthenticated as the endpoint requires, up to 1000 tokens a
     ///   request; `202 Accepted` means revoked ("Credential revocation API", GA 2025-04-29,
     ///   REFERENCE.md Part A §3).
@@ -470,8 +469,14 @@ mod tests {
             )
         );
         assert_eq!(
-            facts("Octo.GHE.com", Some("github")).2,
-            "https://api.octo.ghe.com"
+            facts("Octo.GHE.com", Some("github")),
+            (
+                ForgeKind::GheCom,
+                "GitHub Enterprise Cloud",
+                "https://api.octo.ghe.com".into(),
+                GitHubBatch,
+                "GITHUB_TOKEN"
+            )
         );
         assert_eq!(
             facts("git.corp.example", Some("github")),
