@@ -1,0 +1,114 @@
+//! Gitea and Forgejo (codeberg.org, gitea.com, self-hosted): checking a token with
+//! `GET /user`, and the page where a person deletes one, since no API revokes it with the
+//! token alone.
+//!
+//! Follows Gitea's API documentation (and Forgejo's, which keeps it) as REFERENCE.md Part A §4
+//! and C4 quote it: "For historical reasons, Gitea needs the word token included before the API
+//! key" (`Authorization: token …`); `GET /api/v1/user` → `login`, which needs the `read:user`
+//! permission; no scopes are reported; `DELETE /api/v1/users/{u}/tokens/{id}` needs Basic auth
+//! with the account's password, so it is not used.
+
+use super::api::{Call, JSON};
+use super::{Forge, Revocation, TokenInfo, TokenKind, ValidationError};
+use secrecy::SecretString;
+
+#[derive(serde::Deserialize)]
+struct User {
+    login: String,
+}
+
+/// `GET {api_base}/user` with `Authorization: token` → `login`; no scopes. A 403 that names a
+/// scope says which permission to add.
+pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
+    let answer = call.get("/user", "authorization", "token ", JSON)?;
+    if !(200..300).contains(&answer.status) {
+        return Err(match call.refused(answer, "/user") {
+            ValidationError::Forbidden {
+                forge,
+                status,
+                message,
+            } if message.contains("scope") => ValidationError::Forbidden {
+                forge,
+                status,
+                message: format!(
+                    "{message}; give the token the read:user permission (User: Read) as well"
+                ),
+            },
+            other => other,
+        });
+    }
+    let user: User = call.json(answer, "the answer to GET /user")?;
+    if user.login.is_empty() {
+        return Err(call.unexpected(200, "GET /user named no login".to_owned()));
+    }
+    Ok(TokenInfo {
+        login: user.login,
+        scopes: None,
+        expires_at: None,
+        kind: TokenKind::GiteaToken,
+    })
+}
+
+/// No API revokes a token: each result names the page to delete it on.
+pub(super) fn revoke(forge: &Forge, tokens: &[&SecretString]) -> Vec<Result<Revocation, String>> {
+    let why = format!(
+        "{} has no API to revoke a token; delete it at https://{}/user/settings/applications",
+        forge.name(),
+        forge.host
+    );
+    tokens.iter().map(|_| Err(why.clone())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn a_gitea_token_is_sent_as_token_and_names_its_owner() {
+        let mut server = mockito::Server::new();
+        let user = server
+            .mock("GET", "/user")
+            .match_header("authorization", format!("token {GITEA}").as_str())
+            .with_status(200)
+            .with_body(r#"{"id":3,"login":"alice","full_name":"Alice"}"#)
+            .create();
+        let forge = mocked("forgejo", &server);
+        let info = forge.validate(&secret(GITEA), SECOND).unwrap();
+        user.assert();
+        assert_eq!(
+            info,
+            TokenInfo {
+                login: "alice".into(),
+                scopes: None,
+                expires_at: None,
+                kind: TokenKind::GiteaToken
+            }
+        );
+        assert!(forge.missing_scopes(&info).is_empty());
+    }
+
+    #[test]
+    fn a_gitea_token_without_read_user_is_told_which_permission_to_add() {
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/user")
+            .with_status(403)
+            .with_body(r#"{"message":"token does not have at least one of required scope(s), required=[read:user], token scope=write:repository","url":"https://codeberg.org/api/swagger"}"#)
+            .create();
+        let e = mocked("gitea", &server)
+            .validate(&secret(GITEA), SECOND)
+            .unwrap_err();
+        assert!(
+            matches!(e, ValidationError::Forbidden { status: 403, .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("Gitea/Forgejo refused this token (HTTP 403: token does not have"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("read:user permission"), "{e}");
+        assert_no_token(&e, GITEA);
+    }
+}

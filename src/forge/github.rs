@@ -1,0 +1,596 @@
+//! GitHub (github.com, GHE.com and GitHub Enterprise Server): checking a token with
+//! `GET /user` (and reading its `GitHub-Authentication-Token-Expiration` header), which scopes
+//! stand in for which, and revoking tokens with `POST /credentials/revoke`.
+//!
+//! Follows GitHub's REST API description (github/rest-api-description) as REFERENCE.md Part A
+//! §3 and C4 quote it: `Authorization: Bearer`, `Accept: application/vnd.github+json`,
+//! `X-GitHub-Api-Version: 2022-11-28`; `login` from the body, `X-OAuth-Scopes`,
+//! `GitHub-Authentication-Token-Expiration`, `X-GitHub-SSO: required; url=…`; the credential
+//! revocation API ("Credential revocation API", GA 2025-04-29): body `{"credentials":[…]}`,
+//! 1–1000 items, `202 Accepted`, on github.com and GHEC "Any authenticated requests will return
+//! a 403"; on GHES 3.18+ authenticated, `ghp_`/`github_pat_` only.
+
+use super::api::{Call, secret_header};
+use super::{Revocation, TokenInfo, ValidationError};
+use reqwest::header::HeaderMap;
+use secrecy::{ExposeSecret, SecretString};
+
+/// The headers GitHub's REST API documents for every request.
+const HEADERS: &[(&str, &str)] = &[
+    ("accept", "application/vnd.github+json"),
+    ("x-github-api-version", "2022-11-28"),
+];
+
+/// The most tokens one `POST /credentials/revoke` takes.
+const REVOKE_BATCH: usize = 1000;
+
+#[derive(serde::Deserialize)]
+struct User {
+    login: String,
+}
+
+/// `GET {api_base}/user` with `Authorization: Bearer`: `login` from the body, scopes from
+/// `X-OAuth-Scopes` (absent → `None`; always `None` for fine-grained and GitHub App tokens,
+/// which have permissions instead), expiry from `GitHub-Authentication-Token-Expiration`
+/// (`2026-12-31 23:59:59 UTC` or `2027-03-31 00:00:00 +0900`) (REFERENCE.md Part A §3).
+pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
+    let answer = call.get("/user", "authorization", "Bearer ", HEADERS)?;
+    if !(200..300).contains(&answer.status) {
+        return Err(call.refused_with(answer, "/user", |status, headers| {
+            sso_required(call, status, headers)
+        }));
+    }
+    let kind = call.forge.kind_of(call.token);
+    let scopes = answer
+        .headers
+        .get("x-oauth-scopes")
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| kind.has_scopes())
+        .map(split_scopes);
+    let expires_at = answer
+        .headers
+        .get("github-authentication-token-expiration")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_github_expiry);
+    let user: User = call.json(answer, "the answer to GET /user")?;
+    if user.login.is_empty() {
+        return Err(call.unexpected(200, "GET /user named no login".to_owned()));
+    }
+    Ok(TokenInfo {
+        login: user.login,
+        scopes,
+        expires_at,
+        kind,
+    })
+}
+
+/// HTTP 403 with `X-GitHub-SSO: required; url=…`: the token is good but an organization
+/// enforcing SAML single sign-on has not authorized it.
+fn sso_required(call: &Call, status: u16, headers: &HeaderMap) -> Option<ValidationError> {
+    let sso = headers.get("x-github-sso")?.to_str().ok()?.trim();
+    if status != 403 || !sso.to_ascii_lowercase().starts_with("required") {
+        return None;
+    }
+    let url = sso
+        .split(';')
+        .filter_map(|part| part.trim().strip_prefix("url="))
+        .find(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .map(|u| call.clean(u));
+    Some(ValidationError::SsoRequired {
+        forge: call.name(),
+        url,
+    })
+}
+
+/// `X-OAuth-Scopes: repo, read:org` → `["repo", "read:org"]`; an empty header → `[]`.
+fn split_scopes(header: &str) -> Vec<String> {
+    header
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether the scopes the token `has` stand in for `need`: `repo` for `public_repo` and
+/// `repo:*`, `user` for `read:user` and `user:*`, `write:X`/`admin:X` for `read:X`, `admin:X`
+/// for `write:X`.
+pub(super) fn scope_implied(need: &str, has: &dyn Fn(&str) -> bool) -> bool {
+    if need == "public_repo" || need.starts_with("repo:") {
+        return has("repo");
+    }
+    if need == "read:user" || need.starts_with("user:") {
+        return has("user");
+    }
+    if let Some(what) = need.strip_prefix("read:") {
+        return has(&format!("write:{what}")) || has(&format!("admin:{what}"));
+    }
+    if let Some(what) = need.strip_prefix("write:") {
+        return has(&format!("admin:{what}"));
+    }
+    false
+}
+
+/// `POST {api_base}/credentials/revoke` with `{"credentials": [...]}`, up to 1000 tokens a
+/// request and no `Authorization`, as github.com and GHE.com require ("Any authenticated
+/// requests will return a 403"). A batch's answer is each of its tokens' answer.
+pub(super) fn revoke_batch(
+    call: &Call,
+    tokens: &[&SecretString],
+) -> Vec<Result<Revocation, String>> {
+    let url = format!("{}/credentials/revoke", call.forge.api_base);
+    let mut results = Vec::with_capacity(tokens.len());
+    for batch in tokens.chunks(REVOKE_BATCH) {
+        let body = serde_json::json!({
+            "credentials": batch.iter().map(|t| t.expose_secret()).collect::<Vec<_>>()
+        });
+        let mut request = call.client.post(&url).json(&body);
+        for (name, value) in HEADERS {
+            request = request.header(*name, *value);
+        }
+        let outcome = call.revocation(request, false);
+        results.extend(batch.iter().map(|_| outcome.clone()));
+    }
+    results
+}
+
+/// GitHub Enterprise Server 3.18+: the same path, one request per token, authenticated with
+/// that token (`Authorization: Bearer`); a 401 is a token that no longer works.
+pub(super) fn revoke_each(
+    call: &Call,
+    tokens: &[&SecretString],
+) -> Vec<Result<Revocation, String>> {
+    let url = format!("{}/credentials/revoke", call.forge.api_base);
+    tokens
+        .iter()
+        .map(|token| {
+            let auth = secret_header("Bearer ", token.expose_secret())
+                .ok_or("the token cannot be sent in an HTTP header")?;
+            let mut request = call
+                .client
+                .post(&url)
+                .header("authorization", auth)
+                .json(&serde_json::json!({ "credentials": [token.expose_secret()] }));
+            for (name, value) in HEADERS {
+                request = request.header(*name, *value);
+            }
+            call.revocation(request, true)
+        })
+        .collect()
+}
+
+/// `GitHub-Authentication-Token-Expiration`, whose format GitHub does not document: seen as
+/// `2026-12-31 23:59:59 UTC` and as `2027-03-31 00:00:00 +0900` (go-github issue #2649), so
+/// both are read. Seconds since the epoch, UTC; `None` for anything else.
+pub fn parse_github_expiry(value: &str) -> Option<u64> {
+    use time::macros::format_description;
+    let value = value.trim();
+    let with_offset = format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
+    );
+    let with_colon = format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory]:[offset_minute]"
+    );
+    let local = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let at = if let Some(utc) = value
+        .strip_suffix(" UTC")
+        .or_else(|| value.strip_suffix(" GMT"))
+    {
+        time::PrimitiveDateTime::parse(utc, local)
+            .ok()?
+            .assume_utc()
+    } else {
+        time::OffsetDateTime::parse(value, with_offset)
+            .or_else(|_| time::OffsetDateTime::parse(value, with_colon))
+            .ok()?
+    };
+    u64::try_from(at.unix_timestamp()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::super::{Forge, ForgeKind, RevocationMethod, TokenKind};
+    use super::*;
+
+    #[test]
+    fn a_classic_token_reports_login_scopes_and_expiry() {
+        let mut server = mockito::Server::new();
+        let mock = github_user(&mut server, CLASSIC)
+            .with_header("x-oauth-scopes", "repo, read:org")
+            .with_header(
+                "github-authentication-token-expiration",
+                "2026-12-31 23:59:59 UTC",
+            )
+            .with_body(r#"{"login":"alice","id":1}"#)
+            .create();
+        let forge = mocked("github", &server);
+        let info = forge.validate(&secret(CLASSIC), SECOND).unwrap();
+        mock.assert();
+        assert_eq!(
+            info,
+            TokenInfo {
+                login: "alice".into(),
+                scopes: Some(vec!["repo".into(), "read:org".into()]),
+                expires_at: Some(1_798_761_599),
+                kind: TokenKind::ClassicPat,
+            }
+        );
+        assert!(forge.missing_scopes(&info).is_empty());
+    }
+
+    #[test]
+    fn an_expiry_with_a_numeric_offset_is_converted_to_utc() {
+        let mut server = mockito::Server::new();
+        github_user(&mut server, CLASSIC)
+            .with_header("x-oauth-scopes", "repo")
+            .with_header(
+                "github-authentication-token-expiration",
+                "2027-03-31 00:00:00 +0900",
+            )
+            .with_body(r#"{"login":"alice"}"#)
+            .create();
+        let info = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap();
+        // 2027-03-30 15:00:00 UTC.
+        assert_eq!(info.expires_at, Some(1_806_418_800));
+    }
+
+    #[test]
+    fn a_token_without_an_expiry_header_never_expires() {
+        let mut server = mockito::Server::new();
+        github_user(&mut server, CLASSIC)
+            .with_header("x-oauth-scopes", "repo, workflow")
+            .with_body(r#"{"login":"alice"}"#)
+            .create();
+        let info = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap();
+        assert_eq!(info.expires_at, None);
+        assert_eq!(info.scopes, Some(vec!["repo".into(), "workflow".into()]));
+    }
+
+    #[test]
+    fn a_fine_grained_token_has_no_scopes_and_lacks_none() {
+        let mut server = mockito::Server::new();
+        github_user(&mut server, FINE)
+            .with_header(
+                "github-authentication-token-expiration",
+                "2026-12-31 23:59:59 UTC",
+            )
+            .with_body(r#"{"login":"alice"}"#)
+            .create();
+        let forge = mocked("github", &server);
+        let info = forge.validate(&secret(FINE), SECOND).unwrap();
+        assert_eq!(
+            (info.scopes.clone(), info.kind),
+            (None, TokenKind::FineGrainedPat)
+        );
+        assert!(forge.missing_scopes(&info).is_empty());
+
+        // Even when the header is there but empty, a fine-grained token is not short of `repo`.
+        let mut server = mockito::Server::new();
+        github_user(&mut server, FINE)
+            .with_header("x-oauth-scopes", "")
+            .with_body(r#"{"login":"alice"}"#)
+            .create();
+        let forge = mocked("github", &server);
+        let info = forge.validate(&secret(FINE), SECOND).unwrap();
+        assert_eq!(info.scopes, None);
+        assert!(forge.missing_scopes(&info).is_empty());
+    }
+
+    #[test]
+    fn a_classic_token_without_repo_is_reported_short_of_it() {
+        let mut server = mockito::Server::new();
+        github_user(&mut server, CLASSIC)
+            .with_header("x-oauth-scopes", "read:org, gist")
+            .with_body(r#"{"login":"alice"}"#)
+            .create();
+        let forge = mocked("github", &server);
+        let info = forge.validate(&secret(CLASSIC), SECOND).unwrap();
+        assert_eq!(forge.missing_scopes(&info), ["repo"]);
+
+        let mut server = mockito::Server::new();
+        github_user(&mut server, CLASSIC)
+            .with_header("x-oauth-scopes", "")
+            .with_body(r#"{"login":"alice"}"#)
+            .create();
+        let info = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap();
+        assert_eq!(info.scopes, Some(vec![]));
+        assert_eq!(forge.missing_scopes(&info), ["repo"]);
+    }
+
+    #[test]
+    fn broader_scopes_stand_in_for_narrower_ones() {
+        let info = |scopes: &[&str], kind| TokenInfo {
+            login: "a".into(),
+            scopes: Some(scopes.iter().map(|s| (*s).to_owned()).collect()),
+            expires_at: None,
+            kind,
+        };
+        let gitlab = detect("gitlab.com").unwrap();
+        assert!(
+            gitlab
+                .missing_scopes(&info(&["api"], TokenKind::GitLabPat))
+                .is_empty()
+        );
+        assert!(
+            gitlab
+                .missing_scopes(&info(&["write_repository"], TokenKind::GitLabPat))
+                .is_empty()
+        );
+        assert_eq!(
+            gitlab.missing_scopes(&info(&["read_api"], TokenKind::GitLabPat)),
+            ["write_repository"]
+        );
+        assert_eq!(
+            gitlab.missing_scopes(&info(&["read_user"], TokenKind::GitLabPat)),
+            ["read_repository", "write_repository"]
+        );
+        let mut s = settings(None, None);
+        s.scopes = Some(vec!["public_repo".into(), "read:org".into()]);
+        let gh = Forge::detect("github.com", &[], &s).unwrap();
+        assert!(
+            gh.missing_scopes(&info(&["repo", "admin:org"], TokenKind::ClassicPat))
+                .is_empty()
+        );
+        assert_eq!(
+            gh.missing_scopes(&info(&["repo"], TokenKind::ClassicPat)),
+            ["read:org"]
+        );
+        let unreported = TokenInfo {
+            scopes: None,
+            ..info(&[], TokenKind::Legacy)
+        };
+        assert!(
+            detect("github.com")
+                .unwrap()
+                .missing_scopes(&unreported)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_rejected_token_gets_the_401_sentence_with_the_token_page() {
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/user")
+            .with_status(401)
+            .with_header("content-type", "application/json; charset=utf-8")
+            .with_body(BAD_CREDENTIALS)
+            .create();
+        let forge = mocked("github", &server);
+        let e = forge.validate(&secret(CLASSIC), SECOND).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "GitHub Enterprise Server did not accept this token (401 Bad credentials). Was all of it copied? \
+             It may also have expired or been revoked; if so, create a new one at \
+             https://git.example.com/settings/tokens/new?scopes=repo,workflow&description=git-credential-pat"
+        );
+        assert!(!e.is_network());
+        assert_no_token(&e, CLASSIC);
+    }
+
+    #[test]
+    fn sso_enforcement_sends_the_person_to_the_authorization_url() {
+        let mut server = mockito::Server::new();
+        let url = "https://github.com/orgs/workshop/sso?authorization_request=A1B2C3";
+        server
+            .mock("GET", "/user")
+            .with_status(403)
+            .with_header("x-github-sso", &format!("required; url={url}"))
+            .with_body(r#"{"message":"Resource protected by organization SAML enforcement."}"#)
+            .create();
+        let e = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        match &e {
+            ValidationError::SsoRequired { url: Some(u), .. } => assert_eq!(u, url),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            e.to_string()
+                .contains(&format!("open {url} to authorize it")),
+            "{e}"
+        );
+        assert_no_token(&e, CLASSIC);
+    }
+
+    #[test]
+    fn another_403_passes_on_the_apis_message() {
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/user")
+            .with_status(403)
+            .with_body(r#"{"message":"Maximum number of login attempts exceeded. Please try again later."}"#)
+            .create();
+        let e = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "GitHub Enterprise Server refused this token (HTTP 403: Maximum number of login attempts exceeded. \
+             Please try again later.); check the token's scopes or permissions, or wait a while if many tokens were tried"
+        );
+    }
+
+    #[test]
+    fn server_errors_and_bodies_that_are_not_json_are_unexpected() {
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/user")
+            .with_status(502)
+            .with_body("<html>Bad gateway</html>")
+            .create();
+        let e = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert!(
+            matches!(e, ValidationError::Unexpected { status: 502, .. }),
+            "{e:?}"
+        );
+        assert!(!e.is_network());
+
+        let mut server = mockito::Server::new();
+        github_user(&mut server, CLASSIC)
+            .with_body("<html>sign in</html>")
+            .create();
+        let e = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert!(
+            matches!(e, ValidationError::Unexpected { status: 200, .. }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("was not the JSON expected"), "{e}");
+
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/user")
+            .with_status(404)
+            .with_body(r#"{"message":"Not Found"}"#)
+            .create();
+        let e = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert!(e.to_string().contains("HTTP 404"), "{e}");
+        assert!(e.to_string().contains("the API's address"), "{e}");
+    }
+
+    #[test]
+    fn expiry_headers_parse_in_both_observed_formats_and_nothing_else() {
+        assert_eq!(
+            parse_github_expiry("2024-06-01 00:00:00 UTC"),
+            Some(1_717_200_000)
+        );
+        assert_eq!(
+            parse_github_expiry("2027-03-31 00:00:00 +0900"),
+            Some(1_806_418_800)
+        );
+        assert_eq!(
+            parse_github_expiry("2027-03-31 00:00:00 -07:00"),
+            Some(1_806_476_400)
+        );
+        assert_eq!(parse_github_expiry("tomorrow"), None);
+        assert_eq!(parse_github_expiry(""), None);
+    }
+
+    #[test]
+    fn a_used_up_rate_limit_says_when_it_resets_for_403_and_429() {
+        let mut server = mockito::Server::new();
+        // 2026-11-21 14:05:00 UTC.
+        server
+            .mock("GET", "/user")
+            .with_status(403)
+            .with_header("x-ratelimit-remaining", "0")
+            .with_header("x-ratelimit-reset", "1795269900")
+            .with_body(r#"{"message":"API rate limit exceeded for user ID 1."}"#)
+            .create();
+        let e = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ValidationError::RateLimited {
+                    reset_utc: Some(1_795_269_900),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "GitHub Enterprise Server's API rate limit is used up for now; it resets at 14:05 UTC, so try again after that"
+        );
+        assert_no_token(&e, CLASSIC);
+
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/user")
+            .with_status(429)
+            .with_body("{}")
+            .create();
+        let e = Forge::detect("github.com", &[], &settings(None, Some(&server.url())))
+            .unwrap()
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "GitHub's API rate limit is used up for now; wait a few minutes and try again"
+        );
+    }
+
+    #[test]
+    fn a_server_that_echoes_the_token_does_not_put_it_in_an_error() {
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", "/user")
+            .with_status(403)
+            .with_body(format!(r#"{{"message":"token {CLASSIC} is blocked"}}"#))
+            .create();
+        let e = mocked("github", &server)
+            .validate(&secret(CLASSIC), SECOND)
+            .unwrap_err();
+        assert!(e.to_string().contains("token [token] is blocked"), "{e}");
+        assert_no_token(&e, CLASSIC);
+    }
+
+    #[test]
+    fn ghe_com_revokes_in_one_unauthenticated_batch_as_github_com_does() {
+        // GHEC reference for POST /credentials/revoke: "Any authenticated requests will
+        // return a 403".
+        let mut server = mockito::Server::new();
+        let authenticated = server
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", mockito::Matcher::Regex(".".into()))
+            .with_status(403)
+            .with_body(r#"{"message":"Forbidden"}"#)
+            .expect(0)
+            .create();
+        let batch = server
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", mockito::Matcher::Missing)
+            .match_header("accept", "application/vnd.github+json")
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [CLASSIC, FINE] }),
+            ))
+            .with_status(202)
+            .expect(1)
+            .create();
+        let forge =
+            Forge::detect("octo.ghe.com", &[], &settings(None, Some(&server.url()))).unwrap();
+        assert_eq!(forge.kind, ForgeKind::GheCom);
+        let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE)], SECOND);
+        assert_eq!(results, [Ok(Revocation::Revoked), Ok(Revocation::Revoked)]);
+        batch.assert();
+        authenticated.assert();
+    }
+
+    #[test]
+    fn ghes_revokes_each_token_with_that_token() {
+        let mut server = mockito::Server::new();
+        let each = server
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", format!("Bearer {CLASSIC}").as_str())
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [CLASSIC] }),
+            ))
+            .with_status(202)
+            .create();
+        let forge = mocked("ghes", &server);
+        assert_eq!(
+            forge.kind.revocation(),
+            RevocationMethod::GitHubEachAuthenticated
+        );
+        assert_eq!(
+            forge.revoke(&[&secret(CLASSIC)], SECOND),
+            [Ok(Revocation::Revoked)]
+        );
+        each.assert();
+    }
+}

@@ -1,0 +1,623 @@
+//! The forges git-credential-pat knows (GitHub, GHE.com, GitHub Enterprise Server, GitLab,
+//! Gitea and Forgejo): which forge a host is ([`ForgeKind`], told from the host, the realm of
+//! git's `wwwauth[]` challenges and the per-host settings), the facts that differ from one
+//! forge to the next (name, API base, revocation method, environment variable), and [`Forge`],
+//! one forge as seen from one git host.
+//!
+//! The rest lives beside it, one concept a file: `page` the token pages, `token` the token
+//! shapes and scopes, `api` the HTTP client and its typed errors, `github`, `gitlab` and `gitea` each
+//! forge's validation and revocation as its own API documents it.
+//!
+//! The facts followed are in REFERENCE.md Part A: §2 (token pages), §3 (GitHub, GHE.com data
+//! residency: web `https://SUBDOMAIN.ghe.com`, API `https://api.SUBDOMAIN.ghe.com`; GHES:
+//! `https://HOST/api/v3`), §4 (GitLab, Gitea) and §5 (usernames), and DESIGN.md "Forges".
+//! Times are seconds since the Unix epoch, UTC. A token never appears in an error message or in
+//! `Debug` output, and is only ever sent over https (plain http only to this machine's loopback,
+//! which is where the tests' mock API lives).
+
+mod api;
+mod gitea;
+mod github;
+mod gitlab;
+mod page;
+mod token;
+
+#[cfg(test)]
+mod testutil;
+
+pub use api::{Revocation, TokenInfo, ValidationError};
+pub use github::parse_github_expiry;
+pub use gitlab::parse_gitlab_date;
+pub use page::TokenType;
+pub use token::{MAX_TOKEN_LEN, TokenKind};
+
+use crate::git::HostSettings;
+use reqwest::Url;
+use secrecy::SecretString;
+use std::time::Duration;
+
+/// The username stored with a GitLab token whose owner the API would not name: `GET /user`
+/// needs the `read_user` (or `api`/`read_api`) scope, which a token made only for git lacks, and
+/// GitLab ignores the username of a personal access token anyway (REFERENCE.md Part A §5). The
+/// same word `login` uses for a token it could not check.
+pub const UNKNOWN_LOGIN: &str = "git";
+
+/// Which forge a host runs. Every fact that differs between them comes from one method here
+/// ([`ForgeKind::name`], [`ForgeKind::family`], [`ForgeKind::default_api_base`],
+/// [`ForgeKind::revocation`]) or on [`Family`], so a new forge is one arm in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForgeKind {
+    /// github.com (API `https://api.github.com`).
+    GitHub,
+    /// GHE.com data residency, GitHub Enterprise Cloud on `SUBDOMAIN.ghe.com` (API
+    /// `https://api.SUBDOMAIN.ghe.com`).
+    GheCom,
+    /// GitHub Enterprise Server on its own host (API `https://HOST/api/v3`).
+    GitHubEnterpriseServer,
+    /// gitlab.com or a self-managed GitLab (API `https://HOST/api/v4`).
+    GitLab,
+    /// Gitea or Forgejo, e.g. codeberg.org (API `https://HOST/api/v1`).
+    Gitea,
+}
+
+/// The software a forge runs, which decides its token pages, token shapes, scopes and API
+/// calls: github.com, GHE.com and GitHub Enterprise Server all speak GitHub's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// GitHub's REST API (github/rest-api-description).
+    GitHub,
+    /// GitLab's REST API v4.
+    GitLab,
+    /// Gitea's and Forgejo's REST API v1.
+    Gitea,
+}
+
+/// How a forge revokes a token (REFERENCE.md Part A §3, §4, C4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationMethod {
+    /// `POST {api}/credentials/revoke` with `{"credentials": [...]}`, up to 1000 tokens a
+    /// request, unauthenticated: on github.com and GHE.com "Any authenticated requests will
+    /// return a 403".
+    GitHubBatch,
+    /// The same path on GitHub Enterprise Server 3.18+, which wants it authenticated: one
+    /// request per token, with that token as `Authorization: Bearer`.
+    GitHubEachAuthenticated,
+    /// GitLab: `DELETE {api}/personal_access_tokens/self` with the token as `PRIVATE-TOKEN`.
+    GitLabSelf,
+    /// No API revokes a token (Gitea/Forgejo need the account's password): the person deletes
+    /// it on a page.
+    OnThePage,
+}
+
+impl ForgeKind {
+    /// The forge's name for people: "GitHub", "GitHub Enterprise Cloud" (GHE.com), "GitHub
+    /// Enterprise Server", "GitLab", "Gitea/Forgejo".
+    pub fn name(self) -> &'static str {
+        match self {
+            ForgeKind::GitHub => "GitHub",
+            ForgeKind::GheCom => "GitHub Enterprise Cloud",
+            ForgeKind::GitHubEnterpriseServer => "GitHub Enterprise Server",
+            ForgeKind::GitLab => "GitLab",
+            ForgeKind::Gitea => "Gitea/Forgejo",
+        }
+    }
+
+    /// Which API, token pages and token shapes the forge has.
+    pub fn family(self) -> Family {
+        match self {
+            ForgeKind::GitHub | ForgeKind::GheCom | ForgeKind::GitHubEnterpriseServer => {
+                Family::GitHub
+            }
+            ForgeKind::GitLab => Family::GitLab,
+            ForgeKind::Gitea => Family::Gitea,
+        }
+    }
+
+    /// The REST API base, without a trailing slash, for the git host `host` (`name[:port]`,
+    /// normalised) when `credential.<url>.patApiUrl` does not name one.
+    pub fn default_api_base(self, host: &str) -> String {
+        match self {
+            ForgeKind::GitHub => "https://api.github.com".to_owned(),
+            ForgeKind::GheCom => format!("https://api.{}", split_port(host).0),
+            ForgeKind::GitHubEnterpriseServer => format!("https://{host}/api/v3"),
+            ForgeKind::GitLab => format!("https://{host}/api/v4"),
+            ForgeKind::Gitea => format!("https://{host}/api/v1"),
+        }
+    }
+
+    /// How `logout --revoke` revokes a token at this forge.
+    pub fn revocation(self) -> RevocationMethod {
+        match self {
+            // GHE.com is GitHub Enterprise Cloud: its reference documents the github.com rule.
+            ForgeKind::GitHub | ForgeKind::GheCom => RevocationMethod::GitHubBatch,
+            ForgeKind::GitHubEnterpriseServer => RevocationMethod::GitHubEachAuthenticated,
+            ForgeKind::GitLab => RevocationMethod::GitLabSelf,
+            ForgeKind::Gitea => RevocationMethod::OnThePage,
+        }
+    }
+
+    /// The GitHub kind for a host: github.com, a `*.ghe.com` host, else GitHub Enterprise
+    /// Server (`name` without its port; `default_port` when the port is none or 443).
+    fn github_at(name: &str, default_port: bool) -> ForgeKind {
+        if default_port && name == "github.com" {
+            ForgeKind::GitHub
+        } else if default_port && name.ends_with(".ghe.com") && name.len() > ".ghe.com".len() {
+            ForgeKind::GheCom
+        } else {
+            ForgeKind::GitHubEnterpriseServer
+        }
+    }
+}
+
+impl Family {
+    /// The environment variable the forge's own tools read a token from: `GITHUB_TOKEN`
+    /// (gh, Actions), `GITLAB_TOKEN` (glab), `GITEA_TOKEN` (tea).
+    pub fn token_env_var(self) -> &'static str {
+        match self {
+            Family::GitHub => "GITHUB_TOKEN",
+            Family::GitLab => "GITLAB_TOKEN",
+            Family::Gitea => "GITEA_TOKEN",
+        }
+    }
+
+    /// The family a word names: `patForge` values and `WWW-Authenticate` realms (`GitHub`,
+    /// `GitLab`, `Gitea (Basic Auth)`, `Forgejo…`), case-insensitive, the word followed by
+    /// nothing or by a character that is not a letter or digit.
+    fn named_by(word: &str) -> Option<Family> {
+        let word = word.trim().to_ascii_lowercase();
+        let names = |name: &str| {
+            word.strip_prefix(name)
+                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric()))
+        };
+        if names("github") {
+            Some(Family::GitHub)
+        } else if names("gitlab") {
+            Some(Family::GitLab)
+        } else if names("gitea") || names("forgejo") {
+            Some(Family::Gitea)
+        } else {
+            None
+        }
+    }
+}
+
+/// One forge as seen from one git host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forge {
+    /// Which forge.
+    pub kind: ForgeKind,
+    /// The git host as given, lowercased, without a trailing dot, with `:port` when git gave one
+    /// (e.g. `github.com`, `git.example.com:8443`). The token page lives at `https://{host}`.
+    pub host: String,
+    /// The REST API base without a trailing slash, e.g. `https://api.github.com`,
+    /// `https://ghe.example.com/api/v3`, `https://gitlab.com/api/v4`.
+    pub api_base: String,
+    /// The scopes git needs and [`Forge::missing_scopes`] checks: `credential.<url>.patScopes`,
+    /// else GitHub classic `["repo"]`, GitLab `["read_repository", "write_repository"]`, and
+    /// none for fine-grained tokens (they have permissions, not scopes) and Gitea (not reported).
+    pub scopes: Vec<String>,
+    /// The scopes the token page ticks in advance: `credential.<url>.patScopes`, else GitHub
+    /// classic `["repo", "workflow"]` (`workflow` lets a push change `.github/workflows`),
+    /// GitLab `["read_repository", "write_repository", "read_user"]` (`read_user` so that the
+    /// API tells the token's username), none otherwise.
+    pub page_scopes: Vec<String>,
+    /// Which GitHub token the page offers (`credential.<url>.patTokenType`); `Classic` for the
+    /// other forges.
+    pub token_type: TokenType,
+}
+
+impl Forge {
+    /// Tells which forge `host` (git's `host` attribute, `name[:port]`) runs, from, in order:
+    /// `settings.forge` (`github` → GitHub, GHE.com or GitHub Enterprise Server by the host;
+    /// `ghes` → GitHub Enterprise Server; `gitlab`; `gitea` or `forgejo` → Gitea), the host
+    /// itself (github.com, `*.ghe.com`, gitlab.com, codeberg.org, gitea.com; on the default
+    /// port only), then the realm of the `WWW-Authenticate` challenges git passes as `wwwauth[]`
+    /// (`Basic realm="GitHub"`, `"GitLab"`, `"Gitea"`, `"Gitea (Basic Auth)"`, `"Forgejo…"`;
+    /// case-insensitive). `None` for a host none of these name, or an empty host.
+    ///
+    /// The API base is `settings.api_url` (trailing `/` removed) when set, else
+    /// [`ForgeKind::default_api_base`].
+    pub fn detect(host: &str, wwwauth: &[String], settings: &HostSettings) -> Option<Forge> {
+        let host = normalise_host(host)?;
+        let (name, port) = split_port(&host);
+        let default_port = matches!(port, None | Some("443"));
+        let github = ForgeKind::github_at(name, default_port);
+        let of_family = |family| match family {
+            Family::GitHub => github,
+            Family::GitLab => ForgeKind::GitLab,
+            Family::Gitea => ForgeKind::Gitea,
+        };
+        let by_setting = || match settings.forge.as_deref().map(str::trim) {
+            Some(f) if f.eq_ignore_ascii_case("ghes") => Some(ForgeKind::GitHubEnterpriseServer),
+            // An unknown spelling is not a reason to ignore what the host itself says.
+            Some(f) => Family::named_by(f)
+                .filter(|_| f.chars().all(|c| c.is_ascii_alphanumeric()))
+                .map(of_family),
+            None => None,
+        };
+        let by_host = || match name {
+            _ if github != ForgeKind::GitHubEnterpriseServer => Some(github),
+            "gitlab.com" if default_port => Some(ForgeKind::GitLab),
+            "codeberg.org" | "gitea.com" if default_port => Some(ForgeKind::Gitea),
+            _ => None,
+        };
+        let by_realm = || {
+            wwwauth
+                .iter()
+                .filter_map(|w| realm(w))
+                .find_map(Family::named_by)
+                .map(of_family)
+        };
+        let kind = by_setting().or_else(by_host).or_else(by_realm)?;
+
+        let api_base = match settings
+            .api_url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/'))
+        {
+            Some(url) if !url.is_empty() => url.to_owned(),
+            _ => kind.default_api_base(&host),
+        };
+        let token_type = TokenType::from_setting(kind.family(), settings.token_type.as_deref());
+        let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let (scopes, page_scopes) = match (&settings.scopes, token_type) {
+            // Fine-grained tokens have no scopes to ask for or to check.
+            (_, TokenType::FineGrained) => (vec![], vec![]),
+            (Some(s), TokenType::Classic) => (s.clone(), s.clone()),
+            (None, TokenType::Classic) => {
+                let (required, page) = kind.family().default_scopes();
+                (owned(required), owned(page))
+            }
+        };
+        Some(Forge {
+            kind,
+            host,
+            api_base,
+            scopes,
+            page_scopes,
+            token_type,
+        })
+    }
+
+    /// The forge's name for people, [`ForgeKind::name`].
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    /// Asks the forge's API whose `token` it is, waiting at most `timeout` (for connecting, and
+    /// again for the whole exchange): GitHub `GET /user`, GitLab
+    /// `GET /personal_access_tokens/self` and `GET /user`, Gitea `GET /user`; see
+    /// `github::validate`, `gitlab::validate` and `gitea::validate` for what each reads.
+    ///
+    /// Every request carries `User-Agent: git-credential-pat/VERSION`, uses the proxies in the
+    /// environment (none for a loopback API), and follows at most 3 redirects, and only within
+    /// the same scheme, host and port, so the token never travels elsewhere.
+    ///
+    /// # Errors
+    /// [`ValidationError::InsecureApi`] (nothing is sent) when `api_base` is `http://` on a host
+    /// other than 127.0.0.0/8, `::1` or `localhost`; [`ValidationError::BadApiUrl`] when it is
+    /// not a URL; otherwise as the API answered, see [`ValidationError`].
+    pub fn validate(
+        &self,
+        token: &SecretString,
+        timeout: Duration,
+    ) -> Result<TokenInfo, ValidationError> {
+        use secrecy::ExposeSecret;
+        let client = self.http_client(timeout)?;
+        let call = api::Call {
+            forge: self,
+            client: &client,
+            token: token.expose_secret(),
+            timeout,
+        };
+        match self.kind.family() {
+            Family::GitHub => github::validate(&call),
+            Family::GitLab => gitlab::validate(&call),
+            Family::Gitea => gitea::validate(&call),
+        }
+    }
+
+    /// Revokes `tokens` at the forge, so that they stop working everywhere; one result per
+    /// token, in order, `Err` being a sentence that says why it was not revoked. How depends on
+    /// [`ForgeKind::revocation`]:
+    ///
+    /// - [`RevocationMethod::GitHubBatch`] (github.com, GHE.com): `POST {api_base}/credentials/revoke` with
+    ///   `{"credentials": [...]}`, unauthenticated as the endpoint requires, up to 1000 tokens a
+    ///   request; `202 Accepted` means revoked ("Credential revocation API", GA 2025-04-29,
+    ///   REFERENCE.md Part A §3).
+    /// - [`RevocationMethod::GitHubEachAuthenticated`] (GitHub Enterprise Server 3.18+): the
+    ///   same path, one request per token, authenticated with that token.
+    /// - [`RevocationMethod::GitLabSelf`]: `DELETE {api_base}/personal_access_tokens/self` with
+    ///   `PRIVATE-TOKEN`; `204` means revoked, `401` that the token no longer works anyway.
+    /// - [`RevocationMethod::OnThePage`] (Gitea/Forgejo): the sentence names the page to
+    ///   delete it on.
+    pub fn revoke(
+        &self,
+        tokens: &[&SecretString],
+        timeout: Duration,
+    ) -> Vec<Result<Revocation, String>> {
+        let method = self.kind.revocation();
+        if method == RevocationMethod::OnThePage {
+            return gitea::revoke(self, tokens);
+        }
+        let client = match self.http_client(timeout) {
+            Ok(client) => client,
+            Err(e) => return tokens.iter().map(|_| Err(e.to_string())).collect(),
+        };
+        let call = api::Call {
+            forge: self,
+            client: &client,
+            token: "",
+            timeout,
+        };
+        match method {
+            RevocationMethod::GitHubBatch => github::revoke_batch(&call, tokens),
+            RevocationMethod::GitHubEachAuthenticated => github::revoke_each(&call, tokens),
+            RevocationMethod::GitLabSelf => gitlab::revoke(&call, tokens),
+            RevocationMethod::OnThePage => gitea::revoke(self, tokens),
+        }
+    }
+}
+
+/// Lowercased, trailing dot removed from the name, `:port` kept; `None` when empty.
+fn normalise_host(host: &str) -> Option<String> {
+    let host = host.trim().to_ascii_lowercase();
+    let (name, port) = split_port(&host);
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() {
+        return None;
+    }
+    Some(match port {
+        Some(port) => format!("{name}:{port}"),
+        None => name.to_owned(),
+    })
+}
+
+/// `name:port` → (`name`, `Some(port)`); IPv6 literals keep their brackets.
+fn split_port(host: &str) -> (&str, Option<&str>) {
+    if host.starts_with('[') {
+        return match host.find(']') {
+            Some(end) => match host[end + 1..].strip_prefix(':') {
+                Some(port) => (&host[..=end], Some(port)),
+                None => (host, None),
+            },
+            None => (host, None),
+        };
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') => (name, Some(port)),
+        _ => (host, None),
+    }
+}
+
+/// The `realm` of one `WWW-Authenticate` challenge, e.g. `Basic realm="GitHub"` → `GitHub`.
+fn realm(challenge: &str) -> Option<&str> {
+    let lower = challenge.to_ascii_lowercase();
+    let at = lower.find("realm=")? + "realm=".len();
+    let rest = &challenge[at..];
+    Some(match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next().unwrap_or(""),
+        None => rest.split([',', ' ']).next().unwrap_or(""),
+    })
+}
+
+/// Whether a token may travel over plain http to `url`: only to this machine.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host
+            .strip_suffix('.')
+            .unwrap_or(host)
+            .eq_ignore_ascii_case("localhost"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn github_com_in_any_spelling_is_github_with_its_api_and_the_repo_scope() {
+        for host in ["github.com", "GitHub.com.", "github.com:443"] {
+            let f = detect(host).unwrap();
+            assert_eq!(f.kind, ForgeKind::GitHub, "{host}");
+            assert_eq!(f.api_base, "https://api.github.com");
+            assert_eq!(f.scopes, ["repo"]);
+            assert_eq!(f.page_scopes, ["repo", "workflow"]);
+            assert_eq!(f.token_type, TokenType::Classic);
+            assert_eq!(f.name(), "GitHub");
+        }
+        assert_eq!(detect("GitHub.com.").unwrap().host, "github.com");
+        assert_eq!(detect("github.com:443").unwrap().host, "github.com:443");
+    }
+
+    #[test]
+    fn a_ghe_com_host_is_github_enterprise_with_an_api_subdomain() {
+        let f = detect("octo.ghe.com").unwrap();
+        assert_eq!(f.kind, ForgeKind::GheCom);
+        assert_eq!(f.api_base, "https://api.octo.ghe.com");
+        assert_eq!(f.name(), "GitHub Enterprise Cloud");
+        assert!(detect("ghe.com").is_none());
+    }
+
+    #[test]
+    fn each_kind_has_its_name_api_base_revocation_and_environment_variable() {
+        let facts = |host: &str, forge: Option<&str>| {
+            let f = Forge::detect(host, &[], &settings(forge, None)).unwrap();
+            (
+                f.kind,
+                f.name(),
+                f.api_base,
+                f.kind.revocation(),
+                f.kind.family().token_env_var(),
+            )
+        };
+        use RevocationMethod::*;
+        assert_eq!(
+            facts("github.com", None),
+            (
+                ForgeKind::GitHub,
+                "GitHub",
+                "https://api.github.com".into(),
+                GitHubBatch,
+                "GITHUB_TOKEN"
+            )
+        );
+        assert_eq!(
+            facts("Octo.GHE.com", Some("github")),
+            (
+                ForgeKind::GheCom,
+                "GitHub Enterprise Cloud",
+                "https://api.octo.ghe.com".into(),
+                GitHubBatch,
+                "GITHUB_TOKEN"
+            )
+        );
+        assert_eq!(
+            facts("git.corp.example", Some("github")),
+            (
+                ForgeKind::GitHubEnterpriseServer,
+                "GitHub Enterprise Server",
+                "https://git.corp.example/api/v3".into(),
+                GitHubEachAuthenticated,
+                "GITHUB_TOKEN"
+            )
+        );
+        assert_eq!(
+            facts("gitlab.com", None),
+            (
+                ForgeKind::GitLab,
+                "GitLab",
+                "https://gitlab.com/api/v4".into(),
+                GitLabSelf,
+                "GITLAB_TOKEN"
+            )
+        );
+        assert_eq!(
+            facts("codeberg.org", None),
+            (
+                ForgeKind::Gitea,
+                "Gitea/Forgejo",
+                "https://codeberg.org/api/v1".into(),
+                OnThePage,
+                "GITEA_TOKEN"
+            )
+        );
+    }
+
+    #[test]
+    fn gitlab_com_codeberg_and_gitea_com_are_known_by_name() {
+        let f = detect("gitlab.com").unwrap();
+        assert_eq!(
+            (f.kind, f.api_base.as_str()),
+            (ForgeKind::GitLab, "https://gitlab.com/api/v4")
+        );
+        assert_eq!(f.scopes, ["read_repository", "write_repository"]);
+        let f = detect("codeberg.org").unwrap();
+        assert_eq!(
+            (f.kind, f.api_base.as_str()),
+            (ForgeKind::Gitea, "https://codeberg.org/api/v1")
+        );
+        assert!(f.scopes.is_empty());
+        assert_eq!(f.name(), "Gitea/Forgejo");
+        assert_eq!(detect("gitea.com").unwrap().kind, ForgeKind::Gitea);
+    }
+
+    #[test]
+    fn an_unknown_host_or_a_known_name_on_another_port_is_no_forge() {
+        assert_eq!(detect("git.example.com"), None);
+        assert_eq!(detect("github.com:8443"), None);
+        assert_eq!(detect("notgithub.com"), None);
+        assert_eq!(detect(""), None);
+        assert_eq!(detect("."), None);
+    }
+
+    #[test]
+    fn the_realm_of_gits_challenge_names_the_forge() {
+        let realm = |host: &str, w: &str| {
+            Forge::detect(host, &[w.to_owned()], &HostSettings::default())
+                .map(|f| (f.kind, f.api_base))
+        };
+        assert_eq!(
+            realm("git.corp.example", r#"Basic realm="GitHub""#),
+            Some((
+                ForgeKind::GitHubEnterpriseServer,
+                "https://git.corp.example/api/v3".into()
+            ))
+        );
+        assert_eq!(
+            realm("github.com", r#"basic REALM="github""#),
+            Some((ForgeKind::GitHub, "https://api.github.com".into()))
+        );
+        assert_eq!(
+            realm("lab.example:8443", r#"Basic realm="GitLab""#),
+            Some((ForgeKind::GitLab, "https://lab.example:8443/api/v4".into()))
+        );
+        assert_eq!(
+            realm("tea.example", r#"Basic realm="Gitea (Basic Auth)""#)
+                .unwrap()
+                .0,
+            ForgeKind::Gitea
+        );
+        assert_eq!(
+            realm("forge.example", r#"Basic realm="Forgejo""#)
+                .unwrap()
+                .0,
+            ForgeKind::Gitea
+        );
+        assert_eq!(realm("x.example", r#"Basic realm="git""#), None);
+        assert_eq!(realm("x.example", r#"Basic realm="GitHubby""#), None);
+        assert_eq!(realm("x.example", "Negotiate"), None);
+    }
+
+    #[test]
+    fn pat_forge_overrides_the_host_and_pat_api_url_the_api() {
+        let f = Forge::detect("git.corp.example", &[], &settings(Some("github"), None)).unwrap();
+        assert_eq!(
+            (f.kind, f.api_base.as_str()),
+            (
+                ForgeKind::GitHubEnterpriseServer,
+                "https://git.corp.example/api/v3"
+            )
+        );
+        assert_eq!(f.name(), "GitHub Enterprise Server");
+        let f = Forge::detect("github.com", &[], &settings(Some("github"), None)).unwrap();
+        assert_eq!(f.kind, ForgeKind::GitHub);
+        let f = Forge::detect("github.com", &[], &settings(Some("ghes"), None)).unwrap();
+        assert_eq!(f.kind, ForgeKind::GitHubEnterpriseServer);
+        let f = Forge::detect("github.com", &[], &settings(Some("gitlab"), None)).unwrap();
+        assert_eq!(
+            (f.kind, f.api_base.as_str()),
+            (ForgeKind::GitLab, "https://github.com/api/v4")
+        );
+        let f = Forge::detect("git.example:3000", &[], &settings(Some("forgejo"), None)).unwrap();
+        assert_eq!(
+            (f.kind, f.api_base.as_str()),
+            (ForgeKind::Gitea, "https://git.example:3000/api/v1")
+        );
+        let f = Forge::detect(
+            "x.example",
+            &[],
+            &settings(Some("gitea"), Some("http://127.0.0.1:9/api/v1/ ")),
+        )
+        .unwrap();
+        assert_eq!(f.api_base, "http://127.0.0.1:9/api/v1");
+        let f = Forge::detect("[::1]:8443", &[], &settings(Some("ghes"), None)).unwrap();
+        assert_eq!(
+            (f.host.as_str(), f.api_base.as_str()),
+            ("[::1]:8443", "https://[::1]:8443/api/v3")
+        );
+        // A misspelt patForge falls back to what the host says.
+        assert_eq!(
+            Forge::detect("gitlab.com", &[], &settings(Some("gitlb"), None))
+                .unwrap()
+                .kind,
+            ForgeKind::GitLab
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! What the forge module's unit tests share: sample tokens of each shape, per-host settings,
+//! and a [`Forge`] whose API is a local mockito server (as `credential.<url>.patApiUrl` points
+//! the binary at one in the integration tests).
+
+use super::{Forge, ValidationError};
+use crate::git::HostSettings;
+use secrecy::SecretString;
+use std::time::Duration;
+
+pub const CLASSIC: &str = "ghp_Abcdefghijklmnopqrstuvwxyz0123456789";
+pub const FINE: &str = "github_pat_11AAAAAAA0abcdefghijkl_mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghij";
+pub const GITLAB: &str = "glpat-abcdefghij0123456789";
+pub const GITEA: &str = "0123456789abcdef0123456789abcdef01234567";
+pub const BAD_CREDENTIALS: &str = r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#;
+pub const SECOND: Duration = Duration::from_secs(1);
+
+pub fn settings(forge: Option<&str>, api: Option<&str>) -> HostSettings {
+    HostSettings {
+        forge: forge.map(str::to_owned),
+        api_url: api.map(str::to_owned),
+        ..HostSettings::default()
+    }
+}
+
+pub fn detect(host: &str) -> Option<Forge> {
+    Forge::detect(host, &[], &HostSettings::default())
+}
+
+/// A forge of `kind` (by its patForge spelling) whose API is the mock `server`.
+pub fn mocked(forge: &str, server: &mockito::ServerGuard) -> Forge {
+    Forge::detect(
+        "git.example.com",
+        &[],
+        &settings(Some(forge), Some(&server.url())),
+    )
+    .unwrap()
+}
+
+pub fn secret(t: &str) -> SecretString {
+    SecretString::from(t.to_owned())
+}
+
+/// Neither the sentence nor the Debug form of `e` names `token`.
+pub fn assert_no_token(e: &ValidationError, token: &str) {
+    assert!(!e.to_string().contains(token), "{e}");
+    assert!(!format!("{e:?}").contains(token), "{e:?}");
+}
+
+/// A `GET /user` mock that answers 200 only to GitHub's documented request for `token`.
+pub fn github_user(server: &mut mockito::ServerGuard, token: &str) -> mockito::Mock {
+    server
+        .mock("GET", "/user")
+        .match_header("authorization", format!("Bearer {token}").as_str())
+        .match_header("accept", "application/vnd.github+json")
+        .match_header("x-github-api-version", "2022-11-28")
+        .match_header(
+            "user-agent",
+            format!("git-credential-pat/{}", env!("CARGO_PKG_VERSION")).as_str(),
+        )
+        .with_status(200)
+        .with_header("content-type", "application/json; charset=utf-8")
+}
