@@ -211,8 +211,7 @@ pub fn on_missing(
 ) -> anyhow::Result<Option<Credential>> {
     let settings = HostSettings::read(&Target::of(query).url());
     let target = Target::of(query).with_lifetime(settings.lifetime, now);
-    let Some(forge) = Forge::detect(&query.origin.host.to_string(), &request.wwwauth, &settings)
-    else {
+    let Some(forge) = Forge::detect(&query.origin.host, &request.wwwauth, &settings) else {
         return Ok(None);
     };
     if !person_present(&settings) {
@@ -548,7 +547,12 @@ mod tests {
             api_url: Some(format!("http://127.0.0.1:{port}")),
             ..HostSettings::default()
         };
-        Forge::detect("github.com", &[], &settings).unwrap()
+        Forge::detect(
+            &crate::host::Host::parse("github.com").unwrap(),
+            &[],
+            &settings,
+        )
+        .unwrap()
     }
 
     fn run(

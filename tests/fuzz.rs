@@ -103,7 +103,7 @@ fn detect_only() -> impl FnMut(
 ) -> anyhow::Result<Option<protocol::Credential>> {
     |request, query, _, _| {
         let _ = git_credential_pat::forge::Forge::detect(
-            &query.origin.host.to_string(),
+            &query.origin.host,
             &request.wwwauth,
             &git_credential_pat::git::HostSettings::default(),
         );

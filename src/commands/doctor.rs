@@ -348,7 +348,10 @@ fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
             continue;
         }
         let settings = HostSettings::read(&format!("{}://{}", f.account.protocol, f.account.host));
-        let Some(forge) = Forge::detect(&f.account.host, &[], &settings) else {
+        let Some(forge) = crate::host::Host::parse(&f.account.host)
+            .ok()
+            .and_then(|host| Forge::detect(&host, &[], &settings))
+        else {
             r.say(
                 Level::Note,
                 format!(

@@ -24,7 +24,7 @@ impl Run for cli::Login {
         let lifetime = options.lifetime.or(settings.lifetime);
         let mut target = Target::of(&query).with_lifetime(lifetime, now);
         target.default = options.default;
-        let Some(forge) = Forge::detect(&query.origin.host.to_string(), &[], &settings) else {
+        let Some(forge) = Forge::detect(&query.origin.host, &[], &settings) else {
             bail!(
                 "which forge is {host}? Tell git-credential-pat with \
              `git config --global credential.{url}.patForge github` (or ghes, gitlab, gitea)",

@@ -167,7 +167,11 @@ fn forge_of(found: &Found) -> Option<Forge> {
         "{}://{}",
         found.account.protocol, found.account.host
     ));
-    Forge::detect(&found.account.host, &[], &settings)
+    Forge::detect(
+        &crate::host::Host::parse(&found.account.host).ok()?,
+        &[],
+        &settings,
+    )
 }
 
 fn forge_name(found: &Found) -> &'static str {

@@ -525,7 +525,8 @@ mod tests {
         // The kernel completes the handshake for a listening socket; nobody ever answers.
         let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let api = format!("http://{}", silent.local_addr().unwrap());
-        let forge = Forge::detect("github.com", &[], &settings(None, Some(&api))).unwrap();
+        let forge =
+            Forge::detect(&parse_host("github.com"), &[], &settings(None, Some(&api))).unwrap();
         let started = Instant::now();
         let e = forge.validate(&secret(CLASSIC), SECOND).unwrap_err();
         assert!(
@@ -555,7 +556,8 @@ mod tests {
             .unwrap()
             .port();
         let api = format!("http://127.0.0.1:{port}");
-        let forge = Forge::detect("github.com", &[], &settings(None, Some(&api))).unwrap();
+        let forge =
+            Forge::detect(&parse_host("github.com"), &[], &settings(None, Some(&api))).unwrap();
         let e = forge.validate(&secret(CLASSIC), SECOND).unwrap_err();
         assert!(matches!(&e, ValidationError::Unreachable { .. }), "{e:?}");
         assert!(e.is_network());
@@ -575,7 +577,8 @@ mod tests {
             "http://127.0.0.1.example.com",
             "http://localhost.example",
         ] {
-            let forge = Forge::detect("github.com", &[], &settings(None, Some(api))).unwrap();
+            let forge =
+                Forge::detect(&parse_host("github.com"), &[], &settings(None, Some(api))).unwrap();
             let started = Instant::now();
             let e = forge
                 .validate(&secret(CLASSIC), Duration::from_secs(30))
@@ -591,13 +594,22 @@ mod tests {
             assert!(!e.is_network());
             assert_no_token(&e, CLASSIC);
         }
-        let forge = Forge::detect("github.com", &[], &settings(None, Some("not a url"))).unwrap();
+        let forge = Forge::detect(
+            &parse_host("github.com"),
+            &[],
+            &settings(None, Some("not a url")),
+        )
+        .unwrap();
         assert!(matches!(
             forge.validate(&secret(CLASSIC), SECOND),
             Err(ValidationError::BadApiUrl { .. })
         ));
-        let forge =
-            Forge::detect("github.com", &[], &settings(None, Some("ftp://127.0.0.1/"))).unwrap();
+        let forge = Forge::detect(
+            &parse_host("github.com"),
+            &[],
+            &settings(None, Some("ftp://127.0.0.1/")),
+        )
+        .unwrap();
         assert!(matches!(
             forge.validate(&secret(CLASSIC), SECOND),
             Err(ValidationError::BadApiUrl { .. })

@@ -333,7 +333,7 @@ mod tests {
         );
         let mut s = settings(None, None);
         s.scopes = Some(vec!["public_repo".into(), "read:org".into()]);
-        let gh = Forge::detect("github.com", &[], &s).unwrap();
+        let gh = Forge::detect(&parse_host("github.com"), &[], &s).unwrap();
         assert!(
             gh.missing_scopes(&info(&["repo", "admin:org"], TokenKind::ClassicPat))
                 .is_empty()
@@ -515,10 +515,14 @@ mod tests {
             .with_status(429)
             .with_body("{}")
             .create();
-        let e = Forge::detect("github.com", &[], &settings(None, Some(&server.url())))
-            .unwrap()
-            .validate(&secret(CLASSIC), SECOND)
-            .unwrap_err();
+        let e = Forge::detect(
+            &parse_host("github.com"),
+            &[],
+            &settings(None, Some(&server.url())),
+        )
+        .unwrap()
+        .validate(&secret(CLASSIC), SECOND)
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "GitHub's API rate limit is used up for now; wait a few minutes and try again"
@@ -562,8 +566,12 @@ mod tests {
             .with_status(202)
             .expect(1)
             .create();
-        let forge =
-            Forge::detect("octo.ghe.com", &[], &settings(None, Some(&server.url()))).unwrap();
+        let forge = Forge::detect(
+            &parse_host("octo.ghe.com"),
+            &[],
+            &settings(None, Some(&server.url())),
+        )
+        .unwrap();
         assert_eq!(forge.kind, ForgeKind::GheCom);
         let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE)], SECOND);
         assert_eq!(results, [Ok(Revocation::Revoked), Ok(Revocation::Revoked)]);

@@ -186,7 +186,12 @@ mod tests {
             .with_status(401)
             .with_body(r#"{"message":"401 Unauthorized"}"#)
             .create();
-        let forge = Forge::detect("gitlab.com", &[], &settings(None, Some(&server.url()))).unwrap();
+        let forge = Forge::detect(
+            &parse_host("gitlab.com"),
+            &[],
+            &settings(None, Some(&server.url())),
+        )
+        .unwrap();
         let e = forge.validate(&secret(GITLAB), SECOND).unwrap_err();
         assert_eq!(
             e.to_string(),

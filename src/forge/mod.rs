@@ -32,6 +32,7 @@ pub use page::TokenType;
 pub use token::{MAX_TOKEN_LEN, TokenKind};
 
 use crate::git::HostSettings;
+use crate::host::Host;
 use reqwest::Url;
 use secrecy::SecretString;
 use std::time::Duration;
@@ -115,10 +116,10 @@ impl ForgeKind {
 
     /// The REST API base, without a trailing slash, for the git host `host` (`name[:port]`,
     /// normalised) when `credential.<url>.patApiUrl` does not name one.
-    pub fn default_api_base(self, host: &str) -> String {
+    pub fn default_api_base(self, host: &Host) -> String {
         match self {
             ForgeKind::GitHub => "https://api.github.com".to_owned(),
-            ForgeKind::GheCom => format!("https://api.{}", split_port(host).0),
+            ForgeKind::GheCom => format!("https://api.{}", host.name()),
             ForgeKind::GitHubEnterpriseServer => format!("https://{host}/api/v3"),
             ForgeKind::GitLab => format!("https://{host}/api/v4"),
             ForgeKind::Gitea => format!("https://{host}/api/v1"),
@@ -136,12 +137,13 @@ impl ForgeKind {
         }
     }
 
-    /// The GitHub kind for a host: github.com, a `*.ghe.com` host, else GitHub Enterprise
-    /// Server (`name` without its port; `default_port` when the port is none or 443).
-    fn github_at(name: &str, default_port: bool) -> ForgeKind {
-        if default_port && name == "github.com" {
+    /// The GitHub kind for a host: github.com, a `*.ghe.com` host (whole labels, on the
+    /// default port), else GitHub Enterprise Server.
+    fn github_at(host: &Host) -> ForgeKind {
+        let default_port = matches!(host.port(), None | Some(443));
+        if default_port && host.dns_name() == Some("github.com") {
             ForgeKind::GitHub
-        } else if default_port && name.ends_with(".ghe.com") && name.len() > ".ghe.com".len() {
+        } else if default_port && host.is_within("ghe.com") && host.dns_name() != Some("ghe.com") {
             ForgeKind::GheCom
         } else {
             ForgeKind::GitHubEnterpriseServer
@@ -186,9 +188,9 @@ impl Family {
 pub struct Forge {
     /// Which forge.
     pub kind: ForgeKind,
-    /// The git host as given, lowercased, without a trailing dot, with `:port` when git gave one
-    /// (e.g. `github.com`, `git.example.com:8443`). The token page lives at `https://{host}`.
-    pub host: String,
+    /// The git host, with its port when git gave one (e.g. `github.com`,
+    /// `git.example.com:8443`). The token page lives at `https://{host}`.
+    pub host: Host,
     /// The REST API base without a trailing slash, e.g. `https://api.github.com`,
     /// `https://ghe.example.com/api/v3`, `https://gitlab.com/api/v4`.
     pub api_base: String,
@@ -217,11 +219,10 @@ impl Forge {
     ///
     /// The API base is `settings.api_url` (trailing `/` removed) when set, else
     /// [`ForgeKind::default_api_base`].
-    pub fn detect(host: &str, wwwauth: &[String], settings: &HostSettings) -> Option<Forge> {
-        let host = normalise_host(host)?;
-        let (name, port) = split_port(&host);
-        let default_port = matches!(port, None | Some("443"));
-        let github = ForgeKind::github_at(name, default_port);
+    pub fn detect(host: &Host, wwwauth: &[String], settings: &HostSettings) -> Option<Forge> {
+        let host = host.clone();
+        let default_port = matches!(host.port(), None | Some(443));
+        let github = ForgeKind::github_at(&host);
         let of_family = |family| match family {
             Family::GitHub => github,
             Family::GitLab => ForgeKind::GitLab,
@@ -235,10 +236,10 @@ impl Forge {
                 .map(of_family),
             None => None,
         };
-        let by_host = || match name {
+        let by_host = || match host.dns_name() {
             _ if github != ForgeKind::GitHubEnterpriseServer => Some(github),
-            "gitlab.com" if default_port => Some(ForgeKind::GitLab),
-            "codeberg.org" | "gitea.com" if default_port => Some(ForgeKind::Gitea),
+            Some("gitlab.com") if default_port => Some(ForgeKind::GitLab),
+            Some("codeberg.org" | "gitea.com") if default_port => Some(ForgeKind::Gitea),
             _ => None,
         };
         let by_realm = || {
@@ -359,37 +360,6 @@ impl Forge {
     }
 }
 
-/// Lowercased, trailing dot removed from the name, `:port` kept; `None` when empty.
-fn normalise_host(host: &str) -> Option<String> {
-    let host = host.trim().to_ascii_lowercase();
-    let (name, port) = split_port(&host);
-    let name = name.strip_suffix('.').unwrap_or(name);
-    if name.is_empty() {
-        return None;
-    }
-    Some(match port {
-        Some(port) => format!("{name}:{port}"),
-        None => name.to_owned(),
-    })
-}
-
-/// `name:port` → (`name`, `Some(port)`); IPv6 literals keep their brackets.
-fn split_port(host: &str) -> (&str, Option<&str>) {
-    if host.starts_with('[') {
-        return match host.find(']') {
-            Some(end) => match host[end + 1..].strip_prefix(':') {
-                Some(port) => (&host[..=end], Some(port)),
-                None => (host, None),
-            },
-            None => (host, None),
-        };
-    }
-    match host.rsplit_once(':') {
-        Some((name, port)) if !name.contains(':') => (name, Some(port)),
-        _ => (host, None),
-    }
-}
-
 /// The `realm` of one `WWW-Authenticate` challenge, e.g. `Basic realm="GitHub"` → `GitHub`.
 fn realm(challenge: &str) -> Option<&str> {
     let lower = challenge.to_ascii_lowercase();
@@ -401,19 +371,17 @@ fn realm(challenge: &str) -> Option<&str> {
     })
 }
 
-/// Whether a token may travel over plain http to `url`: only to this machine.
+/// The host of an API URL under the strict grammar of [`crate::host`]; `None` for a URL
+/// without a host or with one outside it.
+fn api_host(url: &Url) -> Option<Host> {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    Host::parse(&format!("{}{port}", url.host_str()?)).ok()
+}
+
+/// Whether a token may travel over plain http to `url`: only to this machine (never to a
+/// name with a trailing dot, which DNS resolves).
 fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host
-            .strip_suffix('.')
-            .unwrap_or(host)
-            .eq_ignore_ascii_case("localhost"),
-    }
+    api_host(url).is_some_and(|h| h.is_loopback())
 }
 
 #[cfg(test)]
@@ -432,8 +400,14 @@ mod tests {
             assert_eq!(f.token_type, TokenType::Classic);
             assert_eq!(f.name(), "GitHub");
         }
-        assert_eq!(detect("GitHub.com.").unwrap().host, "github.com");
-        assert_eq!(detect("github.com:443").unwrap().host, "github.com:443");
+        assert_eq!(
+            detect("GitHub.com.").unwrap().host.to_string(),
+            "github.com"
+        );
+        assert_eq!(
+            detect("github.com:443").unwrap().host.to_string(),
+            "github.com:443"
+        );
     }
 
     #[test]
@@ -448,7 +422,7 @@ mod tests {
     #[test]
     fn each_kind_has_its_name_api_base_revocation_and_environment_variable() {
         let facts = |host: &str, forge: Option<&str>| {
-            let f = Forge::detect(host, &[], &settings(forge, None)).unwrap();
+            let f = Forge::detect(&parse_host(host), &[], &settings(forge, None)).unwrap();
             (
                 f.kind,
                 f.name(),
@@ -533,14 +507,12 @@ mod tests {
         assert_eq!(detect("git.example.com"), None);
         assert_eq!(detect("github.com:8443"), None);
         assert_eq!(detect("notgithub.com"), None);
-        assert_eq!(detect(""), None);
-        assert_eq!(detect("."), None);
     }
 
     #[test]
     fn the_realm_of_gits_challenge_names_the_forge() {
         let realm = |host: &str, w: &str| {
-            Forge::detect(host, &[w.to_owned()], &HostSettings::default())
+            Forge::detect(&parse_host(host), &[w.to_owned()], &HostSettings::default())
                 .map(|f| (f.kind, f.api_base))
         };
         assert_eq!(
@@ -577,7 +549,12 @@ mod tests {
 
     #[test]
     fn pat_forge_overrides_the_host_and_pat_api_url_the_api() {
-        let f = Forge::detect("git.corp.example", &[], &settings(Some("github"), None)).unwrap();
+        let f = Forge::detect(
+            &parse_host("git.corp.example"),
+            &[],
+            &settings(Some("github"), None),
+        )
+        .unwrap();
         assert_eq!(
             (f.kind, f.api_base.as_str()),
             (
@@ -586,37 +563,66 @@ mod tests {
             )
         );
         assert_eq!(f.name(), "GitHub Enterprise Server");
-        let f = Forge::detect("github.com", &[], &settings(Some("github"), None)).unwrap();
+        let f = Forge::detect(
+            &parse_host("github.com"),
+            &[],
+            &settings(Some("github"), None),
+        )
+        .unwrap();
         assert_eq!(f.kind, ForgeKind::GitHub);
-        let f = Forge::detect("github.com", &[], &settings(Some("ghes"), None)).unwrap();
+        let f = Forge::detect(
+            &parse_host("github.com"),
+            &[],
+            &settings(Some("ghes"), None),
+        )
+        .unwrap();
         assert_eq!(f.kind, ForgeKind::GitHubEnterpriseServer);
-        let f = Forge::detect("github.com", &[], &settings(Some("gitlab"), None)).unwrap();
+        let f = Forge::detect(
+            &parse_host("github.com"),
+            &[],
+            &settings(Some("gitlab"), None),
+        )
+        .unwrap();
         assert_eq!(
             (f.kind, f.api_base.as_str()),
             (ForgeKind::GitLab, "https://github.com/api/v4")
         );
-        let f = Forge::detect("git.example:3000", &[], &settings(Some("forgejo"), None)).unwrap();
+        let f = Forge::detect(
+            &parse_host("git.example:3000"),
+            &[],
+            &settings(Some("forgejo"), None),
+        )
+        .unwrap();
         assert_eq!(
             (f.kind, f.api_base.as_str()),
             (ForgeKind::Gitea, "https://git.example:3000/api/v1")
         );
         let f = Forge::detect(
-            "x.example",
+            &parse_host("x.example"),
             &[],
             &settings(Some("gitea"), Some("http://127.0.0.1:9/api/v1/ ")),
         )
         .unwrap();
         assert_eq!(f.api_base, "http://127.0.0.1:9/api/v1");
-        let f = Forge::detect("[::1]:8443", &[], &settings(Some("ghes"), None)).unwrap();
+        let f = Forge::detect(
+            &parse_host("[::1]:8443"),
+            &[],
+            &settings(Some("ghes"), None),
+        )
+        .unwrap();
         assert_eq!(
-            (f.host.as_str(), f.api_base.as_str()),
+            (f.host.to_string().as_str(), f.api_base.as_str()),
             ("[::1]:8443", "https://[::1]:8443/api/v3")
         );
         // A misspelt patForge falls back to what the host says.
         assert_eq!(
-            Forge::detect("gitlab.com", &[], &settings(Some("gitlb"), None))
-                .unwrap()
-                .kind,
+            Forge::detect(
+                &parse_host("gitlab.com"),
+                &[],
+                &settings(Some("gitlb"), None)
+            )
+            .unwrap()
+            .kind,
             ForgeKind::GitLab
         );
     }

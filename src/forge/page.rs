@@ -165,7 +165,7 @@ mod tests {
         let mut s = settings(None, None);
         s.token_type = Some("fine-grained".into());
         assert_eq!(
-            Forge::detect("github.com", &[], &s)
+            Forge::detect(&parse_host("github.com"), &[], &s)
                 .unwrap()
                 .token_page_url("git-credential-pat on lab-pc 2026-11-21 15:30"),
             "https://github.com/settings/personal-access-tokens/new?name=git-credential-pat+on+lab-pc+2026-11-21\
@@ -183,7 +183,7 @@ mod tests {
         s.token_type = None;
         s.scopes = Some(vec!["repo".into(), "read:org".into()]);
         s.forge = Some("ghes".into());
-        let ghes = Forge::detect("git.corp.example:8443", &[], &s).unwrap();
+        let ghes = Forge::detect(&parse_host("git.corp.example:8443"), &[], &s).unwrap();
         assert_eq!(
             ghes.token_page_url("x y"),
             "https://git.corp.example:8443/settings/tokens/new?scopes=repo,read:org&description=x+y"
@@ -192,7 +192,8 @@ mod tests {
 
     #[test]
     fn the_lab_timer_asks_github_pages_for_an_expiry_that_covers_it() {
-        let github = Forge::detect("github.com", &[], &HostSettings::default()).unwrap();
+        let github =
+            Forge::detect(&parse_host("github.com"), &[], &HostSettings::default()).unwrap();
         assert_eq!(
             github.token_page_url_expiring("lab", Some(1)),
             "https://github.com/settings/tokens/new?scopes=repo,workflow&description=lab&default_expires_at=1"
@@ -201,12 +202,13 @@ mod tests {
             token_type: Some("fine-grained".into()),
             ..HostSettings::default()
         };
-        let fine = Forge::detect("github.com", &[], &fine).unwrap();
+        let fine = Forge::detect(&parse_host("github.com"), &[], &fine).unwrap();
         assert_eq!(
             fine.token_page_url_expiring("lab", Some(400)),
             "https://github.com/settings/personal-access-tokens/new?name=lab&description=lab&contents=write&expires_in=366"
         );
-        let gitlab = Forge::detect("gitlab.com", &[], &HostSettings::default()).unwrap();
+        let gitlab =
+            Forge::detect(&parse_host("gitlab.com"), &[], &HostSettings::default()).unwrap();
         assert_eq!(
             gitlab.token_page_url_expiring("lab", Some(1)),
             gitlab.token_page_url("lab")

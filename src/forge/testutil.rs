@@ -22,14 +22,20 @@ pub fn settings(forge: Option<&str>, api: Option<&str>) -> HostSettings {
     }
 }
 
+/// `s` as a host; panics on a host outside the grammar (test input only).
+pub fn parse_host(s: &str) -> crate::host::Host {
+    crate::host::Host::parse(s).unwrap()
+}
+
 pub fn detect(host: &str) -> Option<Forge> {
-    Forge::detect(host, &[], &HostSettings::default())
+    let host = crate::host::Host::parse(host).ok()?;
+    Forge::detect(&host, &[], &HostSettings::default())
 }
 
 /// A forge of `kind` (by its patForge spelling) whose API is the mock `server`.
 pub fn mocked(forge: &str, server: &mockito::ServerGuard) -> Forge {
     Forge::detect(
-        "git.example.com",
+        &parse_host("git.example.com"),
         &[],
         &settings(Some(forge), Some(&server.url())),
     )

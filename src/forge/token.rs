@@ -120,7 +120,7 @@ impl Forge {
                 }
             }
             Family::GitLab => {
-                let gitlab_com = super::split_port(&self.host).0 == "gitlab.com";
+                let gitlab_com = self.host.dns_name() == Some("gitlab.com");
                 if gitlab_com && !token.starts_with("glpat-") {
                     Err(
                         "that does not look like a GitLab token (they start with glpat-); copy \
@@ -282,8 +282,12 @@ mod tests {
             gitlab_com.check_token(CLASSIC),
             Err("that does not look like a GitLab token (they start with glpat-); copy the token itself, not its name".into())
         );
-        let self_managed =
-            Forge::detect("lab.example", &[], &settings(Some("gitlab"), None)).unwrap();
+        let self_managed = Forge::detect(
+            &parse_host("lab.example"),
+            &[],
+            &settings(Some("gitlab"), None),
+        )
+        .unwrap();
         assert_eq!(
             self_managed.check_token("corp-abcdef0123456789"),
             Ok(TokenKind::GitLabPat)
@@ -333,7 +337,7 @@ mod tests {
     fn pat_scopes_and_pat_token_type_shape_the_scopes() {
         let mut s = settings(None, None);
         s.scopes = Some(vec!["repo".into(), "read:org".into()]);
-        let f = Forge::detect("github.com", &[], &s).unwrap();
+        let f = Forge::detect(&parse_host("github.com"), &[], &s).unwrap();
         assert_eq!(
             (f.scopes.clone(), f.page_scopes.clone()),
             (
@@ -342,11 +346,11 @@ mod tests {
             )
         );
         s.token_type = Some("fine-grained".into());
-        let f = Forge::detect("github.com", &[], &s).unwrap();
+        let f = Forge::detect(&parse_host("github.com"), &[], &s).unwrap();
         assert_eq!(f.token_type, TokenType::FineGrained);
         assert!(f.scopes.is_empty() && f.page_scopes.is_empty());
         // Token types are GitHub's alone.
-        let f = Forge::detect("gitlab.com", &[], &s).unwrap();
+        let f = Forge::detect(&parse_host("gitlab.com"), &[], &s).unwrap();
         assert_eq!(f.token_type, TokenType::Classic);
     }
 }
