@@ -1,9 +1,7 @@
-//! Smoke checks for the test rig in `tests/common`: the Secret Service, the HTTPS git server and
+//! Smoke checks for the test rig in `tests/it/rig`: the Secret Service, the HTTPS git server and
 //! the sandbox work on this machine, and nothing they start outlives them.
 
-mod common;
-
-use common::{GitServer, Sandbox, SecretService};
+use crate::rig::{GitServer, Sandbox, SecretService};
 use std::fs;
 use std::time::Instant;
 
@@ -273,18 +271,13 @@ fn eight_secret_services_start_concurrently() {
 #[test]
 fn watchdog_cleans_up_when_the_test_process_is_killed() {
     use std::io::BufRead;
-    if common::SecretService::start().is_none() {
+    if SecretService::start().is_none() || GitServer::start("u", "p").is_none() {
         return;
     }
     // Re-run this test binary as a child that starts a SecretService and a GitServer, then
     // SIGKILL it: Drop never runs, so only the watchdogs can clean up.
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "rig_child_holds_daemons",
-            "--nocapture",
-        ])
+        .args(["--ignored", "--exact", &child_test_name(), "--nocapture"])
         .env("RIG_CHILD", "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -320,6 +313,14 @@ fn watchdog_cleans_up_when_the_test_process_is_killed() {
         pids.len(),
         t.elapsed()
     );
+}
+
+/// The full libtest name of [`rig_child_holds_daemons`] in this binary, e.g.
+/// `rig_smoke::rig_child_holds_daemons` (test names leave out the crate's own name).
+fn child_test_name() -> String {
+    let module = module_path!();
+    let module = module.split_once("::").map_or("", |(_, m)| m);
+    format!("{module}::rig_child_holds_daemons")
 }
 
 /// Not a test on its own: the child half of the watchdog test above.

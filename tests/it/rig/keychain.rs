@@ -2,9 +2,11 @@
 //! (keyutils) and a private gnome-keyring Secret Service. A [`World`] is one test's sandbox on
 //! one of them, with git pointed at the helper, and a way to read what the keychain holds
 //! without going through the helper (so a test can tell the helper's answer from the truth).
-#![allow(dead_code)]
 
-use crate::common::{Output, Sandbox, SecretService, helper_bin, in_ci};
+use super::procs::Output;
+use super::require_tools;
+use super::sandbox::{Sandbox, helper_bin};
+use super::secret_service::SecretService;
 use std::process::Command;
 
 /// Which keychain a [`World`] uses.
@@ -15,33 +17,18 @@ pub enum Keychain {
     SecretService(SecretService),
 }
 
-/// Every keychain this machine can run, each freshly started. The kernel keyring is always
-/// there; the Secret Service when dbus and gnome-keyring are installed (required under CI).
+/// Every keychain this machine can run, each freshly started: the kernel keyring when keyctl(1)
+/// is installed to inspect it, the Secret Service when dbus, gnome-keyring and secret-tool are.
+/// A missing one is skipped with a note on stderr, and is a failure under CI (see `skip`).
 pub fn keychains() -> Vec<Keychain> {
-    let mut all = vec![Keychain::Keyutils];
-    match SecretService::start() {
-        Some(ss) => all.push(Keychain::SecretService(ss)),
-        None => eprintln!(
-            "note: no Secret Service here (install dbus gnome-keyring libsecret-tools); testing the kernel keyring only"
-        ),
+    let mut all = Vec::new();
+    if require_tools("the kernel keyring tests", &["keyctl"]).is_some() {
+        all.push(Keychain::Keyutils);
+    }
+    if let Some(ss) = SecretService::start() {
+        all.push(Keychain::SecretService(ss));
     }
     all
-}
-
-/// `program` as a Command with `sb`'s isolated environment (the one `Sandbox::git` sets up).
-pub fn sandboxed(sb: &Sandbox, program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let git = sb.git();
-    let mut cmd = Command::new(program);
-    for (k, v) in git.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
-    if let Some(dir) = git.get_current_dir() {
-        cmd.current_dir(dir);
-    }
-    cmd
 }
 
 /// One test's isolated git world on one keychain.
@@ -194,6 +181,9 @@ impl World {
 /// The kernel keyring's entries of `service`, read with keyctl(1) from the user's persistent
 /// keyring in a fresh session (the keys are possessed only through a session keyring that
 /// links the persistent keyring).
+///
+/// Panics when keyctl(1) cannot run or fails: callers check first that it is installed
+/// (`keychains()` does, and so must a test that calls this itself, with `require_tools`).
 pub fn keyutils_entries(service: &str) -> Vec<String> {
     let script = r#"
 p=$(keyctl get_persistent @s) || exit 3
@@ -206,17 +196,15 @@ done
 "#;
     let mut cmd = Command::new("keyctl");
     cmd.args(["session", "-", "sh", "-c", script, "sh", service]);
-    let out = match cmd.output() {
-        Ok(out) => out,
-        Err(e) if !in_ci() => {
-            eprintln!("note: keyctl(1) is not installed ({e}): cannot read the kernel keyring");
-            return vec!["<keyctl missing>".into()];
-        }
-        Err(e) => panic!("keyctl(1) is needed to inspect the kernel keyring: {e}"),
-    };
+    // Only worlds from `keychains()` use the kernel keyring, and it checked that keyctl is
+    // installed; so a keyctl that cannot run or fails here is a broken rig, never a skip.
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("cannot run keyctl(1) to read the kernel keyring (install keyutils): {e}")
+    });
     assert!(
         out.status.success(),
-        "keyctl: {}",
+        "keyctl(1) could not read the kernel keyring ({}): {}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);

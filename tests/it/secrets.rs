@@ -4,10 +4,7 @@
 //! directories (the Secret Service's encrypted keyring included), not in a panic message.
 //! And a helper holding a token in memory cannot dump core.
 
-mod common;
-mod keychain;
-
-use keychain::{World, keychains};
+use crate::rig::{self, World, keychains};
 use std::path::Path;
 
 const SENTINEL: &str = "ghp_SENTINELz9Qx0000000000000000000000000";
@@ -62,7 +59,7 @@ fn the_token_never_reaches_stderr_or_a_file_in_any_flow() {
         std::fs::write(w.sb.gitconfig(), config).unwrap();
         let cred = format!("protocol=https\nhost={HOST}\nusername=alice\npassword={SENTINEL}\n");
         let mut stderr = String::new();
-        let mut run = |out: common::Output, may_answer: bool| {
+        let mut run = |out: rig::Output, may_answer: bool| {
             if !may_answer {
                 assert!(
                     !out.stdout.contains(SENTINEL),
@@ -127,7 +124,7 @@ fn the_token_never_reaches_stderr_or_a_file_in_any_flow() {
             "{}",
             w.name()
         );
-        if let keychain::Keychain::SecretService(ss) = &w.kc {
+        if let rig::Keychain::SecretService(ss) = &w.kc {
             // The keyring file is encrypted: the token must not be visible in it either.
             assert!(ss.items(&w.service()).is_empty());
         }
@@ -136,14 +133,14 @@ fn the_token_never_reaches_stderr_or_a_file_in_any_flow() {
 
 #[test]
 fn the_keyrings_own_files_do_not_hold_the_token_in_plain_text() {
-    let Some(ss) = common::SecretService::start() else {
+    let Some(ss) = rig::SecretService::start() else {
         return;
     };
-    let w = World::new(keychain::Keychain::SecretService(ss));
+    let w = World::new(rig::Keychain::SecretService(ss));
     w.approve(&format!(
         "protocol=https\nhost=github.com\nusername=alice\npassword={SENTINEL}\n"
     ));
-    let keychain::Keychain::SecretService(ss) = &w.kc else {
+    let rig::Keychain::SecretService(ss) = &w.kc else {
         unreachable!()
     };
     assert_eq!(ss.items(&w.service()).len(), 1);
@@ -155,7 +152,7 @@ fn the_keyrings_own_files_do_not_hold_the_token_in_plain_text() {
 
 #[test]
 fn a_helper_waiting_for_git_cannot_dump_core() {
-    let sb = common::Sandbox::new();
+    let sb = rig::Sandbox::new();
     let mut child = sb
         .helper()
         .args(["--store=keyutils", "get"])

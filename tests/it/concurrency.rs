@@ -2,10 +2,7 @@
 //! `git credential approve`, `fill` and `reject` on each real keychain. No entry may be lost,
 //! duplicated or corrupted; the final state is the one the operations allow.
 
-mod common;
-mod keychain;
-
-use keychain::{World, keychains};
+use crate::rig::{self, World, keychains};
 
 const PARALLEL: usize = 32;
 
@@ -14,7 +11,7 @@ fn cred(user: &str, password: &str) -> String {
 }
 
 /// Runs `ops` (git credential operation, input) all at once; returns each output.
-fn at_once(w: &World, ops: &[(&str, String)]) -> Vec<common::Output> {
+fn at_once(w: &World, ops: &[(&str, String)]) -> Vec<rig::Output> {
     std::thread::scope(|s| {
         let handles: Vec<_> = ops
             .iter()

@@ -3,11 +3,8 @@
 //! pipe; with no person present git fails at once with a hint. The forge's API is a local
 //! mock (mockito) speaking GitHub's documented headers; the git server is the real HTTPS one.
 
-mod common;
-mod keychain;
-
-use common::GitServer;
-use keychain::{World, keychains};
+use crate::rig::GitServer;
+use crate::rig::{self, World, keychains};
 use std::time::{Duration, Instant};
 
 const USER: &str = "alice";
@@ -91,7 +88,7 @@ fn now() -> u64 {
 /// `git clone <url> <dir>` on a new pseudo-terminal with echo on (rexpect starts it off, which
 /// would make "the token was not echoed" true of any prompt), prompts allowed.
 fn clone_on_a_terminal(w: &World, url: &str, dir: &str) -> rexpect::session::PtySession {
-    let mut cmd = keychain::sandboxed(&w.sb, "sh");
+    let mut cmd = rig::sandboxed(&w.sb, "sh");
     cmd.env("GIT_TERMINAL_PROMPT", "1").args([
         "-c",
         "stty echo; exec git clone \"$1\" \"$2\"",
@@ -340,7 +337,7 @@ fn ctrl_c_at_the_token_prompt_stores_nothing_stops_git_and_gives_the_terminal_it
     let Some((server, api)) = start() else { return };
     for w in worlds(&server, &api) {
         let dir = w.sb.dir.path().join("lab");
-        let mut cmd = keychain::sandboxed(&w.sb, "sh");
+        let mut cmd = rig::sandboxed(&w.sb, "sh");
         cmd.env("GIT_TERMINAL_PROMPT", "1").args([
             "-c",
             "stty echo; git clone \"$1\" \"$2\"; echo \"git-exit=$?\"; read x; echo after-read",

@@ -1,10 +1,7 @@
 //! The built helper driven by the real `git credential fill|approve|reject`, and by raw input
 //! on its stdin, on both real keychains: the kernel keyring and a private Secret Service.
 
-mod common;
-mod keychain;
-
-use keychain::{World, keychains};
+use crate::rig::{self, World, keychains};
 
 const ALICE: &str = "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_alice\n";
 const BOB: &str = "protocol=https\nhost=github.com\nusername=bob\npassword=ghp_bob\n";
@@ -299,7 +296,7 @@ fn namespaces_keep_separate_sets_of_tokens() {
 /// strace(1) saw them.
 fn process_and_socket_calls(w: &World, args: &[&str], op: &str, input: &str) -> Vec<String> {
     let trace = w.sb.dir.path().join("strace.txt");
-    let mut strace = keychain::sandboxed(&w.sb, "strace");
+    let mut strace = rig::sandboxed(&w.sb, "strace");
     strace
         .args([
             "-f",
@@ -309,7 +306,7 @@ fn process_and_socket_calls(w: &World, args: &[&str], op: &str, input: &str) -> 
             "-o",
         ])
         .arg(&trace)
-        .arg(common::helper_bin())
+        .arg(rig::helper_bin())
         .args(args)
         .arg(op);
     let out = w.sb.run(&mut strace, input);
@@ -333,13 +330,7 @@ fn process_and_socket_calls(w: &World, args: &[&str], op: &str, input: &str) -> 
 
 #[test]
 fn get_of_a_stored_token_starts_no_process_and_opens_no_network_socket() {
-    if std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        assert!(!common::in_ci(), "strace is needed for this test under CI");
-        eprintln!("note: strace is not installed; skipping");
+    if rig::require_tools("this test", &["strace"]).is_none() {
         return;
     }
     on_each_keychain(|w| {

@@ -4,7 +4,7 @@
 //!
 //! The normal test run tries a fixed-seed sample (`SMALL_RUN` inputs per property). The long
 //! run, outside the default suite, takes its count from `FUZZ_CASES`:
-//! `FUZZ_CASES=200000 cargo test --release --test fuzz -- --ignored --nocapture`.
+//! `FUZZ_CASES=200000 cargo test --release --test it fuzz:: -- --ignored --nocapture`.
 
 use git_credential_pat::helper::{self, Operation};
 use git_credential_pat::protocol;
@@ -184,7 +184,7 @@ fn a_fixed_sample_of_random_requests_never_panics_or_misdirects_a_token() {
 }
 
 #[test]
-#[ignore = "long run: FUZZ_CASES=200000 cargo test --release --test fuzz -- --ignored"]
+#[ignore = "long run: FUZZ_CASES=200000 cargo test --release --test it fuzz:: -- --ignored"]
 fn many_random_requests_never_panic_or_misdirect_a_token() {
     let cases: u32 = std::env::var("FUZZ_CASES")
         .ok()

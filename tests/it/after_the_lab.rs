@@ -2,10 +2,7 @@
 //! the default account, `configure`/`unconfigure`, `doctor`, completions and the man page;
 //! with real git, the real keychains, and the forge's API as a local mock.
 
-mod common;
-mod keychain;
-
-use keychain::{World, keychains};
+use crate::rig::{self, World, keychains};
 
 /// A GitHub Enterprise Server the tests make up; its API is the mock.
 const HOST: &str = "ghe.lab.test";
@@ -35,7 +32,7 @@ fn mock_api() -> mockito::ServerGuard {
 }
 
 /// A world on `kc` that knows HOST as a GitHub Enterprise Server whose API is `api`.
-fn world(kc: keychain::Keychain, api: &mockito::ServerGuard) -> World {
+fn world(kc: rig::Keychain, api: &mockito::ServerGuard) -> World {
     let w = World::new(kc);
     let helpers = format!(
         "[credential]\n\thelper =\n\thelper = \"{}\"\n",
@@ -322,7 +319,7 @@ fn with_several_users_and_none_asked_for_the_default_one_is_served() {
 
 #[test]
 fn configure_and_unconfigure_leave_a_config_with_other_helpers_exactly_as_it_was() {
-    let sb = common::Sandbox::new();
+    let sb = rig::Sandbox::new();
     let original = "[user]\n\tname = Lab User\n[credential]\n\thelper = cache --timeout=300\n\
                     [credential \"https://github.com\"]\n\thelper = osxkeychain\n\tusername = alice\n\
                     [core]\n\teditor = vim\n";
@@ -335,7 +332,7 @@ fn configure_and_unconfigure_leave_a_config_with_other_helpers_exactly_as_it_was
     let out = configure(&["configure", "github.com", "gitlab.com"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let configured = std::fs::read_to_string(sb.gitconfig()).unwrap();
-    let bin = common::helper_bin().canonicalize().unwrap();
+    let bin = rig::helper_bin().canonicalize().unwrap();
     assert_eq!(
         configured,
         format!(
@@ -417,7 +414,7 @@ fn doctor_passes_a_healthy_setup_and_fails_when_another_helper_also_keeps_tokens
 
 #[test]
 fn completions_and_the_man_page_come_from_the_command_line_definition() {
-    let sb = common::Sandbox::new();
+    let sb = rig::Sandbox::new();
     let out = sb.run(sb.helper().args(["completions", "bash"]), "");
     assert_eq!(out.code, 0);
     for word in ["logout", "--revoke", "--token-stdin", "configure", "doctor"] {

@@ -1,15 +1,12 @@
 //! `install.sh` as a new user runs it: it builds, installs the binary, and points git at it for
 //! https://github.com; run twice the config is the same; `--uninstall` undoes both.
 
-mod common;
-mod keychain;
-
-use common::Sandbox;
+use crate::rig::{self, Sandbox};
 use std::path::Path;
 
-fn install(sb: &Sandbox, prefix: &Path, args: &[&str]) -> common::Output {
+fn install(sb: &Sandbox, prefix: &Path, args: &[&str]) -> rig::Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
-    let mut sh = keychain::sandboxed(sb, script);
+    let mut sh = rig::sandboxed(sb, script);
     // A person installing has no namespace set; with one, configure would write it into git's
     // config (as it does for an explicit --namespace).
     sh.env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");
@@ -26,7 +23,7 @@ fn install(sb: &Sandbox, prefix: &Path, args: &[&str]) -> common::Output {
     }
     sh.env("PREFIX", prefix).args(args);
     // install.sh builds in release mode, which takes minutes from scratch on two cores.
-    common::run_with_timeout(&mut sh, b"", std::time::Duration::from_secs(900))
+    rig::run_with_timeout(&mut sh, b"", std::time::Duration::from_secs(900))
 }
 
 fn global_config(sb: &Sandbox) -> String {

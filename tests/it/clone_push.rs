@@ -1,11 +1,7 @@
 //! End to end: real `git clone` and `git push` over HTTPS against `git http-backend` behind
 //! nginx with HTTP Basic auth on 127.0.0.1, answered by the helper from each real keychain.
 
-mod common;
-mod keychain;
-
-use common::{GitServer, Output};
-use keychain::{World, keychains};
+use crate::rig::{GitServer, Output, World, keychains};
 use std::os::unix::fs::PermissionsExt;
 
 const USER: &str = "alice";

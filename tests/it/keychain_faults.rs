@@ -3,11 +3,7 @@
 //! helper says so in one line on stderr, answers nothing, and git goes on to its next helper
 //! or prompt promptly.
 
-mod common;
-mod keychain;
-
-use common::{Sandbox, SecretService};
-use keychain::{Keychain, World};
+use crate::rig::{self, Keychain, Sandbox, SecretService, World};
 use std::time::{Duration, Instant};
 
 const ALICE: &str = "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_alice\n";
@@ -29,7 +25,7 @@ fn secret_service_world() -> Option<(World, u32)> {
 #[test]
 fn without_a_session_bus_the_secret_service_store_fails_in_one_line_and_git_goes_on() {
     let sb = Sandbox::new();
-    let helper = format!("{} --store=secret-service", common::helper_bin().display());
+    let helper = format!("{} --store=secret-service", rig::helper_bin().display());
     std::fs::write(
         sb.gitconfig(),
         format!("[credential]\n\thelper = \"{helper}\"\n"),
@@ -65,8 +61,11 @@ fn without_a_session_bus_the_secret_service_store_fails_in_one_line_and_git_goes
 
 #[test]
 fn without_a_session_bus_the_automatic_choice_is_the_kernel_keyring() {
+    if rig::require_tools("this test", &["keyctl"]).is_none() {
+        return;
+    }
     let sb = Sandbox::new();
-    let helper = common::helper_bin().display().to_string();
+    let helper = rig::helper_bin().display().to_string();
     std::fs::write(
         sb.gitconfig(),
         format!("[credential]\n\thelper = \"{helper}\"\n"),
@@ -75,7 +74,7 @@ fn without_a_session_bus_the_automatic_choice_is_the_kernel_keyring() {
     let out = sb.run(sb.git().args(["credential", "approve"]), ALICE);
     assert_eq!((out.code, out.stderr.as_str()), (0, ""));
     assert_eq!(
-        keychain::keyutils_entries(&format!("git-credential-pat:{}", sb.namespace)).len(),
+        rig::keyutils_entries(&format!("git-credential-pat:{}", sb.namespace)).len(),
         1
     );
     let out = sb.run(
@@ -200,18 +199,14 @@ fn a_writer_stuck_holding_the_keychain_lock_is_given_up_after_five_seconds() {
 #[test]
 fn a_kernel_keyring_over_its_quota_says_so_and_keeps_nothing() {
     // root's quota is 25 MB, so the check runs as `nobody` (quota 20000 bytes).
-    let setpriv = std::process::Command::new("setpriv")
-        .arg("--version")
-        .output();
-    if setpriv.is_err() {
-        assert!(!common::in_ci(), "setpriv (util-linux) is needed under CI");
+    if rig::require_tools("this test", &["setpriv"]).is_none() {
         return;
     }
     let sb = Sandbox::new();
     let big = "a".repeat(30_000);
-    let mut cmd = keychain::sandboxed(&sb, "setpriv");
+    let mut cmd = rig::sandboxed(&sb, "setpriv");
     cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-        .arg(common::helper_bin())
+        .arg(rig::helper_bin())
         .args(["--store=keyutils", "store"]);
     let out = sb.run(
         &mut cmd,

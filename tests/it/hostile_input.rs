@@ -4,10 +4,7 @@
 //! but github.com over https, nothing stored, and memory stays bounded. The counts here are
 //! the ones docs/RELIABILITY.md quotes.
 
-mod common;
-mod keychain;
-
-use keychain::{World, keychains};
+use crate::rig::{self, World, keychains};
 
 const TOKEN: &str = "ghp_SENTINEL0000000000000000000000000000";
 const REPEATED: &str = "repeated key";
@@ -23,7 +20,7 @@ fn short(input: &str) -> String {
         .to_string()
 }
 
-fn stored_world(kc: keychain::Keychain) -> World {
+fn stored_world(kc: rig::Keychain) -> World {
     let w = World::new(kc);
     w.approve(&format!(
         "protocol=https\nhost=github.com\nusername=alice\npassword={TOKEN}\n"
@@ -216,12 +213,12 @@ fn an_endless_stream_on_stdin_is_cut_off_with_bounded_memory() {
         ),
         ("one endless line", "cat /dev/zero"),
     ] {
-        let sb = common::Sandbox::new();
+        let sb = rig::Sandbox::new();
         let script = format!(
             "ulimit -v 262144; {producer} | \"$1\" --store=keyutils get; echo \"exit=$?\"",
         );
-        let mut sh = keychain::sandboxed(&sb, "sh");
-        sh.args(["-c", &script, "sh"]).arg(common::helper_bin());
+        let mut sh = rig::sandboxed(&sb, "sh");
+        sh.args(["-c", &script, "sh"]).arg(rig::helper_bin());
         let out = sb.run(&mut sh, "");
         assert!(
             out.stdout.ends_with("exit=0\n"),

@@ -3,10 +3,7 @@
 //! unchecked is stored (unless a person chooses it at the prompt; see login.rs's unit tests),
 //! and no token is erased without saying it was not revoked.
 
-mod common;
-mod keychain;
-
-use keychain::{World, keychains};
+use crate::rig::{self, World, keychains};
 use std::io::{Read, Write};
 
 const HOST: &str = "ghe.lab.test";
@@ -50,13 +47,13 @@ fn set_api(w: &World, api: &str) {
     std::fs::write(w.sb.gitconfig(), config).unwrap();
 }
 
-fn login(w: &World) -> common::Output {
+fn login(w: &World) -> rig::Output {
     w.helper_args(&["login", HOST, "--token-stdin"], &format!("{TOKEN}\n"))
 }
 
 #[test]
 fn login_stores_nothing_when_the_api_cannot_be_reached_or_answers_badly() {
-    let server = common::GitServer::start("u", "p");
+    let server = rig::GitServer::start("u", "p");
     let mut api_5xx = mockito::Server::new();
     api_5xx
         .mock("GET", "/user")
@@ -100,7 +97,7 @@ fn login_stores_nothing_when_the_api_cannot_be_reached_or_answers_badly() {
 
 #[test]
 fn logout_revoke_that_cannot_reach_the_forge_keeps_the_token_and_names_it() {
-    let server = common::GitServer::start("u", "p");
+    let server = rig::GitServer::start("u", "p");
     let mut apis = vec![("closed port", closed_port())];
     if let Some(server) = &server {
         apis.push((

@@ -1,0 +1,18 @@
+//! The integration tests, compiled once as one test binary (`cargo test --test it`): the rig
+//! in [`rig`], and one module per area of the helper's behaviour. Run one area with its
+//! module path as the filter, e.g. `cargo test --test it login::`.
+
+mod rig;
+
+mod after_the_lab;
+mod clone_push;
+mod concurrency;
+mod fuzz;
+mod git_credential;
+mod hostile_input;
+mod install;
+mod keychain_faults;
+mod login;
+mod network_faults;
+mod rig_smoke;
+mod secrets;
