@@ -868,6 +868,35 @@ mod tests {
     }
 
     #[test]
+    fn account_keys_keep_the_format_existing_entries_are_stored_under() {
+        let mut a = acct("a@b:c/d%e", Some("o/r.git"));
+        a.host = "github.com:8443".into();
+        assert_eq!(a.key(), "https://a%40b%3Ac%2Fd%25e@github.com:8443/o/r.git");
+        let mut b = acct("tab\there\u{85}\u{fc}", Some("a b%/\u{7f}\u{f6}"));
+        b.host = "[::1]:8080".into();
+        assert_eq!(
+            b.key(),
+            "https://tab%09here%C2%85\u{fc}@[::1]:8080/a b%25/%7F\u{f6}"
+        );
+        assert_eq!(acct("x", Some("")).key(), "https://x@github.com/");
+        assert_eq!(
+            Account::parse("https://%41%e9@github.com"),
+            None,
+            "not UTF-8"
+        );
+        assert_eq!(Account::parse("https://a%4@github.com"), None);
+        assert_eq!(Account::parse("https://a%zz@github.com"), None);
+        assert_eq!(
+            Account::parse("https://%41b@github.com").map(|a| a.username),
+            Some("Ab".into()),
+            "lowercase and uppercase hex both decode"
+        );
+        for key in [a.key(), b.key()] {
+            assert_eq!(Account::parse(&key).unwrap().key(), key);
+        }
+    }
+
+    #[test]
     fn hosts_are_lowercased_and_lose_a_trailing_dot_but_keep_their_port() {
         assert_eq!(normalize_host("GitHub.COM."), "github.com");
         assert_eq!(normalize_host("github.com.:8443"), "github.com:8443");
