@@ -5,7 +5,7 @@ use clap::Parser;
 use git_credential_pat::cli;
 
 fn main() {
-    git_credential_pat::harden::no_core_dumps();
+    git_credential_pat::sys::no_core_dumps();
     let cli = cli::Cli::parse();
     let (failure_code, result) = cli::run(cli);
     if let Err(err) = result {
