@@ -488,14 +488,13 @@ pub fn erase(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::StoreKind;
 
     const NOW: u64 = 1_800_000_000;
 
     fn vault() -> Vault {
         Vault::with_store(
             keyring_core::mock::Store::new().unwrap(),
-            StoreKind::Mock,
+            None,
             Some("unit"),
         )
         .unwrap()

@@ -3,6 +3,7 @@
 //! stdin to the keychain and back and says what each module owns.
 
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod cli;
 pub mod commands;
@@ -14,6 +15,6 @@ pub mod host;
 pub mod login;
 pub mod protocol;
 pub mod show;
-
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod vault;

@@ -10,6 +10,7 @@ use crate::forge::{Forge, TokenInfo, UNKNOWN_LOGIN};
 use crate::git::HostSettings;
 use crate::helper::{self, Query};
 use crate::protocol::Credential;
+use crate::sys::SigintIgnored;
 use crate::vault::{Account, Stored, Vault};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::{self, BufRead, Write};
@@ -68,34 +69,6 @@ impl Prompter for Tty {
             answer.trim().to_ascii_lowercase().as_str(),
             "y" | "yes"
         ))
-    }
-}
-
-/// SIGINT ignored for this value's lifetime.
-struct SigintIgnored {
-    #[cfg(unix)]
-    previous: libc::sighandler_t,
-}
-
-impl SigintIgnored {
-    fn new() -> Self {
-        // SAFETY: signal(2) with SIG_IGN installs no Rust code as a handler.
-        #[cfg(unix)]
-        let previous = unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
-        SigintIgnored {
-            #[cfg(unix)]
-            previous,
-        }
-    }
-}
-
-impl Drop for SigintIgnored {
-    fn drop(&mut self) {
-        // SAFETY: restores the disposition signal(2) returned.
-        #[cfg(unix)]
-        unsafe {
-            libc::signal(libc::SIGINT, self.previous);
-        }
     }
 }
 
@@ -441,7 +414,7 @@ fn store(
         forge.name(),
         info.login,
         target.url(),
-        vault.kind()
+        vault.store_name()
     )?;
     Ok(answer)
 }
@@ -493,7 +466,6 @@ pub fn describe_time(t: u64, now: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::StoreKind;
 
     const NOW: u64 = 1_800_000_000;
     const TOKEN: &str = "ghp_Unit0000000000000000000000000000000";
@@ -519,7 +491,7 @@ mod tests {
     fn vault() -> Vault {
         Vault::with_store(
             keyring_core::mock::Store::new().unwrap(),
-            StoreKind::Mock,
+            None,
             Some("login"),
         )
         .unwrap()

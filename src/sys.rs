@@ -5,7 +5,8 @@
 /// Turns core dumps off for this process: the core size limit goes to 0 (`RLIMIT_CORE`) and,
 /// on Linux, the process is made non-dumpable (`PR_SET_DUMPABLE` 0), which also keeps other
 /// processes of the same user from reading its memory through ptrace or `/proc/PID/mem`.
-/// Failures are ignored: they only mean the system's own setting stays in force.
+/// Failures are ignored: they only mean the system's own setting stays in force. Does nothing
+/// on Windows.
 pub fn no_core_dumps() {
     #[cfg(unix)]
     {
@@ -13,15 +14,48 @@ pub fn no_core_dumps() {
             rlim_cur: 0,
             rlim_max: 0,
         };
-        // SAFETY: setrlimit reads the struct we pass and nothing else.
+        // SAFETY: setrlimit only reads the struct we pass, which lives across the call.
         unsafe {
             libc::setrlimit(libc::RLIMIT_CORE, &zero);
         }
     }
     #[cfg(target_os = "linux")]
-    // SAFETY: prctl(PR_SET_DUMPABLE, 0) takes integer arguments only.
+    // SAFETY: prctl(PR_SET_DUMPABLE, 0) takes integer arguments only and touches no memory.
     unsafe {
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}
+
+/// SIGINT ignored for this value's lifetime; dropping it restores the disposition it found.
+/// Does nothing off Unix.
+#[must_use = "SIGINT is restored when the guard is dropped"]
+pub struct SigintIgnored {
+    #[cfg(unix)]
+    previous: libc::sighandler_t,
+}
+
+impl SigintIgnored {
+    /// Ignores SIGINT until the returned guard is dropped.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        #[cfg(unix)]
+        // SAFETY: signal(2) with SIG_IGN installs no Rust code as a handler.
+        let previous = unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+        SigintIgnored {
+            #[cfg(unix)]
+            previous,
+        }
+    }
+}
+
+impl Drop for SigintIgnored {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        // SAFETY: reinstalls the disposition signal(2) returned in `new`, a handler (or
+        // SIG_DFL/SIG_IGN, or SIG_ERR, which signal refuses) the process had before.
+        unsafe {
+            libc::signal(libc::SIGINT, self.previous);
+        }
     }
 }
 
@@ -62,4 +96,105 @@ pub fn keychain_deadline(on: bool) {
     }
     #[cfg(not(unix))]
     let _ = on;
+}
+
+#[cfg(target_os = "linux")]
+const KEYCTL_READ: libc::c_long = 11;
+#[cfg(target_os = "linux")]
+const KEYCTL_GET_PERSISTENT: libc::c_long = 22;
+#[cfg(target_os = "linux")]
+const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
+
+/// The calling user's persistent keyring (persistent-keyring(7)), linked into the session
+/// keyring: `keyctl(KEYCTL_GET_PERSISTENT, -1, KEY_SPEC_SESSION_KEYRING)`.
+///
+/// # Errors
+/// The kernel's error (e.g. `EOPNOTSUPP` when the kernel has no persistent keyrings).
+#[cfg(target_os = "linux")]
+pub fn persistent_keyring() -> std::io::Result<i32> {
+    // SAFETY: integer arguments only; -1 as uid means "the caller's".
+    let id = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_GET_PERSISTENT,
+            -1 as libc::c_long,
+            KEY_SPEC_SESSION_KEYRING,
+        )
+    };
+    if id < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    i32::try_from(id).map_err(|_| std::io::Error::other("keyring id out of range"))
+}
+
+/// The IDs of the keys and keyrings linked into keyring `ring` (`KEYCTL_READ`), with a buffer
+/// sized from the kernel's answer (`linux_keyutils`' `KeyRing::get_links` trusts a caller-given
+/// maximum and can overrun).
+///
+/// # Errors
+/// The kernel's error (e.g. `ENOKEY`, `EACCES`).
+#[cfg(target_os = "linux")]
+pub fn keyring_links(ring: i32) -> std::io::Result<Vec<i32>> {
+    let mut ids: Vec<i32> = Vec::new();
+    loop {
+        let cap_bytes = ids.len() * 4;
+        let ptr = if cap_bytes == 0 {
+            std::ptr::null_mut()
+        } else {
+            ids.as_mut_ptr()
+        };
+        // SAFETY: the kernel writes at most `cap_bytes` bytes into the buffer, which is `ids`'
+        // initialised storage of exactly that size (or null with length 0 for the size query).
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_keyctl,
+                KEYCTL_READ,
+                ring as libc::c_long,
+                ptr,
+                cap_bytes,
+            )
+        };
+        if n < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let needed = n as usize;
+        if needed <= cap_bytes {
+            ids.truncate(needed / 4);
+            return Ok(ids);
+        }
+        // Room for keys added between the size query and the read.
+        ids = vec![0; needed / 4 + 16];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SIGINT's disposition now, read without changing it.
+    #[cfg(unix)]
+    fn sigint_disposition() -> libc::sighandler_t {
+        // SAFETY: sigaction is plain data, for which all zeroes is a valid value.
+        let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: a null `act` only reads the disposition into `old`, a valid sigaction.
+        let rc = unsafe { libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) };
+        assert_eq!(rc, 0);
+        old.sa_sigaction
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_sigint_guard_ignores_sigint_and_restores_what_it_found() {
+        let before = sigint_disposition();
+        let guard = SigintIgnored::new();
+        assert_eq!(sigint_disposition(), libc::SIG_IGN);
+        drop(guard);
+        assert_eq!(sigint_disposition(), before);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_keyring_that_does_not_exist_is_an_error_not_a_listing() {
+        assert!(keyring_links(i32::MAX).is_err());
+    }
 }

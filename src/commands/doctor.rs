@@ -291,18 +291,18 @@ fn check_keychain(
     match works {
         Ok(true) => r.say(
             Level::Ok,
-            format!("the {} stores and reads tokens", vault.kind()),
+            format!("the {} stores and reads tokens", vault.store_name()),
         ),
         Ok(false) => r.say(
             Level::Fail,
             format!(
                 "the {} accepted a test entry but did not return it",
-                vault.kind()
+                vault.store_name()
             ),
         ),
         Err(e) => r.say(Level::Fail, format!("{e}")),
     }
-    if vault.kind() == StoreKind::Keyutils {
+    if vault.kind() == Some(StoreKind::Keyutils) {
         r.say(
             Level::Note,
             "the kernel keyring keeps tokens in memory only: they are lost at reboot, and after 3 days unused (see the README)",

@@ -61,7 +61,11 @@ pub fn rows(vault: &Vault) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     for found in vault.find_all()? {
         if let Some(stored) = vault.read(&found)? {
-            rows.push(Row::new(found.account, &stored, vault.kind().to_string()));
+            rows.push(Row::new(
+                found.account,
+                &stored,
+                vault.store_name().to_owned(),
+            ));
         }
     }
     rows.sort_by(|a, b| (&a.host, &a.username, &a.path).cmp(&(&b.host, &b.username, &b.path)));
@@ -91,7 +95,7 @@ fn run(json: bool, vault: &Vault, now: u64) -> anyhow::Result<()> {
         return Ok(());
     }
     if rows.is_empty() {
-        writeln!(out, "No tokens are stored (in the {}).", vault.kind())?;
+        writeln!(out, "No tokens are stored (in the {}).", vault.store_name())?;
         return Ok(());
     }
     write!(out, "{}", table(&rows, now))?;

@@ -108,7 +108,7 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
                     writeln!(
                         err,
                         "{name}: NOT revoked: {why}; kept in the {}",
-                        vault.kind()
+                        vault.store_name()
                     )?;
                     kept.push(name);
                     continue;
@@ -117,7 +117,7 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
             }
         }
         match vault.delete(found) {
-            Ok(_) => said.push(format!("erased from the {}", vault.kind())),
+            Ok(_) => said.push(format!("erased from the {}", vault.store_name())),
             Err(e) => {
                 failed = true;
                 writeln!(err, "{name}: could not be erased: {e}")?;

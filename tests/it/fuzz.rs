@@ -8,7 +8,7 @@
 
 use git_credential_pat::helper::{self, Operation};
 use git_credential_pat::protocol;
-use git_credential_pat::vault::{Account, StoreKind, Vault};
+use git_credential_pat::vault::{Account, Vault};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -115,7 +115,7 @@ fn detect_only() -> impl FnMut(
 fn vault() -> Vault {
     let vault = Vault::with_store(
         keyring_core::mock::Store::new().unwrap(),
-        StoreKind::Mock,
+        None,
         Some("fuzz"),
     )
     .unwrap();

@@ -1,0 +1,391 @@
+//! Naming and content of one keychain entry: the account name `protocol://username@host[/path]`
+//! ([`Account`]), the service name with its namespace, and the secret's lines ([`Stored`]).
+//! Pure functions: nothing here touches a store.
+
+use super::{SERVICE, VaultError};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use secrecy::zeroize::Zeroizing;
+use secrecy::{ExposeSecret, SecretString};
+
+/// The identity of one stored credential: git's `protocol`, `host`, `username`, `path`.
+///
+/// `host` is kept normalised (see [`normalize_host`]); `path` is `None` unless git sent one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// git's `protocol`, e.g. `https`.
+    pub protocol: String,
+    /// git's `host`, normalised, with `:port` when there is one.
+    pub host: String,
+    /// git's `username`; may be empty.
+    pub username: String,
+    /// git's `path`, only with `credential.useHttpPath`.
+    pub path: Option<String>,
+}
+
+impl Account {
+    /// The keychain account name: `protocol://username@host[/path]`, with `%`, `@`, `/`, `:`
+    /// and control characters percent-encoded in the username and host so that it parses back
+    /// unambiguously.
+    pub fn key(&self) -> String {
+        let mut s = format!(
+            "{}://{}@{}",
+            encode(&self.protocol, USER),
+            encode(&self.username, USER),
+            encode(&self.host, HOST)
+        );
+        if let Some(p) = &self.path {
+            s.push('/');
+            s.push_str(&encode(p, PATH));
+        }
+        s
+    }
+
+    /// Parses what [`Account::key`] made; `None` for anything else.
+    pub fn parse(key: &str) -> Option<Account> {
+        let (protocol, rest) = key.split_once("://")?;
+        let (username, rest) = rest.split_once('@')?;
+        let (host, path) = match rest.split_once('/') {
+            Some((h, p)) => (h, Some(decode(p)?)),
+            None => (rest, None),
+        };
+        Some(Account {
+            protocol: decode(protocol)?,
+            host: decode(host)?,
+            username: decode(username)?,
+            path,
+        })
+    }
+}
+
+/// Bytes percent-encoded in a key's protocol and username: ASCII controls, `%`, `:`, `/`, `@`.
+const USER: &AsciiSet = &CONTROLS.add(b'%').add(b':').add(b'/').add(b'@');
+/// Bytes percent-encoded in a key's host: ASCII controls, `%`, `/`, `@` (a port's `:` stays).
+const HOST: &AsciiSet = &CONTROLS.add(b'%').add(b'/').add(b'@');
+/// Bytes percent-encoded in a key's path: ASCII controls and `%`.
+const PATH: &AsciiSet = &CONTROLS.add(b'%');
+
+/// Percent-encodes the bytes of `set`, and the UTF-8 bytes of the C1 controls (U+0080 to
+/// U+009F), in upper-case hex. Other non-ASCII characters stay as they are: that is the format
+/// entries have always been stored under, so `percent_encoding`'s own rule (every non-ASCII
+/// byte encoded) would miss them.
+fn encode(s: &str, set: &'static AsciiSet) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while !rest.is_empty() {
+        // The longest run that percent-encoding may take as a whole: ASCII and C1 controls.
+        let raw_at = rest
+            .char_indices()
+            .find(|&(_, c)| !c.is_ascii() && !c.is_control())
+            .map_or(rest.len(), |(i, _)| i);
+        out.extend(utf8_percent_encode(&rest[..raw_at], set));
+        rest = &rest[raw_at..];
+        let kept = rest
+            .char_indices()
+            .find(|&(_, c)| c.is_ascii() || c.is_control())
+            .map_or(rest.len(), |(i, _)| i);
+        out.push_str(&rest[..kept]);
+        rest = &rest[kept..];
+    }
+    out
+}
+
+/// Decodes `%XX` escapes; `None` when a `%` is not followed by two hex digits or the result is
+/// not UTF-8, so that only what [`encode`] can make parses.
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let well_formed = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return None;
+    }
+    percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
+}
+
+/// Normalises a `host` value for storing and matching: ASCII lowercase, and a trailing dot of
+/// the host name removed (`GitHub.COM.:443` → `github.com:443`), since DNS treats those as the
+/// same host. Anything else is kept as given, so look-alike hosts never match.
+pub fn normalize_host(host: &str) -> String {
+    let lower = host.to_ascii_lowercase();
+    let (name, port) = match lower.rfind(':') {
+        // An IPv6 literal keeps its colons inside brackets.
+        Some(i) if !lower[i..].contains(']') => (&lower[..i], Some(&lower[i..])),
+        _ => (lower.as_str(), None),
+    };
+    let name = name.strip_suffix('.').unwrap_or(name);
+    format!("{name}{}", port.unwrap_or(""))
+}
+
+/// What a keychain entry holds for one credential: the secret, and the non-secret facts that
+/// `list` shows (kept in the same entry because the kernel keyring has nowhere else to put
+/// them, and so that they come and go with the token).
+pub struct Stored {
+    /// The token.
+    pub password: SecretString,
+    /// When the token expires, seconds since the Unix epoch (UTC); `None` if unknown or never.
+    pub password_expiry_utc: Option<u64>,
+    /// An OAuth refresh token, kept as confidential as the password.
+    pub oauth_refresh_token: Option<SecretString>,
+    /// When this was stored, seconds since the Unix epoch (UTC).
+    pub stored_at: Option<u64>,
+    /// The forge's name as the API check saw it, e.g. `GitHub`; `None` when not checked.
+    pub forge: Option<String>,
+    /// The scopes the forge reported; `Some(empty)` for none, `None` when not reported.
+    pub scopes: Option<Vec<String>>,
+    /// The lab timer: the first `get` at or after this time (seconds since the Unix epoch, UTC)
+    /// erases the credential instead of serving it.
+    pub erase_by: Option<u64>,
+    /// Marked by `login --default`: served when git names no user and several are stored.
+    pub default: bool,
+}
+
+impl std::fmt::Debug for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stored")
+            .field("password", &"[REDACTED]")
+            .field("password_expiry_utc", &self.password_expiry_utc)
+            .field(
+                "oauth_refresh_token",
+                &self.oauth_refresh_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("stored_at", &self.stored_at)
+            .field("forge", &self.forge)
+            .field("scopes", &self.scopes)
+            .field("erase_by", &self.erase_by)
+            .field("default", &self.default)
+            .finish()
+    }
+}
+
+impl Stored {
+    /// A credential holding only `password`.
+    pub fn new(password: SecretString) -> Stored {
+        Stored {
+            password,
+            password_expiry_utc: None,
+            oauth_refresh_token: None,
+            stored_at: None,
+            forge: None,
+            scopes: None,
+            erase_by: None,
+            default: false,
+        }
+    }
+
+    /// The secret's bytes: password line, then `key=value` lines, each ending in `\n` (so that
+    /// an empty password still makes a non-empty secret, which the kernel keyring requires).
+    /// Line breaks inside the non-secret facts are replaced by spaces.
+    pub fn encode(&self) -> Zeroizing<String> {
+        let mut s = Zeroizing::new(String::new());
+        s.push_str(self.password.expose_secret());
+        s.push('\n');
+        if let Some(t) = self.password_expiry_utc {
+            s.push_str(&format!("password_expiry_utc={t}\n"));
+        }
+        if let Some(r) = &self.oauth_refresh_token {
+            s.push_str("oauth_refresh_token=");
+            s.push_str(r.expose_secret());
+            s.push('\n');
+        }
+        let line = |s: &mut String, key: &str, value: &str| {
+            s.push_str(&format!("{key}={}\n", value.replace(['\n', '\r'], " ")));
+        };
+        if let Some(t) = self.stored_at {
+            line(&mut s, "stored_at", &t.to_string());
+        }
+        if let Some(f) = &self.forge {
+            line(&mut s, "forge", f);
+        }
+        if let Some(scopes) = &self.scopes {
+            line(&mut s, "scopes", &scopes.join(","));
+        }
+        if let Some(t) = self.erase_by {
+            line(&mut s, "erase_by", &t.to_string());
+        }
+        if self.default {
+            line(&mut s, "default", "1");
+        }
+        s
+    }
+
+    /// Parses [`Stored::encode`]'s format, and the format of git's libsecret helper (no final
+    /// newline). Unknown lines are ignored so that later versions can add facts.
+    ///
+    /// # Errors
+    /// `None` when the bytes are not UTF-8.
+    pub fn decode(bytes: &[u8]) -> Option<Stored> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut lines = text.split('\n');
+        let mut stored = Stored::new(SecretString::from(
+            lines.next().unwrap_or_default().to_owned(),
+        ));
+        for line in lines {
+            match line.split_once('=') {
+                Some(("password_expiry_utc", v)) => {
+                    stored.password_expiry_utc = v.parse().ok().filter(|&t| t != 0)
+                }
+                Some(("oauth_refresh_token", v)) => {
+                    stored.oauth_refresh_token = Some(SecretString::from(v.to_owned()))
+                }
+                Some(("stored_at", v)) => stored.stored_at = v.parse().ok(),
+                Some(("forge", v)) => stored.forge = Some(v.to_owned()),
+                Some(("scopes", v)) => {
+                    stored.scopes = Some(
+                        v.split(',')
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    )
+                }
+                Some(("erase_by", v)) => stored.erase_by = v.parse().ok(),
+                Some(("default", v)) => stored.default = v == "1",
+                _ => {}
+            }
+        }
+        Some(stored)
+    }
+
+    /// Whether `self` and `other` would give git the same answer (the facts are ignored).
+    pub fn same_as(&self, other: &Stored) -> bool {
+        self.password.expose_secret() == other.password.expose_secret()
+            && self.password_expiry_utc == other.password_expiry_utc
+            && self.oauth_refresh_token.as_ref().map(|s| s.expose_secret())
+                == other
+                    .oauth_refresh_token
+                    .as_ref()
+                    .map(|s| s.expose_secret())
+    }
+}
+
+/// The keychain service name for `namespace`: [`SERVICE`], or `SERVICE:NAMESPACE`.
+///
+/// # Errors
+/// [`VaultError::BadNamespace`] unless the namespace is 1 to 64 letters, digits, `.`, `_`, `-`.
+pub(super) fn service_name(namespace: Option<&str>) -> Result<String, VaultError> {
+    match namespace.filter(|n| !n.is_empty()) {
+        None => Ok(SERVICE.to_owned()),
+        Some(ns)
+            if ns.len() <= 64
+                && ns
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) =>
+        {
+            Ok(format!("{SERVICE}:{ns}"))
+        }
+        Some(_) => Err(VaultError::BadNamespace),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acct(user: &str, path: Option<&str>) -> Account {
+        Account {
+            protocol: "https".into(),
+            host: "github.com".into(),
+            username: user.into(),
+            path: path.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn account_names_round_trip_even_with_separators_in_the_username() {
+        for a in [
+            acct("alice", None),
+            acct("", None),
+            acct("a@b:c/d%e", Some("o/r.git")),
+            acct("x", Some("")),
+        ] {
+            assert_eq!(Account::parse(&a.key()), Some(a.clone()), "{}", a.key());
+        }
+        assert_eq!(acct("a@b", None).key(), "https://a%40b@github.com");
+    }
+
+    #[test]
+    fn account_keys_keep_the_format_existing_entries_are_stored_under() {
+        let mut a = acct("a@b:c/d%e", Some("o/r.git"));
+        a.host = "github.com:8443".into();
+        assert_eq!(a.key(), "https://a%40b%3Ac%2Fd%25e@github.com:8443/o/r.git");
+        let mut b = acct("tab\there\u{85}\u{fc}", Some("a b%/\u{7f}\u{f6}"));
+        b.host = "[::1]:8080".into();
+        assert_eq!(
+            b.key(),
+            "https://tab%09here%C2%85\u{fc}@[::1]:8080/a b%25/%7F\u{f6}"
+        );
+        assert_eq!(acct("x", Some("")).key(), "https://x@github.com/");
+        assert_eq!(
+            Account::parse("https://%41%e9@github.com"),
+            None,
+            "not UTF-8"
+        );
+        assert_eq!(Account::parse("https://a%4@github.com"), None);
+        assert_eq!(Account::parse("https://a%zz@github.com"), None);
+        assert_eq!(
+            Account::parse("https://%41b@github.com").map(|a| a.username),
+            Some("Ab".into()),
+            "lowercase and uppercase hex both decode"
+        );
+        for key in [a.key(), b.key()] {
+            assert_eq!(Account::parse(&key).unwrap().key(), key);
+        }
+    }
+
+    #[test]
+    fn hosts_are_lowercased_and_lose_a_trailing_dot_but_keep_their_port() {
+        assert_eq!(normalize_host("GitHub.COM."), "github.com");
+        assert_eq!(normalize_host("github.com.:8443"), "github.com:8443");
+        assert_eq!(normalize_host("[::1]:8080"), "[::1]:8080");
+        assert_eq!(normalize_host("[::1]"), "[::1]");
+        assert_eq!(normalize_host("github.com.evil.tld"), "github.com.evil.tld");
+    }
+
+    #[test]
+    fn secrets_round_trip_and_read_libsecret_helpers_format() {
+        let s = Stored {
+            password_expiry_utc: Some(1_900_000_000),
+            oauth_refresh_token: Some(SecretString::from("ghr_x")),
+            stored_at: Some(7),
+            forge: Some("GitHub".into()),
+            scopes: Some(vec!["repo".into(), "workflow".into()]),
+            erase_by: Some(9),
+            default: true,
+            ..Stored::new(SecretString::from(""))
+        };
+        let bytes = s.encode();
+        assert_eq!(
+            bytes.as_str(),
+            "\npassword_expiry_utc=1900000000\noauth_refresh_token=ghr_x\nstored_at=7\n\
+             forge=GitHub\nscopes=repo,workflow\nerase_by=9\ndefault=1\n"
+        );
+        let back = Stored::decode(bytes.as_bytes()).unwrap();
+        assert!(back.same_as(&s));
+        assert_eq!(format!("{back:?}"), format!("{s:?}"));
+        let libsecret = Stored::decode(b"ghp_x\npassword_expiry_utc=5").unwrap();
+        assert_eq!(libsecret.password.expose_secret(), "ghp_x");
+        assert_eq!(libsecret.password_expiry_utc, Some(5));
+    }
+
+    #[test]
+    fn namespaces_are_plain_names() {
+        assert_eq!(service_name(None).unwrap(), "git-credential-pat");
+        assert_eq!(service_name(Some("t-1")).unwrap(), "git-credential-pat:t-1");
+        assert!(service_name(Some("a b")).is_err());
+        assert!(service_name(Some(&"x".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn debug_of_a_stored_secret_hides_it() {
+        let s = Stored {
+            oauth_refresh_token: Some(SecretString::from("ghr_SECRET")),
+            ..Stored::new(SecretString::from("ghp_SECRET"))
+        };
+        assert!(!format!("{s:?}").contains("SECRET"));
+    }
+}

@@ -1,0 +1,469 @@
+//! The keychain: which store holds the tokens, and finding every stored user of a host.
+//!
+//! One keychain entry per credential: service `git-credential-pat` (or `git-credential-pat:NS`
+//! with a namespace), account `protocol://username@host[/path]`. The secret is the password on
+//! the first line, then `password_expiry_utc=…`, `oauth_refresh_token=…` and `stored_at=…`
+//! lines, as git's own libsecret helper keeps the first two. Nothing here writes a file except
+//! the write lock. `entry` names entries and encodes the secret; `linux`, `macos` and `windows`
+//! open the stores.
+
+mod entry;
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "macos")]
+mod macos;
+#[cfg(target_os = "windows")]
+mod windows;
+
+#[cfg(target_os = "linux")]
+use linux as platform;
+#[cfg(target_os = "macos")]
+use macos as platform;
+#[cfg(target_os = "windows")]
+use windows as platform;
+
+pub use entry::{Account, Stored, normalize_host};
+
+use entry::service_name;
+use keyring_core::api::CredentialStore;
+use keyring_core::{Entry, Error as KeyringError};
+use secrecy::zeroize::Zeroizing;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The keychain service name; a namespace is appended as `:NAME`.
+pub const SERVICE: &str = "git-credential-pat";
+
+/// Environment variable that selects a namespace when `--namespace` is not given.
+pub const NAMESPACE_ENV: &str = "GIT_CREDENTIAL_PAT_NAMESPACE";
+
+/// Which store the user asked for (`--store=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum StoreChoice {
+    /// Secret Service when one answers on the session bus, else the kernel keyring (Linux);
+    /// the native keychain elsewhere.
+    #[default]
+    Auto,
+    /// The freedesktop.org Secret Service (GNOME Keyring, KWallet, KeePassXC).
+    SecretService,
+    /// The Linux kernel keyring (keyutils): the user's persistent keyring.
+    Keyutils,
+}
+
+/// The store a [`Vault`] is using, for messages and for how it searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// freedesktop.org Secret Service over D-Bus.
+    SecretService,
+    /// The Linux kernel keyring.
+    Keyutils,
+    /// The macOS login keychain.
+    MacosKeychain,
+    /// The Windows Credential Manager.
+    WindowsCredentialManager,
+}
+
+impl std::fmt::Display for StoreKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StoreKind::SecretService => "Secret Service",
+            StoreKind::Keyutils => "kernel keyring",
+            StoreKind::MacosKeychain => "macOS Keychain",
+            StoreKind::WindowsCredentialManager => "Windows Credential Manager",
+        })
+    }
+}
+
+/// A keychain failure, worded for the person who has to fix it. No variant carries secret bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// No store could be opened.
+    #[error("no keychain is available: {0}")]
+    Unavailable(String),
+    /// The store refused access (locked, prompt dismissed, permission denied).
+    #[error("the {store} refused access ({detail}); unlock it, or choose another with --store")]
+    NoAccess {
+        /// The store in use, as [`Vault::store_name`] names it.
+        store: String,
+        /// The store's own words.
+        detail: String,
+    },
+    /// Any other failure of the store.
+    #[error("the {store} failed: {detail}")]
+    Failed {
+        /// The store in use, as [`Vault::store_name`] names it.
+        store: String,
+        /// The store's own words.
+        detail: String,
+    },
+    /// The kernel keyring refused to hold more (EDQUOT).
+    #[error(
+        "the kernel keyring is over its quota (/proc/sys/kernel/keys/maxbytes, maxkeys); \
+         erase tokens you no longer need, or use --store=secret-service"
+    )]
+    OverQuota,
+    /// The namespace is not a plain name.
+    #[error("namespace must be 1 to 64 letters, digits, '.', '_' or '-'")]
+    BadNamespace,
+}
+
+/// A stored credential found by [`Vault::find`]: its account and a handle to read or delete it.
+pub struct Found {
+    /// The credential's identity.
+    pub account: Account,
+    entry: Entry,
+}
+
+/// The keychain, opened on one store and one namespace. Cloning shares the open store.
+#[derive(Clone)]
+pub struct Vault {
+    store: Arc<CredentialStore>,
+    /// `None` for a store given to [`Vault::with_store`] that is none of these kinds.
+    kind: Option<StoreKind>,
+    /// The store's name in messages.
+    name: String,
+    service: String,
+    /// The keyring the kernel-keyring store links keys into, listed because that store has no
+    /// search.
+    #[cfg(target_os = "linux")]
+    keyring: Option<i32>,
+}
+
+impl Vault {
+    /// Opens the store chosen by `choice` for `namespace` (`None`: the default set).
+    ///
+    /// `Auto` on Linux takes the Secret Service when a session bus is configured and a provider
+    /// answers on it, else the kernel keyring; on macOS and Windows the native store.
+    ///
+    /// # Errors
+    /// [`VaultError::BadNamespace`], or [`VaultError::Unavailable`] when no store opens.
+    pub fn open(choice: StoreChoice, namespace: Option<&str>) -> Result<Vault, VaultError> {
+        let service = service_name(namespace)?;
+        platform::open(choice, service)
+    }
+
+    /// A vault over any keyring-core store, for `namespace`. `kind` says which of this
+    /// crate's stores it is, for how it is searched; `None` for another store, such as
+    /// keyring-core's in-memory `mock::Store` in tests, which is then searched by the
+    /// `service` attribute and named by its `vendor()` in messages.
+    ///
+    /// # Errors
+    /// [`VaultError::BadNamespace`].
+    pub fn with_store(
+        store: Arc<CredentialStore>,
+        kind: Option<StoreKind>,
+        namespace: Option<&str>,
+    ) -> Result<Vault, VaultError> {
+        Ok(Vault::over(store, kind, service_name(namespace)?))
+    }
+
+    /// A vault over `store` for the entries of `service`.
+    fn over(store: Arc<CredentialStore>, kind: Option<StoreKind>, service: String) -> Vault {
+        let name = match kind {
+            Some(kind) => kind.to_string(),
+            // "Mock store, https://crates.io/crates/keyring-core" names itself before the comma.
+            None => {
+                let vendor = store.vendor();
+                vendor.split(',').next().unwrap_or_default().to_owned()
+            }
+        };
+        Vault {
+            store,
+            kind,
+            name,
+            service,
+            #[cfg(target_os = "linux")]
+            keyring: None,
+        }
+    }
+
+    /// Which of this crate's stores is in use; `None` for another store given to
+    /// [`Vault::with_store`].
+    pub fn kind(&self) -> Option<StoreKind> {
+        self.kind
+    }
+
+    /// The store's name for messages, e.g. `kernel keyring`.
+    pub fn store_name(&self) -> &str {
+        &self.name
+    }
+
+    /// The keychain service name entries are kept under.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    fn entry(&self, account: &Account) -> Result<Entry, VaultError> {
+        self.store
+            .build(&self.service, &account.key(), None)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every credential stored for `protocol` and (normalised) `host`, any user, any path.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store cannot be searched.
+    pub fn find(&self, protocol: &str, host: &str) -> Result<Vec<Found>, VaultError> {
+        self.search(Some((protocol, host)), None)
+    }
+
+    /// Like [`Vault::find`], narrowed to `username` when given. The stores that can look a
+    /// name up directly then do so instead of listing: the Secret Service searches by the
+    /// `user` attribute, and the kernel keyring looks up the entry for exactly that user and
+    /// `path` (falling back to a listing only when that is absent, e.g. for a request without
+    /// a path and tokens kept per path).
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store cannot be searched.
+    pub fn find_user(
+        &self,
+        protocol: &str,
+        host: &str,
+        username: Option<&str>,
+        path: Option<&str>,
+    ) -> Result<Vec<Found>, VaultError> {
+        #[cfg(target_os = "linux")]
+        if self.kind == Some(StoreKind::Keyutils)
+            && let Some(user) = username
+            && let Some(found) = self.keyutils_lookup(protocol, host, user, path)?
+        {
+            return Ok(vec![found]);
+        }
+        // Only the kernel keyring looks an entry up by its path.
+        #[cfg(not(target_os = "linux"))]
+        let _ = path;
+        let mut found = self.search(Some((protocol, host)), username)?;
+        found.retain(|f| username.is_none_or(|u| f.account.username == u));
+        Ok(found)
+    }
+
+    /// Every credential in this namespace.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store cannot be searched.
+    pub fn find_all(&self) -> Result<Vec<Found>, VaultError> {
+        self.search(None, None)
+    }
+
+    fn search(
+        &self,
+        only: Option<(&str, &str)>,
+        user: Option<&str>,
+    ) -> Result<Vec<Found>, VaultError> {
+        let wanted = |a: &Account| only.is_none_or(|(p, h)| a.protocol == p && a.host == h);
+        #[cfg(target_os = "linux")]
+        if self.kind == Some(StoreKind::Keyutils) {
+            return Ok(self
+                .keyutils_accounts()?
+                .into_iter()
+                .filter(wanted)
+                .filter_map(|account| {
+                    let entry = self.entry(&account).ok()?;
+                    Some(Found { account, entry })
+                })
+                .collect());
+        }
+        let mut spec: HashMap<&str, &str> = HashMap::new();
+        let escaped;
+        match self.kind {
+            // Our items carry git's protocol, host and user as attributes, so the Secret
+            // Service itself narrows the search to one host (and user).
+            Some(StoreKind::SecretService) => {
+                spec.insert("service", &self.service);
+                if let Some((protocol, host)) = only {
+                    spec.insert("protocol", protocol);
+                    spec.insert("host", host);
+                    if let Some(user) = user {
+                        spec.insert("user", user);
+                    }
+                }
+            }
+            Some(StoreKind::WindowsCredentialManager) => {
+                escaped = regex_escape(&self.service);
+                spec.insert("pattern", &escaped);
+            }
+            _ => {
+                spec.insert("service", &self.service);
+            }
+        }
+        let entries = match self.store.search(&spec) {
+            Ok(entries) => entries,
+            Err(KeyringError::NoEntry) => Vec::new(),
+            Err(e) => return Err(self.error(e)),
+        };
+        Ok(entries
+            .into_iter()
+            .filter_map(|entry| {
+                let (service, user) = entry.get_specifiers()?;
+                let account = Account::parse(&user)?;
+                (service == self.service && wanted(&account)).then_some(Found { account, entry })
+            })
+            .collect())
+    }
+
+    /// Reads what `found` holds; `None` when it was deleted since it was found, or when its
+    /// content is not ours to read (not UTF-8).
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store fails or refuses access.
+    pub fn read(&self, found: &Found) -> Result<Option<Stored>, VaultError> {
+        self.read_entry(&found.entry)
+    }
+
+    fn read_entry(&self, entry: &Entry) -> Result<Option<Stored>, VaultError> {
+        match entry.get_secret() {
+            Ok(bytes) => Ok(Stored::decode(&Zeroizing::new(bytes))),
+            Err(KeyringError::NoEntry) => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    /// Reads the credential stored for exactly `account`, if any.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store fails or refuses access.
+    pub fn get(&self, account: &Account) -> Result<Option<Stored>, VaultError> {
+        self.read_entry(&self.entry(account)?)
+    }
+
+    /// Stores `stored` for `account`, replacing what was there. Writers take a lock first (see
+    /// [`write_lock`]), so that parallel `store`s from one git (submodules fetched in parallel)
+    /// cannot create the same Secret Service item twice; duplicates made without the lock (an
+    /// older version, another tool) are removed.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store fails or refuses access.
+    pub fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
+        let _lock = write_lock();
+        let entry = self.entry(account)?;
+        let secret = stored.encode();
+        match entry.set_secret(secret.as_bytes()) {
+            Err(KeyringError::Ambiguous(duplicates)) => {
+                for duplicate in duplicates {
+                    duplicate.delete_credential().map_err(|e| self.error(e))?;
+                }
+                entry.set_secret(secret.as_bytes())
+            }
+            other => other,
+        }
+        .map_err(|e| self.error(e))?;
+        if self.kind == Some(StoreKind::SecretService) {
+            let mut attrs = HashMap::new();
+            attrs.insert("protocol", account.protocol.as_str());
+            attrs.insert("host", account.host.as_str());
+            attrs.insert("user", account.username.as_str());
+            entry.update_attributes(&attrs).map_err(|e| self.error(e))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes `found`; `false` when it was already gone.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store fails or refuses access.
+    pub fn delete(&self, found: &Found) -> Result<bool, VaultError> {
+        let _lock = write_lock();
+        match found.entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KeyringError::NoEntry) => Ok(false),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    fn error(&self, e: KeyringError) -> VaultError {
+        #[cfg(target_os = "linux")]
+        if self.kind == Some(StoreKind::Keyutils) && linux::over_quota(&e) {
+            return VaultError::OverQuota;
+        }
+        let store = self.name.clone();
+        // Formatted by hand because some variants (BadEncoding, BadDataFormat) carry the
+        // secret's bytes, and their Display would print them.
+        match e {
+            KeyringError::NoStorageAccess(inner) => VaultError::NoAccess {
+                store,
+                detail: inner.to_string(),
+            },
+            KeyringError::PlatformFailure(inner) => VaultError::Failed {
+                store,
+                detail: inner.to_string(),
+            },
+            KeyringError::BadEncoding(_) | KeyringError::BadDataFormat(..) => VaultError::Failed {
+                store,
+                detail: "an entry holds data in an unexpected format".into(),
+            },
+            KeyringError::Ambiguous(_) => VaultError::Failed {
+                store,
+                detail: "more than one entry has this name".into(),
+            },
+            other => VaultError::Failed {
+                store,
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+/// An exclusive lock on `~/.cache/git-credential-pat/vault.lock`, held while this process
+/// writes the keychain, released on drop. `None` (writing unlocked) when the cache directory
+/// cannot be used: a lost race then costs at worst a duplicate entry, which `put` removes.
+pub fn write_lock() -> Option<std::fs::File> {
+    let dir = dirs::cache_dir()?.join("git-credential-pat");
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("vault.lock"))
+        .ok()?;
+    file.lock().ok()?;
+    Some(file)
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let special = !c.is_ascii_alphanumeric() && c != '_';
+            special.then_some('\\').into_iter().chain([c])
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+
+    fn acct(user: &str, path: Option<&str>) -> Account {
+        Account {
+            protocol: "https".into(),
+            host: "github.com".into(),
+            username: user.into(),
+            path: path.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn find_returns_every_user_of_a_host_and_only_that_host() {
+        let vault = Vault::with_store(
+            keyring_core::mock::Store::new().unwrap(),
+            None,
+            Some("find"),
+        )
+        .unwrap();
+        let stored = || Stored::new(SecretString::from("p"));
+        vault.put(&acct("alice", None), &stored()).unwrap();
+        vault.put(&acct("bob", Some("o/r")), &stored()).unwrap();
+        let mut other = acct("carol", None);
+        other.host = "github.com.evil.tld".into();
+        vault.put(&other, &stored()).unwrap();
+        let mut users: Vec<_> = vault
+            .find("https", "github.com")
+            .unwrap()
+            .into_iter()
+            .map(|f| f.account.username)
+            .collect();
+        users.sort();
+        assert_eq!(users, ["alice", "bob"]);
+        assert_eq!(vault.find_all().unwrap().len(), 3);
+    }
+}

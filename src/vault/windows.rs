@@ -1,0 +1,18 @@
+//! Windows: the Credential Manager.
+
+use super::{StoreChoice, StoreKind, Vault, VaultError};
+
+pub(super) fn open(choice: StoreChoice, service: String) -> Result<Vault, VaultError> {
+    if choice != StoreChoice::Auto {
+        return Err(VaultError::Unavailable(
+            "--store=secret-service and --store=keyutils exist only on Linux".into(),
+        ));
+    }
+    let store = windows_native_keyring_store::Store::new()
+        .map_err(|e| VaultError::Unavailable(format!("the Windows Credential Manager: {e}")))?;
+    Ok(Vault::over(
+        store,
+        Some(StoreKind::WindowsCredentialManager),
+        service,
+    ))
+}
