@@ -106,7 +106,7 @@ impl<'a> Item<'a> {
     }
 
     pub fn set_secret(&self, secret: &[u8], content_type: &str) -> Result<(), Error> {
-        let encrypted = self.service.session.encrypt_secret(secret, content_type);
+        let encrypted = self.service.session.encrypt_secret(secret, content_type)?;
         Ok(self.proxy().set_secret(encrypted.to_dbus())?)
     }
 

@@ -122,7 +122,7 @@ impl Session {
                 use dbus::arg::cast;
 
                 // crypto: create private and public key
-                let keypair = crypto::Keypair::generate();
+                let keypair = crypto::Keypair::generate()?;
 
                 // send our public key with algorithm to service
                 let public_bytes = keypair.public.to_bytes_be();
@@ -131,7 +131,7 @@ impl Session {
 
                 // get service public key back and create shared key from it
                 if let Some(server_public_key_bytes) = cast::<Vec<u8>>(&out.0) {
-                    let shared_key = keypair.derive_shared(server_public_key_bytes);
+                    let shared_key = keypair.derive_shared(server_public_key_bytes)?;
                     Ok(Session {
                         path,
                         encryption,
@@ -153,24 +153,24 @@ impl Session {
         }
     }
 
-    pub(crate) fn encrypt_secret(&self, data: &[u8], mime: &str) -> EncryptedSecret {
+    pub(crate) fn encrypt_secret(&self, data: &[u8], mime: &str) -> Result<EncryptedSecret, Error> {
         match self.encryption {
-            EncryptionType::Plain => EncryptedSecret {
+            EncryptionType::Plain => Ok(EncryptedSecret {
                 path: self.path.clone(),
                 salt: vec![],
                 data: data.to_vec(),
                 mime: mime.to_string(),
-            },
+            }),
             #[cfg(any(feature = "crypto-rust", feature = "crypto-openssl"))]
             EncryptionType::Dh => {
                 // encrypt the secret with the data
-                let (encrypted, salt) = crypto::encrypt(data, &self.shared_key.unwrap());
-                EncryptedSecret {
+                let (encrypted, salt) = crypto::encrypt(data, &self.shared_key.unwrap())?;
+                Ok(EncryptedSecret {
                     path: self.path.clone(),
                     salt,
                     data: encrypted,
                     mime: mime.to_string(),
-                }
+                })
             }
         }
     }
@@ -189,19 +189,34 @@ impl Session {
 
 #[cfg(any(feature = "crypto-rust", feature = "crypto-openssl"))]
 mod crypto {
-    use std::ops::{Mul, Rem, Shr};
-
-    use fastrand::Rng;
-    use num::{
-        bigint::BigUint,
-        integer::Integer,
-        traits::{One, Zero},
-        FromPrimitive,
-    };
+    use num::{bigint::BigUint, FromPrimitive};
     use once_cell::sync::Lazy;
+    use zeroize::Zeroize;
+
+    use crate::Error;
+
+    /// The length in bytes of the DH group's prime, of the private key, and of the shared secret.
+    const DH_BYTES: usize = 128;
+
+    /// Wraps a failure of the OS random generator or of the bignum code into a crate error.
+    fn crypto_error(what: String) -> Error {
+        Error::Crypto(Box::new(std::io::Error::other(what)))
+    }
+
+    /// Fills `buf` from the operating system's random generator (`getrandom(2)` on Linux).
+    fn fill_random(buf: &mut [u8]) -> Result<(), Error> {
+        getrandom::fill(buf).map_err(|e| crypto_error(format!("OS random generator: {e}")))
+    }
+
+    /// A fresh 1024-bit DH private key, drawn from the operating system's random generator.
+    pub(super) fn private_key_bytes() -> Result<[u8; DH_BYTES], Error> {
+        let mut key = [0; DH_BYTES];
+        fill_random(&mut key)?;
+        Ok(key)
+    }
 
     #[cfg(feature = "crypto-rust")]
-    pub(super) fn encrypt(data: &[u8], key: &AesKey) -> (Vec<u8>, Vec<u8>) {
+    pub(super) fn encrypt(data: &[u8], key: &AesKey) -> Result<(Vec<u8>, Vec<u8>), Error> {
         use aes::cipher::block_padding::Pkcs7;
         use aes::cipher::generic_array::GenericArray;
         use aes::cipher::{BlockEncryptMut, KeyIvInit};
@@ -209,17 +224,17 @@ mod crypto {
         type Aes128CbcEnc = cbc::Encryptor<aes::Aes128>;
 
         // create the salt for the encryption
-        let aes_iv = salt();
+        let aes_iv = salt()?;
 
         // convert key and salt to input parameter form
         let key = GenericArray::from_slice(key);
         let iv = GenericArray::from_slice(&aes_iv);
 
         // return encrypted data and salt
-        (
+        Ok((
             Aes128CbcEnc::new(key, iv).encrypt_padded_vec_mut::<Pkcs7>(data),
             aes_iv.to_vec(),
-        )
+        ))
     }
 
     #[cfg(feature = "crypto-rust")]
@@ -242,12 +257,12 @@ mod crypto {
     }
 
     #[cfg(all(feature = "crypto-openssl", not(feature = "crypto-rust")))]
-    pub(super) fn encrypt(data: &[u8], key: &AesKey) -> (Vec<u8>, Vec<u8>) {
+    pub(super) fn encrypt(data: &[u8], key: &AesKey) -> Result<(Vec<u8>, Vec<u8>), Error> {
         use openssl::cipher::Cipher;
         use openssl::cipher_ctx::CipherCtx;
 
         // create the salt for the encryption
-        let aes_iv = salt();
+        let aes_iv = salt()?;
 
         let mut ctx = CipherCtx::new().expect("cipher creation should not fail");
         ctx.encrypt_init(Some(Cipher::aes_128_cbc()), Some(key), Some(&aes_iv))
@@ -258,7 +273,7 @@ mod crypto {
             .expect("cipher update should not fail");
         ctx.cipher_final_vec(&mut output)
             .expect("cipher final should not fail");
-        (output, aes_iv.to_vec())
+        Ok((output, aes_iv.to_vec()))
     }
 
     #[cfg(all(feature = "crypto-openssl", not(feature = "crypto-rust")))]
@@ -280,11 +295,10 @@ mod crypto {
         Ok(output)
     }
 
-    fn salt() -> [u8; 16] {
-        let mut rng = Rng::new();
+    fn salt() -> Result<[u8; 16], Error> {
         let mut salt = [0; 16];
-        rng.fill(&mut salt);
-        salt
+        fill_random(&mut salt)?;
+        Ok(salt)
     }
 
     // for key exchange
@@ -313,27 +327,29 @@ mod crypto {
     }
 
     impl Keypair {
-        pub(super) fn generate() -> Self {
-            let mut rng = Rng::new();
-            let mut private_key_bytes = [0; 128];
-            rng.fill(&mut private_key_bytes);
+        pub(super) fn generate() -> Result<Self, Error> {
+            let mut private_key_bytes = private_key_bytes()?;
 
             let private_key = BigUint::from_bytes_be(&private_key_bytes);
-            let public_key = pow_base_exp_mod(&DH_GENERATOR, &private_key, &DH_PRIME);
+            private_key_bytes.zeroize();
+            let public_key = pow_base_exp_mod(&DH_GENERATOR, &private_key, &DH_PRIME)?;
 
-            Self {
+            Ok(Self {
                 private: private_key,
                 public: public_key,
-            }
+            })
         }
 
-        pub(super) fn derive_shared(&self, server_public_key_bytes: &[u8]) -> AesKey {
+        pub(super) fn derive_shared(
+            &self,
+            server_public_key_bytes: &[u8],
+        ) -> Result<AesKey, Error> {
             // Derive the shared secret the server and us.
             let server_public_key = BigUint::from_bytes_be(server_public_key_bytes);
-            let common_secret = pow_base_exp_mod(&server_public_key, &self.private, &DH_PRIME);
+            let common_secret = pow_base_exp_mod(&server_public_key, &self.private, &DH_PRIME)?;
 
             let common_secret_bytes = common_secret.to_bytes_be();
-            let mut common_secret_padded = vec![0; 128 - common_secret_bytes.len()];
+            let mut common_secret_padded = vec![0; DH_BYTES - common_secret_bytes.len()];
             common_secret_padded.extend(common_secret_bytes);
 
             // hkdf
@@ -346,7 +362,7 @@ mod crypto {
             let mut okm = [0; 16];
             hkdf(ikm, salt, &mut okm);
 
-            okm
+            Ok(okm)
         }
     }
 
@@ -380,8 +396,121 @@ mod crypto {
             .expect("hkdf expand should never fail");
     }
 
+    /// `base ^ exp mod modulus`, constant-time in `exp`, via aws-lc's
+    /// `BN_mod_exp_mont_consttime` (the library rustls already links through aws-lc-rs).
+    /// `modulus` must be odd (a DH prime is); `base` is public and is reduced first.
+    #[cfg(feature = "crypto-rust")]
+    pub(super) fn pow_base_exp_mod(
+        base: &BigUint,
+        exp: &BigUint,
+        modulus: &BigUint,
+    ) -> Result<BigUint, Error> {
+        let base = (base % modulus).to_bytes_be();
+        let mut exp = exp.to_bytes_be();
+        let modulus_bytes = modulus.to_bytes_be();
+        let mut out = vec![0u8; modulus_bytes.len()];
+        let ok = bn::mod_exp_consttime(&mut out, &base, &exp, &modulus_bytes);
+        exp.zeroize();
+        let result = ok.then(|| BigUint::from_bytes_be(&out));
+        out.zeroize();
+        result.ok_or_else(|| crypto_error("aws-lc BN_mod_exp_mont_consttime failed".into()))
+    }
+
+    /// Safe wrapper around the few aws-lc bignum calls the exchange needs.
+    #[cfg(feature = "crypto-rust")]
+    mod bn {
+        use aws_lc_sys::{
+            BN_CTX_free, BN_CTX_new, BN_MONT_CTX_free, BN_MONT_CTX_new_for_modulus, BN_bin2bn,
+            BN_bn2bin_padded, BN_clear_free, BN_mod_exp_mont_consttime, BN_new, BIGNUM, BN_CTX,
+            BN_MONT_CTX,
+        };
+
+        /// An owned `BIGNUM`, cleared and freed on drop.
+        struct Bn(*mut BIGNUM);
+
+        impl Bn {
+            fn from_be(bytes: &[u8]) -> Option<Self> {
+                // SAFETY: `bytes` is a valid slice; a null `ret` asks for a new BIGNUM.
+                let p = unsafe { BN_bin2bn(bytes.as_ptr(), bytes.len(), std::ptr::null_mut()) };
+                (!p.is_null()).then_some(Bn(p))
+            }
+        }
+
+        impl Drop for Bn {
+            fn drop(&mut self) {
+                // SAFETY: the pointer came from BN_bin2bn/BN_new and is freed only here.
+                unsafe { BN_clear_free(self.0) }
+            }
+        }
+
+        struct Ctx(*mut BN_CTX);
+
+        impl Drop for Ctx {
+            fn drop(&mut self) {
+                // SAFETY: the pointer came from BN_CTX_new and is freed only here.
+                unsafe { BN_CTX_free(self.0) }
+            }
+        }
+
+        struct Mont(*mut BN_MONT_CTX);
+
+        impl Drop for Mont {
+            fn drop(&mut self) {
+                // SAFETY: the pointer came from BN_MONT_CTX_new_for_modulus, freed only here.
+                unsafe { BN_MONT_CTX_free(self.0) }
+            }
+        }
+
+        /// Writes `base ^ exp mod modulus` big-endian, left-padded with zeros, into `out`
+        /// (which must be as long as `modulus`). `base` must be below `modulus`, and
+        /// `modulus` odd. Returns false when aws-lc reports a failure.
+        pub(super) fn mod_exp_consttime(
+            out: &mut [u8],
+            base: &[u8],
+            exp: &[u8],
+            modulus: &[u8],
+        ) -> bool {
+            let (Some(a), Some(p), Some(m)) =
+                (Bn::from_be(base), Bn::from_be(exp), Bn::from_be(modulus))
+            else {
+                return false;
+            };
+            // SAFETY: each pointer is checked for null before use and owned by a guard.
+            unsafe {
+                let r = BN_new();
+                if r.is_null() {
+                    return false;
+                }
+                let r = Bn(r);
+                let ctx = BN_CTX_new();
+                if ctx.is_null() {
+                    return false;
+                }
+                let ctx = Ctx(ctx);
+                let mont = BN_MONT_CTX_new_for_modulus(m.0, ctx.0);
+                if mont.is_null() {
+                    return false;
+                }
+                let mont = Mont(mont);
+                BN_mod_exp_mont_consttime(r.0, a.0, p.0, m.0, ctx.0, mont.0) == 1
+                    && BN_bn2bin_padded(out.as_mut_ptr(), out.len(), r.0) == 1
+            }
+        }
+    }
+
     /// from https://github.com/plietar/librespot/blob/master/core/src/util/mod.rs#L53
-    pub(super) fn pow_base_exp_mod(base: &BigUint, exp: &BigUint, modulus: &BigUint) -> BigUint {
+    #[cfg(all(feature = "crypto-openssl", not(feature = "crypto-rust")))]
+    pub(super) fn pow_base_exp_mod(
+        base: &BigUint,
+        exp: &BigUint,
+        modulus: &BigUint,
+    ) -> Result<BigUint, Error> {
+        use num::{
+            integer::Integer,
+            traits::{One, Zero},
+        };
+        use std::ops::{Mul, Rem, Shr};
+
         let mut base = base.clone();
         let mut exp = exp.clone();
         let mut result: BigUint = One::one();
@@ -394,7 +523,70 @@ mod crypto {
             base = (&base).mul(&base).rem(modulus);
         }
 
-        result
+        Ok(result)
+    }
+
+    #[cfg(test)]
+    mod test {
+        use super::*;
+
+        #[test]
+        fn private_key_is_1024_bits_from_the_os_generator() {
+            let a = private_key_bytes().unwrap();
+            let b = private_key_bytes().unwrap();
+            assert_eq!(a.len() * 8, 1024);
+            // two draws of 1024 random bits never coincide, nor is either all zeros
+            assert_ne!(a, b);
+            assert_ne!(a, [0; DH_BYTES]);
+            assert_ne!(b, [0; DH_BYTES]);
+            // a keypair built from it has a public key in the group
+            let pair = Keypair::generate().unwrap();
+            assert!(pair.public < *DH_PRIME);
+            assert!(pair.public > BigUint::from(1u8));
+        }
+
+        #[test]
+        fn mod_exp_agrees_with_num_bigint() {
+            let p = &*DH_PRIME;
+            let g = &*DH_GENERATOR;
+            let one = BigUint::from(1u8);
+            let p_minus_1 = p - &one;
+            let fixed = BigUint::from_bytes_be(&[0xA5; DH_BYTES]);
+            let cases = [
+                (g.clone(), BigUint::from(0u8)),
+                (g.clone(), one.clone()),
+                (g.clone(), BigUint::from(1024u32)),
+                (g.clone(), p_minus_1.clone()),
+                (g.clone(), fixed.clone()),
+                (p_minus_1.clone(), fixed.clone()),
+                (fixed.clone(), fixed.clone()),
+                (p + &fixed, fixed.clone()), // base above the modulus
+                (
+                    g.clone(),
+                    BigUint::from_bytes_be(&private_key_bytes().unwrap()),
+                ),
+            ];
+            for (base, exp) in &cases {
+                assert_eq!(
+                    pow_base_exp_mod(base, exp, p).unwrap(),
+                    base.modpow(exp, p),
+                    "base {base:x} exp {exp:x}"
+                );
+            }
+            // Fermat: g^(p-1) = 1 mod p
+            assert_eq!(pow_base_exp_mod(g, &p_minus_1, p).unwrap(), one);
+        }
+
+        #[test]
+        fn both_sides_derive_the_same_key() {
+            let a = Keypair::generate().unwrap();
+            let b = Keypair::generate().unwrap();
+            let ka = a.derive_shared(&b.public.to_bytes_be()).unwrap();
+            let kb = b.derive_shared(&a.public.to_bytes_be()).unwrap();
+            assert_eq!(ka, kb);
+            let (data, iv) = encrypt(b"token", &ka).unwrap();
+            assert_eq!(decrypt(&data, &kb, &iv).unwrap(), b"token");
+        }
     }
 }
 
