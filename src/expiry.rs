@@ -50,7 +50,7 @@ pub fn warn_if_soon(
     let _ = writeln!(
         err,
         "git-credential-pat: the token of {who} for {host} expires {}; run `git credential-pat login {host}` to replace it",
-        crate::login::describe_time(expires_at, now)
+        crate::show::describe_time(expires_at, now)
     );
     true
 }

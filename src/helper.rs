@@ -182,7 +182,7 @@ fn answer_get(
 ) -> Result<Option<Credential>, HelperError> {
     for ended in &served.lab_ended {
         // Names from the keychain are escaped: they must not drive the terminal.
-        let (user, host) = (escape(&ended.username), escape(&ended.host));
+        let (user, host) = (escape(&ended.username), ended.host.to_string());
         writeln!(
             around.stderr,
             "git-credential-pat: the lab timer of {user}'s token for {host} ran out; it was \
@@ -386,8 +386,7 @@ fn known<T: PartialEq>(new: &Option<T>, old: &Option<T>) -> bool {
 
 fn matching(query: &Query, vault: &Vault) -> Result<Vec<Found>, VaultError> {
     let mut found = vault.find_user(
-        &query.origin.protocol,
-        &query.origin.host.to_string(),
+        &query.origin,
         query.username.as_deref(),
         query.path.as_deref(),
     )?;
@@ -413,7 +412,7 @@ pub fn storable(c: &Credential, now: u64) -> Result<Option<(Account, Stored)>, H
     }
     let account = Account {
         protocol: query.origin.protocol,
-        host: query.origin.host.to_string(),
+        host: query.origin.host,
         username,
         path: query.path,
     };
@@ -532,7 +531,10 @@ mod tests {
     fn contents(vault: &Vault) -> Vec<String> {
         let mut all = Vec::new();
         for (p, h) in [("https", "github.com"), ("http", "127.0.0.1:8080")] {
-            for f in vault.find(p, h).unwrap() {
+            for f in vault
+                .find(&crate::host::Origin::parse(p, h).unwrap())
+                .unwrap()
+            {
                 // The mock store keeps an erased entry's name, with no secret.
                 let Some(s) = vault.read(&f).unwrap() else {
                     continue;
@@ -606,7 +608,11 @@ mod tests {
             &v,
             "protocol=http\nhost=example.com\nusername=t\npassword=p\n",
         );
-        assert!(v.find("http", "example.com").unwrap().is_empty());
+        assert!(
+            v.find(&crate::host::Origin::parse("http", "example.com").unwrap())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -70,6 +70,19 @@ impl PartialEq for Host {
 }
 impl Eq for Host {}
 
+impl PartialOrd for Host {
+    fn partial_cmp(&self, other: &Host) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Host {
+    /// By name, then port: the order `list` shows hosts in.
+    fn cmp(&self, other: &Host) -> std::cmp::Ordering {
+        (&self.name, self.port).cmp(&(&other.name, other.port))
+    }
+}
+
 impl std::hash::Hash for Host {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.name.hash(state);

@@ -17,4 +17,5 @@ pub mod protocol;
 pub mod show;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod tty;
 pub mod vault;

@@ -9,11 +9,13 @@
 use crate::forge::{Forge, TokenInfo, UNKNOWN_LOGIN};
 use crate::git::HostSettings;
 use crate::helper::{self, Query};
+use crate::host::Origin;
 use crate::protocol::Credential;
-use crate::sys::SigintIgnored;
+use crate::show::describe_time;
+pub use crate::tty::{Prompter, Tty, person_present};
 use crate::vault::{Account, Stored, Vault};
 use secrecy::{ExposeSecret, SecretString};
-use std::io::{self, BufRead, Write};
+use std::io::Write;
 use std::time::Duration;
 
 /// How long the forge's API may take to answer one validation request.
@@ -24,71 +26,6 @@ pub const ATTEMPTS: usize = 3;
 
 /// Opens a URL in a browser; `Err` says why it could not.
 pub type OpenBrowser<'a> = dyn Fn(&str) -> Result<(), String> + 'a;
-
-/// The terminal side of the flow, so that the flow itself can be tested without one.
-pub trait Prompter {
-    /// Shows `prompt` and reads a line without echo. `Ok(None)` when the person cancels
-    /// (Ctrl-C, Ctrl-D).
-    fn secret(&mut self, prompt: &str) -> io::Result<Option<String>>;
-    /// Asks a yes/no `question`; anything but `y`/`yes` is no.
-    fn confirm(&mut self, question: &str) -> io::Result<bool>;
-}
-
-/// Prompts on `/dev/tty`, as git's own prompts do, so that stdin and stdout stay git's.
-pub struct Tty;
-
-impl Prompter for Tty {
-    fn secret(&mut self, prompt: &str) -> io::Result<Option<String>> {
-        // rpassword turns ISIG off and raises SIGINT itself on Ctrl-C; ignoring SIGINT while it
-        // reads lets it restore echo, and then the Interrupted error means "cancelled".
-        let _guard = SigintIgnored::new();
-        match rpassword::prompt_password(prompt) {
-            Ok(line) => Ok(Some(line)),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::Interrupted | io::ErrorKind::UnexpectedEof
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn confirm(&mut self, question: &str) -> io::Result<bool> {
-        let mut tty = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")?;
-        tty.write_all(question.as_bytes())?;
-        tty.flush()?;
-        let mut answer = String::new();
-        io::BufReader::new(tty).read_line(&mut answer)?;
-        Ok(matches!(
-            answer.trim().to_ascii_lowercase().as_str(),
-            "y" | "yes"
-        ))
-    }
-}
-
-/// Whether a person can be asked: `GIT_TERMINAL_PROMPT` is not false, `credential.interactive`
-/// is not `false`/`never`, and `/dev/tty` opens for reading and writing.
-pub fn person_present(settings: &HostSettings) -> bool {
-    let prompt_off = std::env::var("GIT_TERMINAL_PROMPT").is_ok_and(|v| {
-        matches!(
-            v.to_ascii_lowercase().as_str(),
-            "0" | "false" | "no" | "off" | ""
-        )
-    });
-    !prompt_off
-        && !settings.interactive_forbidden()
-        && std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-            .is_ok()
-}
 
 /// The description put on a new token: this helper and this machine, with the time, because
 /// GitHub refuses a second classic token with the same note.
@@ -118,10 +55,8 @@ pub enum Outcome {
 
 /// Where the token goes: git's protocol, host and (with `credential.useHttpPath`) path.
 pub struct Target {
-    /// `https` (or `http` for a loopback host).
-    pub protocol: String,
-    /// The host, normalised, with its port.
-    pub host: String,
+    /// `https` (or `http` for a loopback host) and the host.
+    pub origin: Origin,
     /// git's `path`, when it sent one.
     pub path: Option<String>,
     /// The username git asked for, if any: used only when a token is stored unchecked.
@@ -136,8 +71,7 @@ impl Target {
     /// The target of a `get` request.
     pub fn of(query: &Query) -> Target {
         Target {
-            protocol: query.origin.protocol.clone(),
-            host: query.origin.host.to_string(),
+            origin: query.origin.clone(),
             path: query.path.clone(),
             username: query.username.clone(),
             erase_by: None,
@@ -164,7 +98,7 @@ impl Target {
 
     /// `protocol://host`, the URL git config is matched against.
     pub fn url(&self) -> String {
-        format!("{}://{}", self.protocol, self.host)
+        self.origin.to_string()
     }
 }
 
@@ -188,15 +122,15 @@ pub fn on_missing(
         return Ok(None);
     };
     if !person_present(&settings) {
-        let login_arg = if target.protocol == "https" {
-            target.host.clone()
+        let login_arg = if target.origin.protocol == "https" {
+            target.origin.host.to_string()
         } else {
             target.url()
         };
         writeln!(
             err,
             "git-credential-pat: no token stored for {}: create one at {}, then run `git credential-pat login {login_arg}`",
-            target.host,
+            target.origin.host,
             target.token_page(&forge, now),
         )?;
         return Ok(None);
@@ -263,7 +197,7 @@ pub fn interactive(
         let prompt = if attempt == 1 {
             format!(
                 "Paste the token for {} (it is not shown; Enter alone cancels): ",
-                target.host
+                target.origin.host
             )
         } else {
             format!(
@@ -369,8 +303,8 @@ fn store(
     now: u64,
 ) -> anyhow::Result<Credential> {
     let account = Account {
-        protocol: target.protocol.clone(),
-        host: target.host.clone(),
+        protocol: target.origin.protocol.clone(),
+        host: target.origin.host.clone(),
         username: info.login.clone(),
         path: target.path.clone(),
     };
@@ -421,7 +355,7 @@ fn store(
 
 /// Takes the default mark off every other user of `account`'s host.
 fn clear_other_defaults(account: &Account, vault: &Vault) -> anyhow::Result<()> {
-    for found in vault.find(&account.protocol, &account.host)? {
+    for found in vault.find(&account.origin())? {
         if found.account == *account {
             continue;
         }
@@ -433,34 +367,6 @@ fn clear_other_defaults(account: &Account, vault: &Vault) -> anyhow::Result<()> 
         }
     }
     Ok(())
-}
-
-/// `2026-12-31 23:59 UTC` for a UTC epoch time `t` (seconds).
-pub fn utc_minute(t: u64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t as i64)
-        .ok()
-        .and_then(|d| {
-            d.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| t.to_string())
-}
-
-/// `2026-12-31 23:59 UTC (in 40 days)` for a UTC epoch time `t` seen at `now`.
-pub fn describe_time(t: u64, now: u64) -> String {
-    let date = utc_minute(t);
-    let days = |d: u64| match d {
-        0 => "less than a day".to_owned(),
-        1 => "1 day".to_owned(),
-        n => format!("{n} days"),
-    };
-    if t >= now {
-        format!("{date} (in {})", days((t - now) / 86_400))
-    } else {
-        format!("{date} ({} ago)", days((now - t) / 86_400))
-    }
 }
 
 #[cfg(test)]
@@ -478,11 +384,11 @@ mod tests {
     }
 
     impl Prompter for Script {
-        fn secret(&mut self, prompt: &str) -> io::Result<Option<String>> {
+        fn secret(&mut self, prompt: &str) -> std::io::Result<Option<String>> {
             self.asked.push(prompt.to_owned());
             Ok(self.secrets.remove(0).map(str::to_owned))
         }
-        fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        fn confirm(&mut self, question: &str) -> std::io::Result<bool> {
             self.asked.push(question.to_owned());
             Ok(self.confirms.remove(0))
         }
@@ -499,8 +405,7 @@ mod tests {
 
     fn target(username: Option<&str>) -> Target {
         Target {
-            protocol: "https".into(),
-            host: "github.com".into(),
+            origin: Origin::parse("https", "github.com").unwrap(),
             path: None,
             username: username.map(Into::into),
             erase_by: None,
@@ -572,7 +477,11 @@ mod tests {
             script.asked[1],
             "Store the token without checking it? [y/N] "
         );
-        assert!(v.find("https", "github.com").unwrap().is_empty());
+        assert!(
+            v.find(&crate::host::Origin::parse("https", "github.com").unwrap())
+                .unwrap()
+                .is_empty()
+        );
 
         let mut script = Script {
             secrets: vec![Some(TOKEN)],
@@ -585,7 +494,9 @@ mod tests {
         };
         assert_eq!(answer.username.as_deref(), Some("alice"));
         assert_eq!(answer.password.unwrap().expose_secret(), TOKEN);
-        let found = v.find("https", "github.com").unwrap();
+        let found = v
+            .find(&crate::host::Origin::parse("https", "github.com").unwrap())
+            .unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].account.username, "alice");
         assert!(!err.contains(TOKEN));
@@ -628,22 +539,10 @@ mod tests {
         );
         assert_eq!(script.asked.len(), 3);
         assert!(script.asked[2].contains("attempt 3 of 3"));
-        assert!(v.find("https", "github.com").unwrap().is_empty());
-    }
-
-    #[test]
-    fn times_are_described_with_their_distance_from_now() {
-        assert_eq!(
-            describe_time(NOW + 3 * 86_400 + 5, NOW),
-            "2027-01-18 08:00 UTC (in 3 days)"
-        );
-        assert_eq!(
-            describe_time(NOW + 60, NOW),
-            "2027-01-15 08:01 UTC (in less than a day)"
-        );
-        assert_eq!(
-            describe_time(NOW - 86_400, NOW),
-            "2027-01-14 08:00 UTC (1 day ago)"
+        assert!(
+            v.find(&crate::host::Origin::parse("https", "github.com").unwrap())
+                .unwrap()
+                .is_empty()
         );
     }
 }

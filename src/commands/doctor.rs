@@ -273,7 +273,7 @@ fn check_keychain(
     };
     let probe = Account {
         protocol: "doctor".into(),
-        host: "probe.invalid".into(),
+        host: crate::host::Host::parse("probe.invalid").expect("a valid host"),
         username: format!("pid{}", std::process::id()),
         path: None,
     };
@@ -285,7 +285,7 @@ fn check_keychain(
         .put(&probe, &stored)
         .and_then(|()| vault.get(&probe))
         .map(|s| s.is_some());
-    for found in vault.find("doctor", "probe.invalid").unwrap_or_default() {
+    for found in vault.find(&probe.origin()).unwrap_or_default() {
         let _ = vault.delete(&found);
     }
     match works {
@@ -348,10 +348,7 @@ fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
             continue;
         }
         let settings = HostSettings::read(&format!("{}://{}", f.account.protocol, f.account.host));
-        let Some(forge) = crate::host::Host::parse(&f.account.host)
-            .ok()
-            .and_then(|host| Forge::detect(&host, &[], &settings))
-        else {
+        let Some(forge) = Forge::detect(&f.account.host, &[], &settings) else {
             r.say(
                 Level::Note,
                 format!(

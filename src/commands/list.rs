@@ -39,7 +39,7 @@ impl Row {
     fn new(account: Account, stored: &Stored, keychain: String) -> Row {
         Row {
             protocol: account.protocol,
-            host: account.host,
+            host: account.host.to_string(),
             username: account.username,
             path: account.path,
             forge: stored.forge.clone(),

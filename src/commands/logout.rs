@@ -33,7 +33,7 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
     } else {
         let query = Query::for_target(options.target.as_deref().unwrap_or(DEFAULT_HOST))?;
         let user = options.user.clone().or(query.username.clone());
-        let mut found = vault.find(&query.origin.protocol, &query.origin.host.to_string())?;
+        let mut found = vault.find(&query.origin)?;
         found.retain(|f| user.as_ref().is_none_or(|u| *u == f.account.username));
         found.retain(|f| {
             query
@@ -150,7 +150,7 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
 /// `alice@github.com`, `alice@http://127.0.0.1:8080/org/repo`: how a token is named to a person.
 fn name(a: &Account) -> String {
     let host = if a.protocol == "https" {
-        a.host.clone()
+        a.host.to_string()
     } else {
         format!("{}://{}", a.protocol, a.host)
     };
@@ -167,11 +167,7 @@ fn forge_of(found: &Found) -> Option<Forge> {
         "{}://{}",
         found.account.protocol, found.account.host
     ));
-    Forge::detect(
-        &crate::host::Host::parse(&found.account.host).ok()?,
-        &[],
-        &settings,
-    )
+    Forge::detect(&found.account.host, &[], &settings)
 }
 
 fn forge_name(found: &Found) -> &'static str {
@@ -216,7 +212,8 @@ fn revoke_all(chosen: &[(Found, Stored)]) -> Vec<Option<Result<Revocation, Strin
 /// `git credential reject` for the credential, so that every helper git is configured with
 /// for that URL forgets it (this one included, which finds it gone already).
 fn reject_everywhere(account: &Account, stored: &Stored) -> anyhow::Result<()> {
-    let fields = [&account.protocol, &account.host, &account.username];
+    let host = account.host.to_string();
+    let fields = [&account.protocol, &host, &account.username];
     if fields
         .into_iter()
         .chain(&account.path)

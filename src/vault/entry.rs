@@ -3,19 +3,20 @@
 //! Pure functions: nothing here touches a store.
 
 use super::{SERVICE, VaultError};
+use crate::host::{Host, Origin};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 
 /// The identity of one stored credential: git's `protocol`, `host`, `username`, `path`.
 ///
-/// `host` is kept normalised (see [`normalize_host`]); `path` is `None` unless git sent one.
+/// `path` is `None` unless git sent one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     /// git's `protocol`, e.g. `https`.
     pub protocol: String,
-    /// git's `host`, normalised, with `:port` when there is one.
-    pub host: String,
+    /// git's `host`, with `:port` when there is one.
+    pub host: Host,
     /// git's `username`; may be empty.
     pub username: String,
     /// git's `path`, only with `credential.useHttpPath`.
@@ -23,6 +24,14 @@ pub struct Account {
 }
 
 impl Account {
+    /// The account's protocol and host.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            protocol: self.protocol.clone(),
+            host: self.host.clone(),
+        }
+    }
+
     /// The keychain account name: `protocol://username@host[/path]`, with `%`, `@`, `/`, `:`
     /// and control characters percent-encoded in the username and host so that it parses back
     /// unambiguously.
@@ -31,7 +40,7 @@ impl Account {
             "{}://{}@{}",
             encode(&self.protocol, USER),
             encode(&self.username, USER),
-            encode(&self.host, HOST)
+            encode(&self.host.to_string(), HOST)
         );
         if let Some(p) = &self.path {
             s.push('/');
@@ -50,7 +59,8 @@ impl Account {
         };
         Some(Account {
             protocol: decode(protocol)?,
-            host: decode(host)?,
+            // Stored entries are read under the same strict grammar as git's requests.
+            host: Host::parse(&decode(host)?).ok()?,
             username: decode(username)?,
             path,
         })
@@ -106,20 +116,6 @@ fn decode(s: &str) -> Option<String> {
         .decode_utf8()
         .ok()
         .map(|c| c.into_owned())
-}
-
-/// Normalises a `host` value for storing and matching: ASCII lowercase, and a trailing dot of
-/// the host name removed (`GitHub.COM.:443` → `github.com:443`), since DNS treats those as the
-/// same host. Anything else is kept as given, so look-alike hosts never match.
-pub fn normalize_host(host: &str) -> String {
-    let lower = host.to_ascii_lowercase();
-    let (name, port) = match lower.rfind(':') {
-        // An IPv6 literal keeps its colons inside brackets.
-        Some(i) if !lower[i..].contains(']') => (&lower[..i], Some(&lower[i..])),
-        _ => (lower.as_str(), None),
-    };
-    let name = name.strip_suffix('.').unwrap_or(name);
-    format!("{name}{}", port.unwrap_or(""))
 }
 
 /// What a keychain entry holds for one credential: the secret, and the non-secret facts that
@@ -289,7 +285,7 @@ mod tests {
     fn acct(user: &str, path: Option<&str>) -> Account {
         Account {
             protocol: "https".into(),
-            host: "github.com".into(),
+            host: crate::host::Host::parse("github.com").unwrap(),
             username: user.into(),
             path: path.map(Into::into),
         }
@@ -311,10 +307,10 @@ mod tests {
     #[test]
     fn account_keys_keep_the_format_existing_entries_are_stored_under() {
         let mut a = acct("a@b:c/d%e", Some("o/r.git"));
-        a.host = "github.com:8443".into();
+        a.host = crate::host::Host::parse("github.com:8443").unwrap();
         assert_eq!(a.key(), "https://a%40b%3Ac%2Fd%25e@github.com:8443/o/r.git");
         let mut b = acct("tab\there\u{85}\u{fc}", Some("a b%/\u{7f}\u{f6}"));
-        b.host = "[::1]:8080".into();
+        b.host = crate::host::Host::parse("[::1]:8080").unwrap();
         assert_eq!(
             b.key(),
             "https://tab%09here%C2%85\u{fc}@[::1]:8080/a b%25/%7F\u{f6}"
@@ -335,15 +331,6 @@ mod tests {
         for key in [a.key(), b.key()] {
             assert_eq!(Account::parse(&key).unwrap().key(), key);
         }
-    }
-
-    #[test]
-    fn hosts_are_lowercased_and_lose_a_trailing_dot_but_keep_their_port() {
-        assert_eq!(normalize_host("GitHub.COM."), "github.com");
-        assert_eq!(normalize_host("github.com.:8443"), "github.com:8443");
-        assert_eq!(normalize_host("[::1]:8080"), "[::1]:8080");
-        assert_eq!(normalize_host("[::1]"), "[::1]");
-        assert_eq!(normalize_host("github.com.evil.tld"), "github.com.evil.tld");
     }
 
     #[test]

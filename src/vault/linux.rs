@@ -1,6 +1,7 @@
 //! Linux: the Secret Service (D-Bus) and the kernel keyring (keyutils) stores.
 
 use super::{Account, Found, StoreChoice, StoreKind, Vault, VaultError};
+use crate::host::Origin;
 use crate::sys;
 use keyring_core::Error as KeyringError;
 
@@ -85,14 +86,13 @@ impl Vault {
     /// holds it: a direct look-up instead of a listing.
     pub(super) fn keyutils_lookup(
         &self,
-        protocol: &str,
-        host: &str,
+        origin: &Origin,
         user: &str,
         path: Option<&str>,
     ) -> Result<Option<Found>, VaultError> {
         let account = Account {
-            protocol: protocol.to_owned(),
-            host: host.to_owned(),
+            protocol: origin.protocol.clone(),
+            host: origin.host.clone(),
             username: user.to_owned(),
             path: path.map(str::to_owned),
         };

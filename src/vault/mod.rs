@@ -22,8 +22,9 @@ use macos as platform;
 #[cfg(target_os = "windows")]
 use windows as platform;
 
-pub use entry::{Account, Stored, normalize_host};
+pub use entry::{Account, Stored};
 
+use crate::host::Origin;
 use entry::service_name;
 use keyring_core::api::CredentialStore;
 use keyring_core::{Entry, Error as KeyringError};
@@ -199,12 +200,12 @@ impl Vault {
             .map_err(|e| self.error(e))
     }
 
-    /// Every credential stored for `protocol` and (normalised) `host`, any user, any path.
+    /// Every credential stored for `origin`, any user, any path.
     ///
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
-    pub fn find(&self, protocol: &str, host: &str) -> Result<Vec<Found>, VaultError> {
-        self.search(Some((protocol, host)), None)
+    pub fn find(&self, origin: &Origin) -> Result<Vec<Found>, VaultError> {
+        self.search(Some(origin), None)
     }
 
     /// Like [`Vault::find`], narrowed to `username` when given. The stores that can look a
@@ -217,22 +218,21 @@ impl Vault {
     /// A [`VaultError`] when the store cannot be searched.
     pub fn find_user(
         &self,
-        protocol: &str,
-        host: &str,
+        origin: &Origin,
         username: Option<&str>,
         path: Option<&str>,
     ) -> Result<Vec<Found>, VaultError> {
         #[cfg(target_os = "linux")]
         if self.kind == Some(StoreKind::Keyutils)
             && let Some(user) = username
-            && let Some(found) = self.keyutils_lookup(protocol, host, user, path)?
+            && let Some(found) = self.keyutils_lookup(origin, user, path)?
         {
             return Ok(vec![found]);
         }
         // Only the kernel keyring looks an entry up by its path.
         #[cfg(not(target_os = "linux"))]
         let _ = path;
-        let mut found = self.search(Some((protocol, host)), username)?;
+        let mut found = self.search(Some(origin), username)?;
         found.retain(|f| username.is_none_or(|u| f.account.username == u));
         Ok(found)
     }
@@ -245,12 +245,10 @@ impl Vault {
         self.search(None, None)
     }
 
-    fn search(
-        &self,
-        only: Option<(&str, &str)>,
-        user: Option<&str>,
-    ) -> Result<Vec<Found>, VaultError> {
-        let wanted = |a: &Account| only.is_none_or(|(p, h)| a.protocol == p && a.host == h);
+    fn search(&self, only: Option<&Origin>, user: Option<&str>) -> Result<Vec<Found>, VaultError> {
+        let wanted =
+            |a: &Account| only.is_none_or(|o| a.protocol == o.protocol && a.host == o.host);
+        let host = only.map(|o| o.host.to_string());
         #[cfg(target_os = "linux")]
         if self.kind == Some(StoreKind::Keyutils) {
             return Ok(self
@@ -270,8 +268,8 @@ impl Vault {
             // Service itself narrows the search to one host (and user).
             Some(StoreKind::SecretService) => {
                 spec.insert("service", &self.service);
-                if let Some((protocol, host)) = only {
-                    spec.insert("protocol", protocol);
+                if let (Some(origin), Some(host)) = (only, host.as_deref()) {
+                    spec.insert("protocol", &origin.protocol);
                     spec.insert("host", host);
                     if let Some(user) = user {
                         spec.insert("user", user);
@@ -349,8 +347,9 @@ impl Vault {
         .map_err(|e| self.error(e))?;
         if self.kind == Some(StoreKind::SecretService) {
             let mut attrs = HashMap::new();
+            let host = account.host.to_string();
             attrs.insert("protocol", account.protocol.as_str());
-            attrs.insert("host", account.host.as_str());
+            attrs.insert("host", host.as_str());
             attrs.insert("user", account.username.as_str());
             entry.update_attributes(&attrs).map_err(|e| self.error(e))?;
         }
@@ -436,7 +435,7 @@ mod tests {
     fn acct(user: &str, path: Option<&str>) -> Account {
         Account {
             protocol: "https".into(),
-            host: "github.com".into(),
+            host: crate::host::Host::parse("github.com").unwrap(),
             username: user.into(),
             path: path.map(Into::into),
         }
@@ -454,10 +453,10 @@ mod tests {
         vault.put(&acct("alice", None), &stored()).unwrap();
         vault.put(&acct("bob", Some("o/r")), &stored()).unwrap();
         let mut other = acct("carol", None);
-        other.host = "github.com.evil.tld".into();
+        other.host = crate::host::Host::parse("github.com.evil.tld").unwrap();
         vault.put(&other, &stored()).unwrap();
         let mut users: Vec<_> = vault
-            .find("https", "github.com")
+            .find(&crate::host::Origin::parse("https", "github.com").unwrap())
             .unwrap()
             .into_iter()
             .map(|f| f.account.username)

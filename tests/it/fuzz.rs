@@ -7,6 +7,7 @@
 //! `FUZZ_CASES=200000 cargo test --release --test it fuzz:: -- --ignored --nocapture`.
 
 use git_credential_pat::helper::{self, Operation};
+use git_credential_pat::host::Host;
 use git_credential_pat::protocol;
 use git_credential_pat::vault::{Account, Vault};
 use proptest::prelude::*;
@@ -66,6 +67,14 @@ fn line() -> impl Strategy<Value = String> {
             "https://u:p@evil.example/x",
             "é",
             "[::1]",
+            "\\",
+            "%5c",
+            ".ghe.com",
+            "Basic realm=\"GitHub\"",
+            "Bearer realm=",
+            "realm=\"GitLab",
+            " realm=Gitea (Basic Auth)",
+            "REALM=\"Forgejo\", charset=\"UTF-8\"",
         ]),
         0..5,
     )
@@ -168,8 +177,8 @@ fn fuzz(cases: u32) -> usize {
                         protocol::read(&mut bytes.as_slice()).expect("answered a refused request");
                     prop_assert_eq!(c.protocol.as_deref(), Some("https"));
                     let host =
-                        git_credential_pat::vault::normalize_host(c.host.as_deref().unwrap());
-                    prop_assert_eq!(host, "github.com");
+                        Host::parse(c.host.as_deref().unwrap()).expect("answered a bad host");
+                    prop_assert_eq!(host.to_string(), "github.com");
                 }
             }
             Ok(())
@@ -196,10 +205,16 @@ fn many_random_requests_never_panic_or_misdirect_a_token() {
 }
 
 #[test]
-fn account_names_round_trip_for_any_text() {
+fn account_names_round_trip_for_any_user_and_path_and_any_valid_host() {
+    let host = prop_oneof![
+        "[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?(\\.[a-z0-9]{1,8}){0,3}(:[1-9][0-9]{0,3})?",
+        "127\\.[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{1,2}",
+        Just("[::1]:8080".to_owned()),
+    ]
+    .prop_map(|h| Host::parse(&h).expect("the strategy makes valid hosts"));
     runner(SMALL_RUN)
         .run(
-            &(any::<String>(), any::<String>(), any::<Option<String>>()),
+            &(any::<String>(), host, any::<Option<String>>()),
             |(user, host, path)| {
                 let a = Account {
                     protocol: "https".into(),

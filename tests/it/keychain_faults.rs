@@ -232,7 +232,9 @@ fn an_entry_erased_behind_the_helpers_back_is_simply_not_there() {
         .env("GIT_CREDENTIAL_PAT_NAMESPACE", &ns)
         .args(["--store=keyutils", "store"]);
     assert_eq!(w.run(&mut approve, ALICE).code, 0);
-    let found = vault.find("https", "github.com").unwrap();
+    let found = vault
+        .find(&git_credential_pat::host::Origin::parse("https", "github.com").unwrap())
+        .unwrap();
     assert_eq!(found.len(), 1);
     // Another process erases it between the search and the read.
     let mut erase = w.helper();

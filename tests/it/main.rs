@@ -15,4 +15,5 @@ mod keychain_faults;
 mod login;
 mod network_faults;
 mod rig_smoke;
+mod secret_service_session;
 mod secrets;

@@ -3,11 +3,7 @@
 //! exponentiation) against a real private gnome-keyring: what the helper stores, libsecret's
 //! `secret-tool` reads in clear, and what `secret-tool` stores, the helper's `get` decrypts.
 
-mod common;
-mod keychain;
-
-use common::SecretService;
-use keychain::{Keychain, World};
+use crate::rig::{self, Keychain, SecretService, World};
 
 /// A world on a fresh private Secret Service, or None (with a note) when this machine has no
 /// dbus/gnome-keyring and is not CI (`SecretService::start` panics under CI when they are missing).
@@ -15,7 +11,7 @@ fn secret_service_world() -> Option<World> {
     match SecretService::start() {
         Some(ss) => Some(World::new(Keychain::SecretService(ss))),
         None => {
-            eprintln!("note: no Secret Service here; skipping the encrypted-session test");
+            rig::skip("no Secret Service (dbus-daemon, gnome-keyring) on this machine");
             None
         }
     }

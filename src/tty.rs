@@ -1,0 +1,72 @@
+//! The terminal: whether a person is present, and the prompts of the login flow, read and
+//! written on `/dev/tty` as git's own prompts are, so that stdin and stdout stay git's and
+//! clients that swallow a helper's stderr (libgit2, Go) still show them.
+
+use crate::git::HostSettings;
+use crate::sys::SigintIgnored;
+use std::io::{self, BufRead, Write};
+
+/// The terminal side of the flow, so that the flow itself can be tested without one.
+pub trait Prompter {
+    /// Shows `prompt` and reads a line without echo. `Ok(None)` when the person cancels
+    /// (Ctrl-C, Ctrl-D).
+    fn secret(&mut self, prompt: &str) -> io::Result<Option<String>>;
+    /// Asks a yes/no `question`; anything but `y`/`yes` is no.
+    fn confirm(&mut self, question: &str) -> io::Result<bool>;
+}
+
+/// Prompts on `/dev/tty`, as git's own prompts do, so that stdin and stdout stay git's.
+pub struct Tty;
+
+impl Prompter for Tty {
+    fn secret(&mut self, prompt: &str) -> io::Result<Option<String>> {
+        // rpassword turns ISIG off and raises SIGINT itself on Ctrl-C; ignoring SIGINT while it
+        // reads lets it restore echo, and then the Interrupted error means "cancelled".
+        let _guard = SigintIgnored::new();
+        match rpassword::prompt_password(prompt) {
+            Ok(line) => Ok(Some(line)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        let mut tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")?;
+        tty.write_all(question.as_bytes())?;
+        tty.flush()?;
+        let mut answer = String::new();
+        io::BufReader::new(tty).read_line(&mut answer)?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+}
+
+/// Whether a person can be asked: `GIT_TERMINAL_PROMPT` is not false, `credential.interactive`
+/// is not `false`/`never`, and `/dev/tty` opens for reading and writing.
+pub fn person_present(settings: &HostSettings) -> bool {
+    let prompt_off = std::env::var("GIT_TERMINAL_PROMPT").is_ok_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off" | ""
+        )
+    });
+    !prompt_off
+        && !settings.interactive_forbidden()
+        && std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .is_ok()
+}
