@@ -7,15 +7,23 @@
 //! `X-GitHub-Api-Version: 2022-11-28`; `login` from the body, `X-OAuth-Scopes`,
 //! `GitHub-Authentication-Token-Expiration`, `X-GitHub-SSO: required; url=…`; the credential
 //! revocation API ("Credential revocation API", GA 2025-04-29): body `{"credentials":[…]}`,
-//! 1–1000 items, `202 Accepted`, on github.com and GHEC "Any authenticated requests will return
-//! a 403"; on GHES 3.18+ authenticated, `ghp_`/`github_pat_` only.
+//! 1–1000 items, `202 Accepted`, `422` "Validation failed, or the endpoint has been spammed"
+//! (for the whole request, naming no token), on github.com and GHEC "Any authenticated requests
+//! will return a 403", unauthenticated callers limited to 60 requests an hour per address
+//! ("Rate limits for the REST API": `x-ratelimit-remaining`, `x-ratelimit-reset`); on GHES
+//! (REST reference for 3.18, the first release with the endpoint) `ghp_` and `github_pat_`
+//! only, fine-grained tokens "cannot use this endpoint", 60 requests an hour, so a server
+//! older than 3.18 answers 404.
 
 use super::api::{Call, secret_header};
-use super::{Revocation, TokenInfo, ValidationError};
+use super::{Revocation, TokenInfo, TokenKind, ValidationError};
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 
-/// The headers GitHub's REST API documents for every request.
+/// The headers GitHub's REST API documents for every request. API version `2022-11-28`:
+/// GitHub's "API Versions" page (checked 2026-03-10) says a version is supported for at least
+/// 24 months after its successor is released, and no successor was out then, so it holds until
+/// at least 2028-03-10.
 const HEADERS: &[(&str, &str)] = &[
     ("accept", "application/vnd.github+json"),
     ("x-github-api-version", "2022-11-28"),
@@ -23,6 +31,11 @@ const HEADERS: &[(&str, &str)] = &[
 
 /// The most tokens one `POST /credentials/revoke` takes.
 const REVOKE_BATCH: usize = 1000;
+
+/// Requests an hour the revocation endpoint allows one caller (GHEC reference: an
+/// unauthenticated address; GHES 3.18 reference: each user). When an answer names no
+/// `x-ratelimit-remaining`, at most this many less one are sent after it.
+const REVOCATIONS_AN_HOUR: u64 = 60;
 
 #[derive(serde::Deserialize)]
 struct User {
@@ -60,6 +73,7 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
         login: user.login,
         scopes,
         expires_at,
+        ignored_expiry: None,
         kind,
     })
 }
@@ -113,37 +127,108 @@ pub(super) fn scope_implied(need: &str, has: &dyn Fn(&str) -> bool) -> bool {
 
 /// `POST {api_base}/credentials/revoke` with `{"credentials": [...]}`, up to 1000 tokens a
 /// request and no `Authorization`, as github.com and GHE.com require ("Any authenticated
-/// requests will return a 403"). A batch's answer is each of its tokens' answer.
+/// requests will return a 403"). A batch's answer is each of its tokens' answer, except a 422:
+/// it does not say which token failed validation, or whether the endpoint was "spammed", so the
+/// batch's tokens are sent again one a request, as long as the rate limit allows (60 an hour
+/// for an address; what is left is read from `x-ratelimit-remaining`), and each gets its own
+/// verdict; those the limit leaves out are told when it resets.
 pub(super) fn revoke_batch(
     call: &Call,
     tokens: &[&SecretString],
 ) -> Vec<Result<Revocation, String>> {
-    let url = format!("{}/credentials/revoke", call.forge.api_base);
     let mut results = Vec::with_capacity(tokens.len());
     for batch in tokens.chunks(REVOKE_BATCH) {
-        let body = serde_json::json!({
-            "credentials": batch.iter().map(|t| t.expose_secret()).collect::<Vec<_>>()
-        });
-        let mut request = call.client.post(&url).json(&body);
-        for (name, value) in HEADERS {
-            request = request.header(*name, *value);
+        let sent = match call.send_revocation(batch_request(call, batch)) {
+            Ok(sent) => sent,
+            Err(e) => {
+                results.extend(batch.iter().map(|_| Err(e.clone())));
+                continue;
+            }
+        };
+        if sent.status != 422 || batch.len() == 1 {
+            let verdict = call.revocation_verdict(&sent, false);
+            results.extend(batch.iter().map(|_| verdict.clone()));
+            continue;
         }
-        let outcome = call.revocation(request, false);
-        results.extend(batch.iter().map(|_| outcome.clone()));
+        let mut left = sent
+            .remaining
+            .unwrap_or(REVOCATIONS_AN_HOUR - 1)
+            .min(REVOCATIONS_AN_HOUR);
+        let mut reset = sent.reset;
+        for token in batch {
+            if left == 0 {
+                results.push(Err(call.rate_limit_sentence(reset)));
+                continue;
+            }
+            let outcome = call.send_revocation(batch_request(call, &[token]));
+            left = match &outcome {
+                Ok(one) => {
+                    reset = one.reset.or(reset);
+                    one.remaining.unwrap_or(left - 1)
+                }
+                Err(_) => left - 1,
+            };
+            results.push(outcome.and_then(|one| call.revocation_verdict(&one, false)));
+        }
     }
     results
 }
 
+/// The unauthenticated `POST /credentials/revoke` for `batch`.
+fn batch_request(call: &Call, batch: &[&SecretString]) -> reqwest::blocking::RequestBuilder {
+    let url = format!("{}/credentials/revoke", call.forge.api_base);
+    let body = serde_json::json!({
+        "credentials": batch.iter().map(|t| t.expose_secret()).collect::<Vec<_>>()
+    });
+    let mut request = call.client.post(&url).json(&body);
+    for (name, value) in HEADERS {
+        request = request.header(*name, *value);
+    }
+    request
+}
+
+/// Why GitHub Enterprise Server's revocation API cannot take a token of `kind`, before any
+/// request: its 3.18 reference accepts `ghp_` and `github_pat_` only and says fine-grained
+/// tokens cannot use the endpoint, so only a classic `ghp_` token is sent.
+pub(super) fn ghes_cannot_revoke(kind: TokenKind) -> Option<&'static str> {
+    match kind {
+        TokenKind::ClassicPat => None,
+        TokenKind::FineGrainedPat => Some(
+            "GitHub Enterprise Server's revocation API does not take fine-grained tokens",
+        ),
+        _ => Some("GitHub Enterprise Server's revocation API takes only personal access tokens"),
+    }
+}
+
 /// GitHub Enterprise Server 3.18+: the same path, one request per token, authenticated with
-/// that token (`Authorization: Bearer`); a 401 is a token that no longer works.
+/// that token (`Authorization: Bearer`); a 401 is a token that no longer works. A token the
+/// endpoint does not take ([`ghes_cannot_revoke`]) is not sent. A 404 is a server older than
+/// 3.18, which has no such endpoint: the tokens after it are not sent either. At most 60
+/// requests an hour (as for [`revoke_batch`]).
 pub(super) fn revoke_each(
     call: &Call,
     tokens: &[&SecretString],
 ) -> Vec<Result<Revocation, String>> {
     let url = format!("{}/credentials/revoke", call.forge.api_base);
+    let no_endpoint = format!(
+        "this {} has no revocation API (it came with version 3.18; the server answered 404)",
+        call.name()
+    );
+    let mut older_server = false;
+    let mut left = REVOCATIONS_AN_HOUR;
+    let mut reset = None;
     tokens
         .iter()
         .map(|token| {
+            if let Some(why) = ghes_cannot_revoke(call.forge.kind_of(token.expose_secret())) {
+                return Err(why.to_owned());
+            }
+            if older_server {
+                return Err(no_endpoint.clone());
+            }
+            if left == 0 {
+                return Err(call.rate_limit_sentence(reset));
+            }
             let auth = secret_header("Bearer ", token.expose_secret())
                 .ok_or("the token cannot be sent in an HTTP header")?;
             let mut request = call
@@ -154,7 +239,14 @@ pub(super) fn revoke_each(
             for (name, value) in HEADERS {
                 request = request.header(*name, *value);
             }
-            call.revocation(request, true)
+            let sent = call.send_revocation(request)?;
+            left = sent.remaining.unwrap_or(left - 1);
+            reset = sent.reset.or(reset);
+            if sent.status == 404 {
+                older_server = true;
+                return Err(no_endpoint.clone());
+            }
+            call.revocation_verdict(&sent, true)
         })
         .collect()
 }

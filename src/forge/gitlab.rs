@@ -73,6 +73,7 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
         },
         scopes,
         expires_at,
+        ignored_expiry: None,
         kind: TokenKind::GitLabPat,
     })
 }

@@ -5,15 +5,20 @@
 //! stands in for which are in `github` and `gitlab`).
 //!
 //! Follows REFERENCE.md Part A §3 "Token prefixes" (GitHub's "Behind GitHub's new
-//! authentication token formats", 2021: `ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
-//! "up to 255 characters") and §4 (GitLab's `glpat-` prefix, configurable on self-managed
-//! instances; Gitea's 40 hexadecimal characters).
+//! authentication token formats", 2021: `ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, `ghr_`),
+//! GitHub's changelog 2026-04-24 "Notice about upcoming new format for GitHub App installation
+//! tokens" (`ghs_APPID_JWT`, about 520 characters, variable length, with dots) and §4 (GitLab's
+//! `glpat-` prefix, configurable on self-managed instances; Gitea's 40 hexadecimal characters).
 
 use super::{Family, Forge, TokenInfo, github, gitlab};
 
-/// The longest token accepted: GitHub tells integrators to plan for tokens "up to 255
-/// characters" (REFERENCE.md Part A §3); nothing longer is a token of any forge here.
-pub const MAX_TOKEN_LEN: usize = 255;
+/// The longest token accepted, in characters. GitHub's 2021 advice ("up to 255 characters")
+/// no longer holds: its changelog of 2026-04-24 announces installation tokens of about 520
+/// characters whose length "will vary", and user-to-server tokens are to follow, so the cap
+/// leaves room for twice that. It still stops a pasted paragraph, and keeps a stored secret
+/// (token plus its `password_expiry_utc=` line) under the 2,560 bytes Windows Credential Manager
+/// takes (`CRED_MAX_CREDENTIAL_BLOB_SIZE`).
+pub const MAX_TOKEN_LEN: usize = 1024;
 
 /// What a token is, told by its prefix (REFERENCE.md Part A §3 "Token prefixes", §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +32,7 @@ pub enum TokenKind {
     /// GitHub `ghu_`: a GitHub App's user access token.
     GitHubAppUser,
     /// GitHub `ghs_`: a GitHub App installation token (git's username is `x-access-token`).
+    /// [`Forge::check_token`] refuses it; see there why.
     GitHubAppInstallation,
     /// GitLab `glpat-` (or any prefix on a self-managed GitLab, where the prefix is configurable).
     GitLabPat,
@@ -62,10 +68,18 @@ impl Forge {
     ///
     /// Refused everywhere: empty, any whitespace or control character, over
     /// [`MAX_TOKEN_LEN`] characters, characters outside `[A-Za-z0-9_.-]`. GitHub (and GitHub
-    /// Enterprise): the prefixes `ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, or a legacy
-    /// 40-hex token (`ghr_` refresh tokens cannot sign in). GitLab: `glpat-` on gitlab.com, any
+    /// Enterprise): the prefixes `ghp_`, `github_pat_`, `gho_`, `ghu_`, or a legacy 40-hex
+    /// token (`ghr_` refresh tokens cannot sign in). GitLab: `glpat-` on gitlab.com, any
     /// shape on a self-managed instance (the prefix is configurable there). Gitea/Forgejo: 40
     /// hexadecimal characters (REFERENCE.md Part A §3, §4).
+    ///
+    /// A GitHub App installation token (`ghs_`) is refused here, with a sentence saying what it
+    /// is, rather than stored unchecked as `x-access-token`: it is the app's token, not the
+    /// person's; `GET /user`, the only check there is, answers 403 to it ("Resource not
+    /// accessible by integration"), so neither its owner nor its expiry could be known; and it
+    /// expires one hour after it was made (GitHub Docs, "Generating an installation access
+    /// token for a GitHub App"), so a stored copy would fail within the lab with nothing able
+    /// to renew it. The app that made it should hand it to git itself.
     pub fn check_token(&self, token: &str) -> Result<TokenKind, String> {
         if token.is_empty() {
             return Err("no token was given; paste the token the page showed".to_owned());
@@ -108,6 +122,14 @@ impl Forge {
                         "that is a {} refresh token (ghr_), which cannot sign in; paste the \
                          access token instead",
                         self.name()
+                    ));
+                }
+                if kind == TokenKind::GitHubAppInstallation {
+                    return Err(format!(
+                        "that is a GitHub App installation token (ghs_): an app's own token, \
+                         which expires within an hour and cannot be checked or renewed here; \
+                         create a personal access token at {} and paste that instead",
+                        self.token_page_url("git-credential-pat")
                     ));
                 }
                 match kind {
