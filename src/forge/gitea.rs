@@ -86,6 +86,7 @@ mod tests {
                 login: "alice".into(),
                 scopes: None,
                 expires_at: None,
+                ignored_expiry: None,
                 kind: TokenKind::GiteaToken
             }
         );
@@ -114,5 +115,26 @@ mod tests {
         );
         assert!(e.to_string().contains("read:user permission"), "{e}");
         assert_no_token(&e, GITEA);
+    }
+
+    /// Gitea API documentation: deleting a token (`DELETE /users/{username}/tokens/{token}`)
+    /// needs Basic auth with the password; nothing is sent.
+    #[test]
+    fn gitea_revocation_names_the_password_and_the_page_and_sends_nothing() {
+        let mut server = mockito::Server::new();
+        let any = server
+            .mock("DELETE", mockito::Matcher::Any)
+            .expect(0)
+            .create();
+        let forge = mocked("gitea", &server);
+        let why = "Gitea/Forgejo's API deletes a token only with your account password, which \
+                   git-credential-pat never asks for; delete it at \
+                   https://git.example.com/user/settings/applications";
+        assert_eq!(
+            forge.revoke(&[&secret(GITEA)], SECOND),
+            [Err(why.to_owned())]
+        );
+        assert_eq!(forge.cannot_revoke(&secret(GITEA)).as_deref(), Some(why));
+        any.assert();
     }
 }

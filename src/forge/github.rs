@@ -193,9 +193,9 @@ fn batch_request(call: &Call, batch: &[&SecretString]) -> reqwest::blocking::Req
 pub(super) fn ghes_cannot_revoke(kind: TokenKind) -> Option<&'static str> {
     match kind {
         TokenKind::ClassicPat => None,
-        TokenKind::FineGrainedPat => Some(
-            "GitHub Enterprise Server's revocation API does not take fine-grained tokens",
-        ),
+        TokenKind::FineGrainedPat => {
+            Some("GitHub Enterprise Server's revocation API does not take fine-grained tokens")
+        }
         _ => Some("GitHub Enterprise Server's revocation API takes only personal access tokens"),
     }
 }
@@ -305,6 +305,7 @@ mod tests {
                 login: "alice".into(),
                 scopes: Some(vec!["repo".into(), "read:org".into()]),
                 expires_at: Some(1_798_761_599),
+                ignored_expiry: None,
                 kind: TokenKind::ClassicPat,
             }
         );
@@ -402,6 +403,7 @@ mod tests {
             login: "a".into(),
             scopes: Some(scopes.iter().map(|s| (*s).to_owned()).collect()),
             expires_at: None,
+            ignored_expiry: None,
             kind,
         };
         let gitlab = detect("gitlab.com").unwrap();
@@ -692,5 +694,176 @@ mod tests {
             [Ok(Revocation::Revoked)]
         );
         each.assert();
+    }
+
+    /// go-github#3708: `GitHub-Authentication-Token-Expiration` equal to the current time on a
+    /// `200` to `GET /user` for a fine-grained token that works.
+    #[test]
+    fn an_expiry_at_or_before_now_on_a_good_answer_is_unknown_not_expired() {
+        let now = time::OffsetDateTime::now_utc();
+        let header = now
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+            ))
+            .unwrap();
+        let mut server = mockito::Server::new();
+        github_user(&mut server, FINE)
+            .with_header("github-authentication-token-expiration", &header)
+            .with_body(r#"{"login":"alice"}"#)
+            .create();
+        let info = mocked("github", &server)
+            .validate(&secret(FINE), SECOND)
+            .unwrap();
+        assert_eq!(info.expires_at, None);
+        assert_eq!(
+            info.ignored_expiry,
+            Some(u64::try_from(now.unix_timestamp()).unwrap())
+        );
+        assert_eq!(info.login, "alice");
+    }
+
+    /// REST API description, `POST /credentials/revoke`: `422` "Validation failed, or the
+    /// endpoint has been spammed", for the request as a whole; "Rate limits for the REST API":
+    /// `x-ratelimit-remaining`, 60 an hour unauthenticated.
+    #[test]
+    fn a_422_for_a_batch_sends_each_token_again_for_its_own_verdict() {
+        const THIRD: &str = "ghp_Third000000000000000000000000000000003";
+        let mut server = mockito::Server::new();
+        let revoke = |server: &mut mockito::ServerGuard, tokens: &[&str], status, left: &str| {
+            server
+                .mock("POST", "/credentials/revoke")
+                .match_header("authorization", mockito::Matcher::Missing)
+                .match_body(mockito::Matcher::Json(
+                    serde_json::json!({ "credentials": tokens }),
+                ))
+                .with_status(status)
+                .with_header("x-ratelimit-limit", "60")
+                .with_header("x-ratelimit-remaining", left)
+                .with_header("x-ratelimit-reset", "1795269900")
+                .with_body(if status == 422 {
+                    r#"{"message":"Validation Failed","documentation_url":"https://docs.github.com/rest/credentials/revoke#revoke-a-list-of-credentials","status":"422"}"#
+                } else {
+                    ""
+                })
+                .expect(1)
+                .create()
+        };
+        let batch = revoke(&mut server, &[CLASSIC, FINE, THIRD], 422, "58");
+        let one = revoke(&mut server, &[CLASSIC], 202, "57");
+        let two = revoke(&mut server, &[FINE], 422, "56");
+        let three = revoke(&mut server, &[THIRD], 202, "55");
+        let forge = mocked("github", &server);
+        let forge = Forge {
+            kind: ForgeKind::GitHub,
+            ..forge
+        };
+        let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE), &secret(THIRD)], SECOND);
+        for m in [batch, one, two, three] {
+            m.assert();
+        }
+        assert_eq!(results[0], Ok(Revocation::Revoked));
+        assert_eq!(
+            results[1],
+            Err(
+                "GitHub refused the revocation (422: validation failed, or the endpoint has been \
+                 spammed); try again later; delete it by hand at \
+                 https://git.example.com/settings/personal-access-tokens"
+                    .into()
+            )
+        );
+        assert_eq!(results[2], Ok(Revocation::Revoked));
+    }
+
+    #[test]
+    fn the_one_by_one_retry_stops_where_the_rate_limit_does() {
+        let mut server = mockito::Server::new();
+        let batch = server
+            .mock("POST", "/credentials/revoke")
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [CLASSIC, FINE] }),
+            ))
+            .with_status(422)
+            .with_header("x-ratelimit-remaining", "1")
+            .with_header("x-ratelimit-reset", "1795269900")
+            .expect(1)
+            .create();
+        let first = server
+            .mock("POST", "/credentials/revoke")
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [CLASSIC] }),
+            ))
+            .with_status(202)
+            .with_header("x-ratelimit-remaining", "0")
+            .with_header("x-ratelimit-reset", "1795269900")
+            .expect(1)
+            .create();
+        let second = server
+            .mock("POST", "/credentials/revoke")
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [FINE] }),
+            ))
+            .expect(0)
+            .create();
+        let forge = Forge {
+            kind: ForgeKind::GitHub,
+            ..mocked("github", &server)
+        };
+        let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE)], SECOND);
+        batch.assert();
+        first.assert();
+        second.assert();
+        assert_eq!(results[0], Ok(Revocation::Revoked));
+        assert_eq!(
+            results[1],
+            Err("GitHub's rate limit for revocations is used up for now (it is shared by \
+                 everyone behind this network address); it resets at 14:05 UTC, so try again \
+                 after that; delete it by hand at https://git.example.com/settings/personal-access-tokens"
+                .into())
+        );
+    }
+
+    /// GHES 3.18 REST reference, `POST /credentials/revoke`: `ghp_` and `github_pat_` only,
+    /// fine-grained tokens cannot use the endpoint. Nothing is sent for one.
+    #[test]
+    fn ghes_says_before_any_request_that_a_fine_grained_token_needs_the_page() {
+        let mut server = mockito::Server::new();
+        let any = server
+            .mock("POST", "/credentials/revoke")
+            .with_status(202)
+            .expect(0)
+            .create();
+        let forge = mocked("ghes", &server);
+        let why = "GitHub Enterprise Server's revocation API does not take fine-grained tokens; \
+                   delete it by hand at https://git.example.com/settings/personal-access-tokens";
+        assert_eq!(forge.cannot_revoke(&secret(FINE)).as_deref(), Some(why));
+        assert_eq!(forge.cannot_revoke(&secret(CLASSIC)), None);
+        assert_eq!(
+            forge.revoke(&[&secret(FINE)], SECOND),
+            [Err(why.to_owned())]
+        );
+        any.assert();
+    }
+
+    /// The endpoint exists from GHES 3.18 on (it is absent from the 3.17 REST reference): an
+    /// older server answers `404` with GitHub's `{"message":"Not Found"}` body. The tokens after
+    /// the first are not sent.
+    #[test]
+    fn an_older_ghes_answering_404_sends_the_person_to_the_delete_page() {
+        let mut server = mockito::Server::new();
+        let not_found = server
+            .mock("POST", "/credentials/revoke")
+            .with_status(404)
+            .with_header("content-type", "application/json; charset=utf-8")
+            .with_body(r#"{"message":"Not Found","documentation_url":"https://docs.github.com/enterprise-server@3.17/rest","status":"404"}"#)
+            .expect(1)
+            .create();
+        let forge = mocked("ghes", &server);
+        let second = "ghp_Second00000000000000000000000000000002";
+        let results = forge.revoke(&[&secret(CLASSIC), &secret(second)], SECOND);
+        not_found.assert();
+        let why = "this GitHub Enterprise Server has no revocation API (it came with version \
+                   3.18; the server answered 404); delete it by hand at \
+                   https://git.example.com/settings/tokens";
+        assert_eq!(results, [Err(why.to_owned()), Err(why.to_owned())]);
     }
 }

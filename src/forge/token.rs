@@ -247,10 +247,6 @@ mod tests {
             gh.check_token("ghu_16C7e42F292c6912E7710c838347Ae178B4a"),
             Ok(TokenKind::GitHubAppUser)
         );
-        assert_eq!(
-            gh.check_token("ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
-            Ok(TokenKind::GitHubAppInstallation)
-        );
         assert_eq!(gh.check_token(GITEA), Ok(TokenKind::Legacy));
         assert_eq!(
             gh.check_token("my-laptop-token"),
@@ -284,14 +280,14 @@ mod tests {
                 .unwrap_err()
                 .contains("control character")
         );
-        let long = format!("ghp_{}", "a".repeat(252));
-        assert_eq!(long.len(), 256);
-        assert!(
-            gh.check_token(&long)
-                .unwrap_err()
-                .contains("longer than any token")
+        let long = format!("ghp_{}", "a".repeat(1021));
+        assert_eq!(long.len(), 1025);
+        assert_eq!(
+            gh.check_token(&long).unwrap_err(),
+            "that is longer than any token (1024 characters at most); copy only the token \
+             itself, not the text around it"
         );
-        assert_eq!(gh.check_token(&long[..255]), Ok(TokenKind::ClassicPat));
+        assert_eq!(gh.check_token(&long[..1024]), Ok(TokenKind::ClassicPat));
         assert!(
             gh.check_token("ghp_abc+def/ghi=")
                 .unwrap_err()
@@ -343,6 +339,58 @@ mod tests {
         }
     }
 
+    /// GitHub changelog 2026-04-24, "Notice about upcoming new format for GitHub App
+    /// installation tokens": `ghs_APPID_JWT`, about 520 characters, length varying, prefixes
+    /// unchanged. A JWT is three base64url parts joined by dots.
+    #[test]
+    fn tokens_of_the_2026_format_fit_under_the_length_cap_and_keep_the_character_check() {
+        let jwt = format!(
+            "{}.{}.{}",
+            "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9",
+            "eyJpbnN0YWxsYXRpb24iOjQyLCJhcHAiOjEyMzQ1fQ".repeat(10),
+            "c2lnbmF0dXJlLWJ5dGVzLWJhc2U2NHVybC1lbmNvZGVk_-".repeat(2)
+        );
+        let long_pat = format!("github_pat_123456_{jwt}");
+        assert!((500..1024).contains(&long_pat.len()), "{}", long_pat.len());
+        let gh = detect("github.com").unwrap();
+        assert_eq!(gh.check_token(&long_pat), Ok(TokenKind::FineGrainedPat));
+        assert!(
+            gh.check_token(&format!("{long_pat}="))
+                .unwrap_err()
+                .contains("characters that tokens never have")
+        );
+    }
+
+    /// `ghs_` is refused (the decision is documented on `Forge::check_token`): an installation
+    /// token is the app's, lives an hour, and `GET /user` answers it 403 ("Resource not
+    /// accessible by integration", GitHub REST API description for `GET /user`, which lists
+    /// 403 among its answers), so the login flow never asks the API about it.
+    #[test]
+    fn an_installation_token_is_refused_with_what_it_is_and_what_is_needed() {
+        let gh = detect("github.com").unwrap();
+        for ghs in [
+            "ghs_16C7e42F292c6912E7710c838347Ae178B4a".to_owned(),
+            format!(
+                "ghs_12345_{}",
+                "eyJhbGciOiJSUzI1NiJ9.eyJpIjo0Mn0.c2ln".repeat(14)
+            ),
+        ] {
+            let e = gh.check_token(&ghs).unwrap_err();
+            assert_eq!(
+                e,
+                "that is a GitHub App installation token (ghs_): an app's own token, which \
+                 expires within an hour and cannot be checked or renewed here; create a personal \
+                 access token at https://github.com/settings/tokens/new?scopes=repo,workflow&description=git-credential-pat \
+                 and paste that instead"
+            );
+            assert!(!e.contains(&ghs));
+        }
+        assert_eq!(
+            gh.kind_of("ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
+            TokenKind::GitHubAppInstallation
+        );
+    }
+
     #[test]
     fn debug_output_of_the_forge_and_its_answers_holds_no_token() {
         let forge = detect("github.com").unwrap();
@@ -350,6 +398,7 @@ mod tests {
             login: "alice".into(),
             scopes: None,
             expires_at: None,
+            ignored_expiry: None,
             kind: forge.kind_of(CLASSIC),
         };
         assert!(!format!("{forge:?}{info:?}").contains(CLASSIC));
