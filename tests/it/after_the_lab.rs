@@ -259,6 +259,40 @@ fn logout_revoke_on_ghes_says_before_trying_that_a_fine_grained_token_needs_the_
     }
 }
 
+/// go-github#3708: `GitHub-Authentication-Token-Expiration` equal to the current time on a
+/// `200` for a fine-grained token that works. Stored with no expiry, and said so.
+#[test]
+fn a_token_accepted_with_an_expiry_of_now_is_stored_without_one_and_the_person_is_told() {
+    const FINE: &str = "github_pat_11DAVE00000000000000000_dave0000000000000000000000000000000000000000000000000000";
+    for kc in keychains() {
+        let mut api = mockito::Server::new();
+        let at = std::process::Command::new("date")
+            .args(["-u", "+%Y-%m-%d %H:%M:%S UTC"])
+            .output()
+            .unwrap();
+        let at = String::from_utf8(at.stdout).unwrap();
+        api.mock("GET", "/user")
+            .match_header("authorization", format!("Bearer {FINE}").as_str())
+            .with_status(200)
+            .with_header("github-authentication-token-expiration", at.trim())
+            .with_body(r#"{"login":"dave"}"#)
+            .create();
+        let w = world(kc, &api);
+        let out = w.helper_args(&["login", HOST, "--token-stdin"], &format!("{FINE}\n"));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "expiry unknown: GitHub Enterprise Server reported {} UTC, which cannot be right for a \
+                 token it accepted",
+                &at.trim()[..16]
+            )),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(list_json(&w)[0]["expires_at"], serde_json::Value::Null);
+    }
+}
+
 #[test]
 fn logout_of_several_tokens_without_yes_and_without_a_terminal_erases_nothing() {
     let api = mock_api();
