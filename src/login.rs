@@ -93,7 +93,7 @@ impl Target {
         let days = self
             .erase_by
             .map(|t| u32::try_from(t.saturating_sub(now).div_ceil(86_400)).unwrap_or(u32::MAX));
-        forge.token_page_url_expiring(&token_description(now), days)
+        forge.token_page_url_for(&token_description(now), days, self.path.as_deref())
     }
 
     /// `protocol://host`, the URL git config is matched against.
@@ -184,6 +184,9 @@ pub fn interactive(
         target.url(),
         forge.name()
     )?;
+    if let Some(hint) = forge.token_page_hint() {
+        writeln!(err, "{hint}")?;
+    }
     if let Some(open) = open_browser {
         match open(&page) {
             Ok(()) => writeln!(err, "(opened in your browser)")?,
@@ -232,6 +235,7 @@ pub fn interactive(
                     login: target.username.clone().unwrap_or(UNKNOWN_LOGIN.into()),
                     scopes: None,
                     expires_at: None,
+                    ignored_expiry: None,
                     kind,
                 };
                 return store(forge, target, vault, token, &unchecked, err, now)
@@ -334,9 +338,14 @@ fn store(
         Some(_) => "no scopes".to_owned(),
         None => "no scopes reported".to_owned(),
     };
-    let expiry = match info.expires_at {
-        Some(t) => format!("expires {}", describe_time(t, now)),
-        None => "no expiry reported".to_owned(),
+    let expiry = match (info.expires_at, info.ignored_expiry) {
+        (Some(t), _) => format!("expires {}", describe_time(t, now)),
+        (None, Some(t)) => format!(
+            "expiry unknown: {} reported {}, which cannot be right for a token it accepted",
+            forge.name(),
+            utc_minute(t)
+        ),
+        (None, None) => "no expiry reported".to_owned(),
     };
     let timer = match target.erase_by {
         Some(t) => format!("; the lab timer erases it {}", describe_time(t, now)),

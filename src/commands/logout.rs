@@ -87,6 +87,12 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
     }
 
     let revocations = if options.revoke {
+        // Say before any request which tokens no API can revoke, and where to delete them.
+        for ((found, stored), name) in chosen.iter().zip(&names) {
+            if let Some(why) = forge_of(found).and_then(|f| f.cannot_revoke(&stored.password)) {
+                writeln!(err, "{name}: cannot be revoked through the API: {why}")?;
+            }
+        }
         revoke_all(&chosen)
     } else {
         chosen.iter().map(|_| None).collect()

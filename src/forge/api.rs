@@ -26,9 +26,14 @@ pub struct TokenInfo {
     /// The scopes the token carries; `None` when the forge reports none (fine-grained and GitHub
     /// App tokens, Gitea), `Some(vec![])` for a classic token with no scope ticked.
     pub scopes: Option<Vec<String>>,
-    /// When the token expires, in seconds since the Unix epoch (UTC); `None` when it does not
-    /// or the forge does not say.
+    /// When the token expires, in seconds since the Unix epoch (UTC); `None` when it does not,
+    /// the forge does not say, or what it said cannot be right (see `ignored_expiry`).
     pub expires_at: Option<u64>,
+    /// An expiry the forge reported at or before the moment it accepted the token (seconds
+    /// since the Unix epoch, UTC), which is therefore not believed and not stored: go-github
+    /// issue #3708 reports `GitHub-Authentication-Token-Expiration` equal to the current time
+    /// for a working fine-grained token. `None` when nothing was set aside. The caller says so.
+    pub ignored_expiry: Option<u64>,
     /// What the token is, by its prefix.
     pub kind: TokenKind,
 }
@@ -192,6 +197,19 @@ pub enum Revocation {
     AlreadyInvalid,
 }
 
+/// What a revocation request was answered: the status and the rate-limit headers.
+pub(super) struct Sent {
+    /// The HTTP status.
+    pub(super) status: u16,
+    /// `x-ratelimit-remaining` (GitHub) or `ratelimit-remaining` (GitLab), when sent.
+    pub(super) remaining: Option<u64>,
+    /// Whether the headers say the limit is used up (`…-remaining: 0` or a `retry-after`).
+    pub(super) rate_limited: bool,
+    /// When the limit resets, in seconds since the Unix epoch (UTC), from
+    /// `x-ratelimit-reset`, `ratelimit-reset` or `retry-after`.
+    pub(super) reset: Option<u64>,
+}
+
 /// The `Accept` header of the forges that speak plain JSON (GitLab, Gitea).
 pub(super) const JSON: &[(&str, &str)] = &[("accept", "application/json")];
 
@@ -321,25 +339,70 @@ impl Call<'_> {
 
     /// Sends one revocation `request` and reads its status: 2xx revoked; 401 (only when
     /// `authenticated`, i.e. the request carried the token) a token that no longer works; 422
-    /// GitHub's "validation failed, or too many requests"; anything else not revoked.
+    /// GitHub's "validation failed, or the endpoint has been spammed"; anything else not
+    /// revoked.
     pub(super) fn revocation(
         &self,
         request: RequestBuilder,
         authenticated: bool,
     ) -> Result<Revocation, String> {
-        let status = request
+        self.send_revocation(request)
+            .and_then(|answer| self.revocation_verdict(&answer, authenticated))
+    }
+
+    /// Sends one revocation `request`; `Err` is the network failure as a sentence.
+    pub(super) fn send_revocation(&self, request: RequestBuilder) -> Result<Sent, String> {
+        let response = request
             .send()
-            .map(|r| r.status().as_u16())
             .map_err(|e| self.network_error(&e).to_string())?;
-        match status {
+        let headers = response.headers();
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let reset = number("x-ratelimit-reset")
+            .or_else(|| number("ratelimit-reset"))
+            .or_else(|| number("retry-after").map(|after| now() + after));
+        Ok(Sent {
+            status: response.status().as_u16(),
+            remaining: number("x-ratelimit-remaining").or_else(|| number("ratelimit-remaining")),
+            rate_limited: is_rate_limited(headers) || headers.contains_key("retry-after"),
+            reset,
+        })
+    }
+
+    /// What a revocation answer says, as [`Call::revocation`] reads it.
+    pub(super) fn revocation_verdict(
+        &self,
+        answer: &Sent,
+        authenticated: bool,
+    ) -> Result<Revocation, String> {
+        match answer.status {
             200..=299 => Ok(Revocation::Revoked),
             401 if authenticated => Ok(Revocation::AlreadyInvalid),
+            403 | 429 if answer.rate_limited || answer.status == 429 => {
+                Err(self.rate_limit_sentence(answer.reset))
+            }
             422 => Err(format!(
-                "{} refused the revocation (422: validation failed, or too many requests); try again later",
+                "{} refused the revocation (422: validation failed, or the endpoint has been \
+                 spammed); try again later",
                 self.name()
             )),
             status => Err(format!("{} did not revoke it (HTTP {status})", self.name())),
         }
+    }
+
+    /// The sentence for a revocation not tried, or refused, because the rate limit is used
+    /// up; `reset` as in [`Sent::reset`].
+    pub(super) fn rate_limit_sentence(&self, reset: Option<u64>) -> String {
+        format!(
+            "{}'s rate limit for revocations is used up for now (it is shared by everyone \
+             behind this network address); {}",
+            self.name(),
+            reset_advice(reset)
+        )
     }
 
     pub(super) fn network_error(&self, e: &reqwest::Error) -> ValidationError {
@@ -498,7 +561,8 @@ pub(super) fn is_rate_limited(headers: &HeaderMap) -> bool {
         .any(|h| headers.get(*h).and_then(|v| v.to_str().ok()).map(str::trim) == Some("0"))
 }
 
-fn now() -> u64 {
+/// Now, in seconds since the Unix epoch (UTC).
+pub(super) fn now() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

@@ -1,6 +1,6 @@
 //! Gitea and Forgejo (codeberg.org, gitea.com, self-hosted): checking a token with
-//! `GET /user`, and the page where a person deletes one, since no API revokes it with the
-//! token alone.
+//! `GET /user`, and the page where a person deletes one: the API that deletes a token needs
+//! the account's password, which this helper never asks for.
 //!
 //! Follows Gitea's API documentation (and Forgejo's, which keeps it) as REFERENCE.md Part A §4
 //! and C4 quote it: "For historical reasons, Gitea needs the word token included before the API
@@ -45,16 +45,20 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
         login: user.login,
         scopes: None,
         expires_at: None,
+        ignored_expiry: None,
         kind: TokenKind::GiteaToken,
     })
 }
 
-/// No API revokes a token: each result names the page to delete it on.
+/// Gitea's `DELETE /users/{username}/tokens/{token}` takes only Basic auth with the account's
+/// password (Gitea API documentation, "Authentication": token management "requires basic
+/// auth"), which this helper never asks for: each result names the page to delete it on.
 pub(super) fn revoke(forge: &Forge, tokens: &[&SecretString]) -> Vec<Result<Revocation, String>> {
     let why = format!(
-        "{} has no API to revoke a token; delete it at https://{}/user/settings/applications",
+        "{}'s API deletes a token only with your account password, which git-credential-pat \
+         never asks for; delete it at {}",
         forge.name(),
-        forge.host
+        forge.delete_page(TokenKind::GiteaToken)
     );
     tokens.iter().map(|_| Err(why.clone())).collect()
 }
@@ -82,6 +86,7 @@ mod tests {
                 login: "alice".into(),
                 scopes: None,
                 expires_at: None,
+                ignored_expiry: None,
                 kind: TokenKind::GiteaToken
             }
         );
@@ -110,5 +115,26 @@ mod tests {
         );
         assert!(e.to_string().contains("read:user permission"), "{e}");
         assert_no_token(&e, GITEA);
+    }
+
+    /// Gitea API documentation: deleting a token (`DELETE /users/{username}/tokens/{token}`)
+    /// needs Basic auth with the password; nothing is sent.
+    #[test]
+    fn gitea_revocation_names_the_password_and_the_page_and_sends_nothing() {
+        let mut server = mockito::Server::new();
+        let any = server
+            .mock("DELETE", mockito::Matcher::Any)
+            .expect(0)
+            .create();
+        let forge = mocked("gitea", &server);
+        let why = "Gitea/Forgejo's API deletes a token only with your account password, which \
+                   git-credential-pat never asks for; delete it at \
+                   https://git.example.com/user/settings/applications";
+        assert_eq!(
+            forge.revoke(&[&secret(GITEA)], SECOND),
+            [Err(why.to_owned())]
+        );
+        assert_eq!(forge.cannot_revoke(&secret(GITEA)).as_deref(), Some(why));
+        any.assert();
     }
 }

@@ -7,15 +7,23 @@
 //! `X-GitHub-Api-Version: 2022-11-28`; `login` from the body, `X-OAuth-Scopes`,
 //! `GitHub-Authentication-Token-Expiration`, `X-GitHub-SSO: required; url=…`; the credential
 //! revocation API ("Credential revocation API", GA 2025-04-29): body `{"credentials":[…]}`,
-//! 1–1000 items, `202 Accepted`, on github.com and GHEC "Any authenticated requests will return
-//! a 403"; on GHES 3.18+ authenticated, `ghp_`/`github_pat_` only.
+//! 1–1000 items, `202 Accepted`, `422` "Validation failed, or the endpoint has been spammed"
+//! (for the whole request, naming no token), on github.com and GHEC "Any authenticated requests
+//! will return a 403", unauthenticated callers limited to 60 requests an hour per address
+//! ("Rate limits for the REST API": `x-ratelimit-remaining`, `x-ratelimit-reset`); on GHES
+//! (REST reference for 3.18, the first release with the endpoint) `ghp_` and `github_pat_`
+//! only, fine-grained tokens "cannot use this endpoint", 60 requests an hour, so a server
+//! older than 3.18 answers 404.
 
 use super::api::{Call, secret_header};
-use super::{Revocation, TokenInfo, ValidationError};
+use super::{Revocation, TokenInfo, TokenKind, ValidationError};
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 
-/// The headers GitHub's REST API documents for every request.
+/// The headers GitHub's REST API documents for every request. API version `2022-11-28`:
+/// GitHub's "API Versions" page (checked 2026-03-10) says a version is supported for at least
+/// 24 months after its successor is released, and no successor was out then, so it holds until
+/// at least 2028-03-10.
 const HEADERS: &[(&str, &str)] = &[
     ("accept", "application/vnd.github+json"),
     ("x-github-api-version", "2022-11-28"),
@@ -23,6 +31,11 @@ const HEADERS: &[(&str, &str)] = &[
 
 /// The most tokens one `POST /credentials/revoke` takes.
 const REVOKE_BATCH: usize = 1000;
+
+/// Requests an hour the revocation endpoint allows one caller (GHEC reference: an
+/// unauthenticated address; GHES 3.18 reference: each user). When an answer names no
+/// `x-ratelimit-remaining`, at most this many less one are sent after it.
+const REVOCATIONS_AN_HOUR: u64 = 60;
 
 #[derive(serde::Deserialize)]
 struct User {
@@ -60,6 +73,7 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
         login: user.login,
         scopes,
         expires_at,
+        ignored_expiry: None,
         kind,
     })
 }
@@ -113,37 +127,108 @@ pub(super) fn scope_implied(need: &str, has: &dyn Fn(&str) -> bool) -> bool {
 
 /// `POST {api_base}/credentials/revoke` with `{"credentials": [...]}`, up to 1000 tokens a
 /// request and no `Authorization`, as github.com and GHE.com require ("Any authenticated
-/// requests will return a 403"). A batch's answer is each of its tokens' answer.
+/// requests will return a 403"). A batch's answer is each of its tokens' answer, except a 422:
+/// it does not say which token failed validation, or whether the endpoint was "spammed", so the
+/// batch's tokens are sent again one a request, as long as the rate limit allows (60 an hour
+/// for an address; what is left is read from `x-ratelimit-remaining`), and each gets its own
+/// verdict; those the limit leaves out are told when it resets.
 pub(super) fn revoke_batch(
     call: &Call,
     tokens: &[&SecretString],
 ) -> Vec<Result<Revocation, String>> {
-    let url = format!("{}/credentials/revoke", call.forge.api_base);
     let mut results = Vec::with_capacity(tokens.len());
     for batch in tokens.chunks(REVOKE_BATCH) {
-        let body = serde_json::json!({
-            "credentials": batch.iter().map(|t| t.expose_secret()).collect::<Vec<_>>()
-        });
-        let mut request = call.client.post(&url).json(&body);
-        for (name, value) in HEADERS {
-            request = request.header(*name, *value);
+        let sent = match call.send_revocation(batch_request(call, batch)) {
+            Ok(sent) => sent,
+            Err(e) => {
+                results.extend(batch.iter().map(|_| Err(e.clone())));
+                continue;
+            }
+        };
+        if sent.status != 422 || batch.len() == 1 {
+            let verdict = call.revocation_verdict(&sent, false);
+            results.extend(batch.iter().map(|_| verdict.clone()));
+            continue;
         }
-        let outcome = call.revocation(request, false);
-        results.extend(batch.iter().map(|_| outcome.clone()));
+        let mut left = sent
+            .remaining
+            .unwrap_or(REVOCATIONS_AN_HOUR - 1)
+            .min(REVOCATIONS_AN_HOUR);
+        let mut reset = sent.reset;
+        for token in batch {
+            if left == 0 {
+                results.push(Err(call.rate_limit_sentence(reset)));
+                continue;
+            }
+            let outcome = call.send_revocation(batch_request(call, &[token]));
+            left = match &outcome {
+                Ok(one) => {
+                    reset = one.reset.or(reset);
+                    one.remaining.unwrap_or(left - 1)
+                }
+                Err(_) => left - 1,
+            };
+            results.push(outcome.and_then(|one| call.revocation_verdict(&one, false)));
+        }
     }
     results
 }
 
+/// The unauthenticated `POST /credentials/revoke` for `batch`.
+fn batch_request(call: &Call, batch: &[&SecretString]) -> reqwest::blocking::RequestBuilder {
+    let url = format!("{}/credentials/revoke", call.forge.api_base);
+    let body = serde_json::json!({
+        "credentials": batch.iter().map(|t| t.expose_secret()).collect::<Vec<_>>()
+    });
+    let mut request = call.client.post(&url).json(&body);
+    for (name, value) in HEADERS {
+        request = request.header(*name, *value);
+    }
+    request
+}
+
+/// Why GitHub Enterprise Server's revocation API cannot take a token of `kind`, before any
+/// request: its 3.18 reference accepts `ghp_` and `github_pat_` only and says fine-grained
+/// tokens cannot use the endpoint, so only a classic `ghp_` token is sent.
+pub(super) fn ghes_cannot_revoke(kind: TokenKind) -> Option<&'static str> {
+    match kind {
+        TokenKind::ClassicPat => None,
+        TokenKind::FineGrainedPat => {
+            Some("GitHub Enterprise Server's revocation API does not take fine-grained tokens")
+        }
+        _ => Some("GitHub Enterprise Server's revocation API takes only personal access tokens"),
+    }
+}
+
 /// GitHub Enterprise Server 3.18+: the same path, one request per token, authenticated with
-/// that token (`Authorization: Bearer`); a 401 is a token that no longer works.
+/// that token (`Authorization: Bearer`); a 401 is a token that no longer works. A token the
+/// endpoint does not take ([`ghes_cannot_revoke`]) is not sent. A 404 is a server older than
+/// 3.18, which has no such endpoint: the tokens after it are not sent either. At most 60
+/// requests an hour (as for [`revoke_batch`]).
 pub(super) fn revoke_each(
     call: &Call,
     tokens: &[&SecretString],
 ) -> Vec<Result<Revocation, String>> {
     let url = format!("{}/credentials/revoke", call.forge.api_base);
+    let no_endpoint = format!(
+        "this {} has no revocation API (it came with version 3.18; the server answered 404)",
+        call.name()
+    );
+    let mut older_server = false;
+    let mut left = REVOCATIONS_AN_HOUR;
+    let mut reset = None;
     tokens
         .iter()
         .map(|token| {
+            if let Some(why) = ghes_cannot_revoke(call.forge.kind_of(token.expose_secret())) {
+                return Err(why.to_owned());
+            }
+            if older_server {
+                return Err(no_endpoint.clone());
+            }
+            if left == 0 {
+                return Err(call.rate_limit_sentence(reset));
+            }
             let auth = secret_header("Bearer ", token.expose_secret())
                 .ok_or("the token cannot be sent in an HTTP header")?;
             let mut request = call
@@ -154,7 +239,14 @@ pub(super) fn revoke_each(
             for (name, value) in HEADERS {
                 request = request.header(*name, *value);
             }
-            call.revocation(request, true)
+            let sent = call.send_revocation(request)?;
+            left = sent.remaining.unwrap_or(left - 1);
+            reset = sent.reset.or(reset);
+            if sent.status == 404 {
+                older_server = true;
+                return Err(no_endpoint.clone());
+            }
+            call.revocation_verdict(&sent, true)
         })
         .collect()
 }
@@ -213,6 +305,7 @@ mod tests {
                 login: "alice".into(),
                 scopes: Some(vec!["repo".into(), "read:org".into()]),
                 expires_at: Some(1_798_761_599),
+                ignored_expiry: None,
                 kind: TokenKind::ClassicPat,
             }
         );
@@ -310,6 +403,7 @@ mod tests {
             login: "a".into(),
             scopes: Some(scopes.iter().map(|s| (*s).to_owned()).collect()),
             expires_at: None,
+            ignored_expiry: None,
             kind,
         };
         let gitlab = detect("gitlab.com").unwrap();
@@ -600,5 +694,176 @@ mod tests {
             [Ok(Revocation::Revoked)]
         );
         each.assert();
+    }
+
+    /// go-github#3708: `GitHub-Authentication-Token-Expiration` equal to the current time on a
+    /// `200` to `GET /user` for a fine-grained token that works.
+    #[test]
+    fn an_expiry_at_or_before_now_on_a_good_answer_is_unknown_not_expired() {
+        let now = time::OffsetDateTime::now_utc();
+        let header = now
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+            ))
+            .unwrap();
+        let mut server = mockito::Server::new();
+        github_user(&mut server, FINE)
+            .with_header("github-authentication-token-expiration", &header)
+            .with_body(r#"{"login":"alice"}"#)
+            .create();
+        let info = mocked("github", &server)
+            .validate(&secret(FINE), SECOND)
+            .unwrap();
+        assert_eq!(info.expires_at, None);
+        assert_eq!(
+            info.ignored_expiry,
+            Some(u64::try_from(now.unix_timestamp()).unwrap())
+        );
+        assert_eq!(info.login, "alice");
+    }
+
+    /// REST API description, `POST /credentials/revoke`: `422` "Validation failed, or the
+    /// endpoint has been spammed", for the request as a whole; "Rate limits for the REST API":
+    /// `x-ratelimit-remaining`, 60 an hour unauthenticated.
+    #[test]
+    fn a_422_for_a_batch_sends_each_token_again_for_its_own_verdict() {
+        const THIRD: &str = "ghp_Third000000000000000000000000000000003";
+        let mut server = mockito::Server::new();
+        let revoke = |server: &mut mockito::ServerGuard, tokens: &[&str], status, left: &str| {
+            server
+                .mock("POST", "/credentials/revoke")
+                .match_header("authorization", mockito::Matcher::Missing)
+                .match_body(mockito::Matcher::Json(
+                    serde_json::json!({ "credentials": tokens }),
+                ))
+                .with_status(status)
+                .with_header("x-ratelimit-limit", "60")
+                .with_header("x-ratelimit-remaining", left)
+                .with_header("x-ratelimit-reset", "1795269900")
+                .with_body(if status == 422 {
+                    r#"{"message":"Validation Failed","documentation_url":"https://docs.github.com/rest/credentials/revoke#revoke-a-list-of-credentials","status":"422"}"#
+                } else {
+                    ""
+                })
+                .expect(1)
+                .create()
+        };
+        let batch = revoke(&mut server, &[CLASSIC, FINE, THIRD], 422, "58");
+        let one = revoke(&mut server, &[CLASSIC], 202, "57");
+        let two = revoke(&mut server, &[FINE], 422, "56");
+        let three = revoke(&mut server, &[THIRD], 202, "55");
+        let forge = mocked("github", &server);
+        let forge = Forge {
+            kind: ForgeKind::GitHub,
+            ..forge
+        };
+        let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE), &secret(THIRD)], SECOND);
+        for m in [batch, one, two, three] {
+            m.assert();
+        }
+        assert_eq!(results[0], Ok(Revocation::Revoked));
+        assert_eq!(
+            results[1],
+            Err(
+                "GitHub refused the revocation (422: validation failed, or the endpoint has been \
+                 spammed); try again later; delete it by hand at \
+                 https://git.example.com/settings/personal-access-tokens"
+                    .into()
+            )
+        );
+        assert_eq!(results[2], Ok(Revocation::Revoked));
+    }
+
+    #[test]
+    fn the_one_by_one_retry_stops_where_the_rate_limit_does() {
+        let mut server = mockito::Server::new();
+        let batch = server
+            .mock("POST", "/credentials/revoke")
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [CLASSIC, FINE] }),
+            ))
+            .with_status(422)
+            .with_header("x-ratelimit-remaining", "1")
+            .with_header("x-ratelimit-reset", "1795269900")
+            .expect(1)
+            .create();
+        let first = server
+            .mock("POST", "/credentials/revoke")
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [CLASSIC] }),
+            ))
+            .with_status(202)
+            .with_header("x-ratelimit-remaining", "0")
+            .with_header("x-ratelimit-reset", "1795269900")
+            .expect(1)
+            .create();
+        let second = server
+            .mock("POST", "/credentials/revoke")
+            .match_body(mockito::Matcher::Json(
+                serde_json::json!({ "credentials": [FINE] }),
+            ))
+            .expect(0)
+            .create();
+        let forge = Forge {
+            kind: ForgeKind::GitHub,
+            ..mocked("github", &server)
+        };
+        let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE)], SECOND);
+        batch.assert();
+        first.assert();
+        second.assert();
+        assert_eq!(results[0], Ok(Revocation::Revoked));
+        assert_eq!(
+            results[1],
+            Err("GitHub's rate limit for revocations is used up for now (it is shared by \
+                 everyone behind this network address); it resets at 14:05 UTC, so try again \
+                 after that; delete it by hand at https://git.example.com/settings/personal-access-tokens"
+                .into())
+        );
+    }
+
+    /// GHES 3.18 REST reference, `POST /credentials/revoke`: `ghp_` and `github_pat_` only,
+    /// fine-grained tokens cannot use the endpoint. Nothing is sent for one.
+    #[test]
+    fn ghes_says_before_any_request_that_a_fine_grained_token_needs_the_page() {
+        let mut server = mockito::Server::new();
+        let any = server
+            .mock("POST", "/credentials/revoke")
+            .with_status(202)
+            .expect(0)
+            .create();
+        let forge = mocked("ghes", &server);
+        let why = "GitHub Enterprise Server's revocation API does not take fine-grained tokens; \
+                   delete it by hand at https://git.example.com/settings/personal-access-tokens";
+        assert_eq!(forge.cannot_revoke(&secret(FINE)).as_deref(), Some(why));
+        assert_eq!(forge.cannot_revoke(&secret(CLASSIC)), None);
+        assert_eq!(
+            forge.revoke(&[&secret(FINE)], SECOND),
+            [Err(why.to_owned())]
+        );
+        any.assert();
+    }
+
+    /// The endpoint exists from GHES 3.18 on (it is absent from the 3.17 REST reference): an
+    /// older server answers `404` with GitHub's `{"message":"Not Found"}` body. The tokens after
+    /// the first are not sent.
+    #[test]
+    fn an_older_ghes_answering_404_sends_the_person_to_the_delete_page() {
+        let mut server = mockito::Server::new();
+        let not_found = server
+            .mock("POST", "/credentials/revoke")
+            .with_status(404)
+            .with_header("content-type", "application/json; charset=utf-8")
+            .with_body(r#"{"message":"Not Found","documentation_url":"https://docs.github.com/enterprise-server@3.17/rest","status":"404"}"#)
+            .expect(1)
+            .create();
+        let forge = mocked("ghes", &server);
+        let second = "ghp_Second00000000000000000000000000000002";
+        let results = forge.revoke(&[&secret(CLASSIC), &secret(second)], SECOND);
+        not_found.assert();
+        let why = "this GitHub Enterprise Server has no revocation API (it came with version \
+                   3.18; the server answered 404); delete it by hand at \
+                   https://git.example.com/settings/tokens";
+        assert_eq!(results, [Err(why.to_owned()), Err(why.to_owned())]);
     }
 }

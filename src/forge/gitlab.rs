@@ -73,6 +73,7 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
         },
         scopes,
         expires_at,
+        ignored_expiry: None,
         kind: TokenKind::GitLabPat,
     })
 }
@@ -148,6 +149,7 @@ mod tests {
                 login: "alice".into(),
                 scopes: Some(vec!["read_repository".into(), "write_repository".into()]),
                 expires_at: Some(1_798_675_200),
+                ignored_expiry: None,
                 kind: TokenKind::GitLabPat,
             }
         );
@@ -197,7 +199,7 @@ mod tests {
             e.to_string(),
             "GitLab did not accept this token (401 Bad credentials). Was all of it copied? It may also have expired \
              or been revoked; if so, create a new one at \
-             https://gitlab.com/-/user_settings/personal_access_tokens?name=git-credential-pat&scopes=read_repository,write_repository,read_user"
+             https://gitlab.com/-/user_settings/personal_access_tokens?name=git-credential-pat&description=git-credential-pat&scopes=read_repository,write_repository,read_user"
         );
         assert_no_token(&e, GITLAB);
 

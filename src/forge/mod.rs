@@ -81,12 +81,14 @@ pub enum RevocationMethod {
     /// return a 403".
     GitHubBatch,
     /// The same path on GitHub Enterprise Server 3.18+, which wants it authenticated: one
-    /// request per token, with that token as `Authorization: Bearer`.
+    /// request per token, with that token as `Authorization: Bearer`, classic `ghp_` tokens
+    /// only (fine-grained tokens "cannot use this endpoint"), 60 requests an hour; older
+    /// servers answer 404.
     GitHubEachAuthenticated,
     /// GitLab: `DELETE {api}/personal_access_tokens/self` with the token as `PRIVATE-TOKEN`.
     GitLabSelf,
-    /// No API revokes a token (Gitea/Forgejo need the account's password): the person deletes
-    /// it on a page.
+    /// Gitea/Forgejo: the API deletes a token only with the account's password (Basic auth),
+    /// which this helper never asks for, so the person deletes it on a page.
     OnThePage,
 }
 
@@ -259,7 +261,7 @@ impl Forge {
             Some(url) if !url.is_empty() => url.to_owned(),
             _ => kind.default_api_base(&host),
         };
-        let token_type = TokenType::from_setting(kind.family(), settings.token_type.as_deref());
+        let token_type = TokenType::from_setting(kind, settings.token_type.as_deref());
         let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let (scopes, page_scopes) = match (&settings.scopes, token_type) {
             // Fine-grained tokens have no scopes to ask for or to check.
@@ -288,7 +290,9 @@ impl Forge {
     /// Asks the forge's API whose `token` it is, waiting at most `timeout` (for connecting, and
     /// again for the whole exchange): GitHub `GET /user`, GitLab
     /// `GET /personal_access_tokens/self` and `GET /user`, Gitea `GET /user`; see
-    /// `github::validate`, `gitlab::validate` and `gitea::validate` for what each reads.
+    /// `github::validate`, `gitlab::validate` and `gitea::validate` for what each reads. An
+    /// expiry at or before now in an answer that accepted the token is moved to
+    /// [`TokenInfo::ignored_expiry`] and `expires_at` is `None`.
     ///
     /// Every request carries `User-Agent: git-credential-pat/VERSION`, uses the proxies in the
     /// environment (none for a loopback API), and follows at most 3 redirects, and only within
@@ -311,11 +315,18 @@ impl Forge {
             token: token.expose_secret(),
             timeout,
         };
-        match self.kind.family() {
+        let mut info = match self.kind.family() {
             Family::GitHub => github::validate(&call),
             Family::GitLab => gitlab::validate(&call),
             Family::Gitea => gitea::validate(&call),
+        }?;
+        // The forge has just accepted the token, so an expiry at or before now is wrong
+        // (go-github#3708): unknown, never stored as expired.
+        if let Some(at) = info.expires_at.filter(|&at| at <= api::now()) {
+            info.expires_at = None;
+            info.ignored_expiry = Some(at);
         }
+        Ok(info)
     }
 
     /// Revokes `tokens` at the forge, so that they stop working everywhere; one result per
@@ -326,13 +337,56 @@ impl Forge {
     ///   `{"credentials": [...]}`, unauthenticated as the endpoint requires, up to 1000 tokens a
     ///   request; `202 Accepted` means revoked ("Credential revocation API", GA 2025-04-29,
     ///   REFERENCE.md Part A §3).
+    ///   A `422` for a batch is retried one token a request within the rate limit.
     /// - [`RevocationMethod::GitHubEachAuthenticated`] (GitHub Enterprise Server 3.18+): the
-    ///   same path, one request per token, authenticated with that token.
+    ///   same path, one request per token, authenticated with that token; a token the
+    ///   endpoint does not take ([`Forge::cannot_revoke`]) is not sent, and a `404` (a server
+    ///   before 3.18) ends the sending.
     /// - [`RevocationMethod::GitLabSelf`]: `DELETE {api_base}/personal_access_tokens/self` with
     ///   `PRIVATE-TOKEN`; `204` means revoked, `401` that the token no longer works anyway.
-    /// - [`RevocationMethod::OnThePage`] (Gitea/Forgejo): the sentence names the page to
-    ///   delete it on.
+    /// - [`RevocationMethod::OnThePage`] (Gitea/Forgejo): not sent.
+    ///
+    /// Every `Err` sentence ends with the page where the person deletes the token by hand
+    /// ([`Forge::delete_page`]).
     pub fn revoke(
+        &self,
+        tokens: &[&SecretString],
+        timeout: Duration,
+    ) -> Vec<Result<Revocation, String>> {
+        use secrecy::ExposeSecret;
+        let results = self.revoke_at_forge(tokens, timeout);
+        results
+            .into_iter()
+            .zip(tokens)
+            .map(|(result, token)| {
+                result.map_err(|why| {
+                    if why.contains("delete it at") {
+                        why
+                    } else {
+                        let page = self.delete_page(self.kind_of(token.expose_secret()));
+                        format!("{why}; delete it by hand at {page}")
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Why no request can revoke `token` here, known before any is sent, as a sentence that
+    /// ends with the page to delete it on: a token other than a classic `ghp_` one on GitHub
+    /// Enterprise Server (its 3.18 reference), any token on Gitea/Forgejo. `None` when a
+    /// request may revoke it.
+    pub fn cannot_revoke(&self, token: &SecretString) -> Option<String> {
+        use secrecy::ExposeSecret;
+        let kind = self.kind_of(token.expose_secret());
+        match self.kind.revocation() {
+            RevocationMethod::GitHubEachAuthenticated => github::ghes_cannot_revoke(kind)
+                .map(|why| format!("{why}; delete it by hand at {}", self.delete_page(kind))),
+            RevocationMethod::OnThePage => gitea::revoke(self, &[token]).pop()?.err(),
+            RevocationMethod::GitHubBatch | RevocationMethod::GitLabSelf => None,
+        }
+    }
+
+    fn revoke_at_forge(
         &self,
         tokens: &[&SecretString],
         timeout: Duration,

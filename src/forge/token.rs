@@ -5,15 +5,20 @@
 //! stands in for which are in `github` and `gitlab`).
 //!
 //! Follows REFERENCE.md Part A §3 "Token prefixes" (GitHub's "Behind GitHub's new
-//! authentication token formats", 2021: `ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
-//! "up to 255 characters") and §4 (GitLab's `glpat-` prefix, configurable on self-managed
-//! instances; Gitea's 40 hexadecimal characters).
+//! authentication token formats", 2021: `ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, `ghr_`),
+//! GitHub's changelog 2026-04-24 "Notice about upcoming new format for GitHub App installation
+//! tokens" (`ghs_APPID_JWT`, about 520 characters, variable length, with dots) and §4 (GitLab's
+//! `glpat-` prefix, configurable on self-managed instances; Gitea's 40 hexadecimal characters).
 
 use super::{Family, Forge, TokenInfo, github, gitlab};
 
-/// The longest token accepted: GitHub tells integrators to plan for tokens "up to 255
-/// characters" (REFERENCE.md Part A §3); nothing longer is a token of any forge here.
-pub const MAX_TOKEN_LEN: usize = 255;
+/// The longest token accepted, in characters. GitHub's 2021 advice ("up to 255 characters")
+/// no longer holds: its changelog of 2026-04-24 announces installation tokens of about 520
+/// characters whose length "will vary", and user-to-server tokens are to follow, so the cap
+/// leaves room for twice that. It still stops a pasted paragraph, and keeps a stored secret
+/// (token plus its `password_expiry_utc=` line) under the 2,560 bytes Windows Credential Manager
+/// takes (`CRED_MAX_CREDENTIAL_BLOB_SIZE`).
+pub const MAX_TOKEN_LEN: usize = 1024;
 
 /// What a token is, told by its prefix (REFERENCE.md Part A §3 "Token prefixes", §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +32,7 @@ pub enum TokenKind {
     /// GitHub `ghu_`: a GitHub App's user access token.
     GitHubAppUser,
     /// GitHub `ghs_`: a GitHub App installation token (git's username is `x-access-token`).
+    /// [`Forge::check_token`] refuses it; see there why.
     GitHubAppInstallation,
     /// GitLab `glpat-` (or any prefix on a self-managed GitLab, where the prefix is configurable).
     GitLabPat,
@@ -62,10 +68,18 @@ impl Forge {
     ///
     /// Refused everywhere: empty, any whitespace or control character, over
     /// [`MAX_TOKEN_LEN`] characters, characters outside `[A-Za-z0-9_.-]`. GitHub (and GitHub
-    /// Enterprise): the prefixes `ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, or a legacy
-    /// 40-hex token (`ghr_` refresh tokens cannot sign in). GitLab: `glpat-` on gitlab.com, any
+    /// Enterprise): the prefixes `ghp_`, `github_pat_`, `gho_`, `ghu_`, or a legacy 40-hex
+    /// token (`ghr_` refresh tokens cannot sign in). GitLab: `glpat-` on gitlab.com, any
     /// shape on a self-managed instance (the prefix is configurable there). Gitea/Forgejo: 40
     /// hexadecimal characters (REFERENCE.md Part A §3, §4).
+    ///
+    /// A GitHub App installation token (`ghs_`) is refused here, with a sentence saying what it
+    /// is, rather than stored unchecked as `x-access-token`: it is the app's token, not the
+    /// person's; `GET /user`, the only check there is, answers 403 to it ("Resource not
+    /// accessible by integration"), so neither its owner nor its expiry could be known; and it
+    /// expires one hour after it was made (GitHub Docs, "Generating an installation access
+    /// token for a GitHub App"), so a stored copy would fail within the lab with nothing able
+    /// to renew it. The app that made it should hand it to git itself.
     pub fn check_token(&self, token: &str) -> Result<TokenKind, String> {
         if token.is_empty() {
             return Err("no token was given; paste the token the page showed".to_owned());
@@ -108,6 +122,14 @@ impl Forge {
                         "that is a {} refresh token (ghr_), which cannot sign in; paste the \
                          access token instead",
                         self.name()
+                    ));
+                }
+                if kind == TokenKind::GitHubAppInstallation {
+                    return Err(format!(
+                        "that is a GitHub App installation token (ghs_): an app's own token, \
+                         which expires within an hour and cannot be checked or renewed here; \
+                         create a personal access token at {} and paste that instead",
+                        self.token_page_url("git-credential-pat")
                     ));
                 }
                 match kind {
@@ -225,10 +247,6 @@ mod tests {
             gh.check_token("ghu_16C7e42F292c6912E7710c838347Ae178B4a"),
             Ok(TokenKind::GitHubAppUser)
         );
-        assert_eq!(
-            gh.check_token("ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
-            Ok(TokenKind::GitHubAppInstallation)
-        );
         assert_eq!(gh.check_token(GITEA), Ok(TokenKind::Legacy));
         assert_eq!(
             gh.check_token("my-laptop-token"),
@@ -262,14 +280,14 @@ mod tests {
                 .unwrap_err()
                 .contains("control character")
         );
-        let long = format!("ghp_{}", "a".repeat(252));
-        assert_eq!(long.len(), 256);
-        assert!(
-            gh.check_token(&long)
-                .unwrap_err()
-                .contains("longer than any token")
+        let long = format!("ghp_{}", "a".repeat(1021));
+        assert_eq!(long.len(), 1025);
+        assert_eq!(
+            gh.check_token(&long).unwrap_err(),
+            "that is longer than any token (1024 characters at most); copy only the token \
+             itself, not the text around it"
         );
-        assert_eq!(gh.check_token(&long[..255]), Ok(TokenKind::ClassicPat));
+        assert_eq!(gh.check_token(&long[..1024]), Ok(TokenKind::ClassicPat));
         assert!(
             gh.check_token("ghp_abc+def/ghi=")
                 .unwrap_err()
@@ -321,6 +339,58 @@ mod tests {
         }
     }
 
+    /// GitHub changelog 2026-04-24, "Notice about upcoming new format for GitHub App
+    /// installation tokens": `ghs_APPID_JWT`, about 520 characters, length varying, prefixes
+    /// unchanged. A JWT is three base64url parts joined by dots.
+    #[test]
+    fn tokens_of_the_2026_format_fit_under_the_length_cap_and_keep_the_character_check() {
+        let jwt = format!(
+            "{}.{}.{}",
+            "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9",
+            "eyJpbnN0YWxsYXRpb24iOjQyLCJhcHAiOjEyMzQ1fQ".repeat(10),
+            "c2lnbmF0dXJlLWJ5dGVzLWJhc2U2NHVybC1lbmNvZGVk_-".repeat(2)
+        );
+        let long_pat = format!("github_pat_123456_{jwt}");
+        assert!((500..1024).contains(&long_pat.len()), "{}", long_pat.len());
+        let gh = detect("github.com").unwrap();
+        assert_eq!(gh.check_token(&long_pat), Ok(TokenKind::FineGrainedPat));
+        assert!(
+            gh.check_token(&format!("{long_pat}="))
+                .unwrap_err()
+                .contains("characters that tokens never have")
+        );
+    }
+
+    /// `ghs_` is refused (the decision is documented on `Forge::check_token`): an installation
+    /// token is the app's, lives an hour, and `GET /user` answers it 403 ("Resource not
+    /// accessible by integration", GitHub REST API description for `GET /user`, which lists
+    /// 403 among its answers), so the login flow never asks the API about it.
+    #[test]
+    fn an_installation_token_is_refused_with_what_it_is_and_what_is_needed() {
+        let gh = detect("github.com").unwrap();
+        for ghs in [
+            "ghs_16C7e42F292c6912E7710c838347Ae178B4a".to_owned(),
+            format!(
+                "ghs_12345_{}",
+                "eyJhbGciOiJSUzI1NiJ9.eyJpIjo0Mn0.c2ln".repeat(14)
+            ),
+        ] {
+            let e = gh.check_token(&ghs).unwrap_err();
+            assert_eq!(
+                e,
+                "that is a GitHub App installation token (ghs_): an app's own token, which \
+                 expires within an hour and cannot be checked or renewed here; create a personal \
+                 access token at https://github.com/settings/tokens/new?scopes=repo,workflow&description=git-credential-pat \
+                 and paste that instead"
+            );
+            assert!(!e.contains(&ghs));
+        }
+        assert_eq!(
+            gh.kind_of("ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
+            TokenKind::GitHubAppInstallation
+        );
+    }
+
     #[test]
     fn debug_output_of_the_forge_and_its_answers_holds_no_token() {
         let forge = detect("github.com").unwrap();
@@ -328,6 +398,7 @@ mod tests {
             login: "alice".into(),
             scopes: None,
             expires_at: None,
+            ignored_expiry: None,
             kind: forge.kind_of(CLASSIC),
         };
         assert!(!format!("{forge:?}{info:?}").contains(CLASSIC));

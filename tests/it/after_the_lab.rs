@@ -183,7 +183,11 @@ fn logout_revoke_revokes_at_the_forge_and_keeps_a_token_it_could_not_revoke() {
             out.stderr
         );
         assert!(
-            out.stderr.contains(&format!("bob@{HOST}: NOT revoked: GitHub Enterprise Server did not revoke it (HTTP 500); kept in the {}", w.name())),
+            out.stderr.contains(&format!(
+                "bob@{HOST}: NOT revoked: GitHub Enterprise Server did not revoke it (HTTP 500); \
+                 delete it by hand at https://{HOST}/settings/tokens; kept in the {}",
+                w.name()
+            )),
             "{}",
             out.stderr
         );
@@ -205,6 +209,87 @@ fn logout_revoke_revokes_at_the_forge_and_keeps_a_token_it_could_not_revoke() {
             out.stderr
         );
         assert!(w.stored().is_empty(), "--force erases it anyway");
+    }
+}
+
+/// GHES 3.18 REST reference, `POST /credentials/revoke`: fine-grained tokens cannot use the
+/// endpoint. logout says so before any request, names the page, and `--force` names it too.
+#[test]
+fn logout_revoke_on_ghes_says_before_trying_that_a_fine_grained_token_needs_the_page() {
+    const FINE: &str = "github_pat_11CAROL0000000000000000_carol000000000000000000000000000000000000000000000000000";
+    for kc in keychains() {
+        let mut api = mock_api();
+        api.mock("GET", "/user")
+            .match_header("authorization", format!("Bearer {FINE}").as_str())
+            .with_status(200)
+            .with_body(r#"{"login":"carol"}"#)
+            .create();
+        let revoke = api
+            .mock("POST", "/credentials/revoke")
+            .with_status(202)
+            .expect(0)
+            .create();
+        let w = world(kc, &api);
+        login(&w, FINE, &[]);
+        let page = format!("https://{HOST}/settings/personal-access-tokens");
+        let out = w.helper_args(&["logout", HOST, "--revoke"], "");
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(
+            out.stderr.starts_with(&format!(
+                "carol@{HOST}: cannot be revoked through the API: GitHub Enterprise Server's \
+                 revocation API does not take fine-grained tokens; delete it by hand at {page}\n"
+            )),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(w.stored_tokens().len(), 1, "{}", w.name());
+        let out = w.helper_args(&["logout", HOST, "--revoke", "--force"], "");
+        assert!(
+            out.stderr.contains(&format!(
+                "carol@{HOST}: NOT revoked: GitHub Enterprise Server's revocation API does not \
+                 take fine-grained tokens; delete it by hand at {page}; erased from the {}",
+                w.name()
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("github_pat_"));
+        assert!(w.stored().is_empty(), "{}", w.name());
+        revoke.assert();
+    }
+}
+
+/// go-github#3708: `GitHub-Authentication-Token-Expiration` equal to the current time on a
+/// `200` for a fine-grained token that works. Stored with no expiry, and said so.
+#[test]
+fn a_token_accepted_with_an_expiry_of_now_is_stored_without_one_and_the_person_is_told() {
+    const FINE: &str = "github_pat_11DAVE00000000000000000_dave0000000000000000000000000000000000000000000000000000";
+    for kc in keychains() {
+        let mut api = mockito::Server::new();
+        let at = std::process::Command::new("date")
+            .args(["-u", "+%Y-%m-%d %H:%M:%S UTC"])
+            .output()
+            .unwrap();
+        let at = String::from_utf8(at.stdout).unwrap();
+        api.mock("GET", "/user")
+            .match_header("authorization", format!("Bearer {FINE}").as_str())
+            .with_status(200)
+            .with_header("github-authentication-token-expiration", at.trim())
+            .with_body(r#"{"login":"dave"}"#)
+            .create();
+        let w = world(kc, &api);
+        let out = w.helper_args(&["login", HOST, "--token-stdin"], &format!("{FINE}\n"));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "expiry unknown: GitHub Enterprise Server reported {} UTC, which cannot be right for a \
+                 token it accepted",
+                &at.trim()[..16]
+            )),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(list_json(&w)[0]["expires_at"], serde_json::Value::Null);
     }
 }
 
