@@ -11,7 +11,7 @@ use crate::git::HostSettings;
 use crate::helper::{self, Query};
 use crate::host::Origin;
 use crate::protocol::Credential;
-use crate::show::describe_time;
+use crate::show::{describe_time, utc_minute};
 pub use crate::tty::{Prompter, Tty, person_present};
 use crate::vault::{Account, Stored, Vault};
 use secrecy::{ExposeSecret, SecretString};

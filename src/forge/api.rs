@@ -148,7 +148,7 @@ impl ValidationError {
 }
 
 fn reset_advice(reset_utc: Option<u64>) -> String {
-    match reset_utc.and_then(hh_mm_utc) {
+    match reset_utc.map(crate::show::utc_clock) {
         Some(at) => format!("it resets at {at}, so try again after that"),
         None => "wait a few minutes and try again".to_owned(),
     }
@@ -176,15 +176,6 @@ fn unexpected_detail(status: u16, detail: &str) -> String {
         0 => detail.to_owned(),
         _ => format!("HTTP {status}: {detail}"),
     }
-}
-
-/// `seconds` since the epoch as `HH:MM UTC`.
-fn hh_mm_utc(seconds: u64) -> Option<String> {
-    let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(seconds).ok()?).ok()?;
-    let hm = t
-        .format(time::macros::format_description!("[hour]:[minute]"))
-        .ok()?;
-    Some(format!("{hm} UTC"))
 }
 
 /// What revoking one token came to.
