@@ -12,6 +12,7 @@ mod git_credential;
 mod hostile_input;
 mod install;
 mod keychain_faults;
+mod keyring_isolation;
 mod login;
 mod network_faults;
 mod rig_smoke;
