@@ -135,3 +135,28 @@ fn another_uid_sharing_the_session_keyring_cannot_read_or_replace_a_token() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn doctor_says_in_a_container_that_the_kernel_keyring_is_shared_by_the_uid() {
+    if rig::require_tools("this test", &["keyctl"]).is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let mut doctor = sb.helper();
+    doctor
+        .env("container", "podman")
+        .args(["--store=keyutils", "doctor", "--offline"]);
+    let out = sb.run(&mut doctor, "");
+    let note = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("looks like a container"))
+        .unwrap_or_else(|| panic!("no container note: {out:?}"));
+    assert!(note.starts_with("note"), "{note}");
+    assert!(note.contains("(container=podman)"), "{note}");
+    assert!(note.contains("shares these tokens"), "{note}");
+    assert!(
+        note.contains("--token-stdin") && note.contains("logout HOST --revoke"),
+        "{note}"
+    );
+}
