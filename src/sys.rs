@@ -98,6 +98,13 @@ pub fn keychain_deadline(on: bool) {
     let _ = on;
 }
 
+/// This process's effective user ID (geteuid(2), which cannot fail).
+#[cfg(unix)]
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid takes no arguments, touches no memory and always succeeds.
+    unsafe { libc::geteuid() }
+}
+
 #[cfg(target_os = "linux")]
 const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
 #[cfg(target_os = "linux")]

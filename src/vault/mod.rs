@@ -406,15 +406,19 @@ impl Vault {
 /// An exclusive lock on `~/.cache/git-credential-pat/vault.lock`, held while this process
 /// writes the keychain, released on drop. `None` (writing unlocked) when the cache directory
 /// cannot be used: a lost race then costs at worst a duplicate entry, which `put` removes.
+///
+/// The file is opened as [`crate::cache::open`] opens it: never through a symlink, nor in a
+/// cache directory another user owns.
 pub fn write_lock() -> Option<std::fs::File> {
-    let dir = dirs::cache_dir()?.join("git-credential-pat");
-    std::fs::create_dir_all(&dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("vault.lock"))
-        .ok()?;
+    let file = crate::cache::open(
+        &crate::cache::dir()?,
+        "vault.lock",
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true),
+    )
+    .ok()?;
     file.lock().ok()?;
     Some(file)
 }
