@@ -14,9 +14,11 @@ pub const WARN_WITHIN: u64 = 7 * 86_400;
 /// The record is started afresh past this size, so it cannot grow without bound.
 const MAX_RECORD_BYTES: u64 = 64 * 1024;
 
-/// Where warnings given are recorded, or `None` when there is no cache directory.
+/// Where warnings given are recorded, or `None` when there is no cache directory. It is only
+/// ever opened as [`crate::cache::open`] opens files: never through a symlink, nor in a
+/// directory another user owns.
 pub fn record_path() -> Option<PathBuf> {
-    dirs::cache_dir().map(|d| d.join("git-credential-pat").join("expiry-warnings"))
+    crate::cache::dir().map(|d| d.join("expiry-warnings"))
 }
 
 /// Writes one warning line on `err` when `expires_at` (seconds since the Unix epoch, UTC) is
@@ -55,8 +57,15 @@ pub fn warn_if_soon(
     true
 }
 
+/// `path` as [`crate::cache::open`] opens it.
+fn open_record(path: &Path, options: &mut std::fs::OpenOptions) -> Option<std::fs::File> {
+    let dir = path.parent()?;
+    let name = path.file_name()?.to_str()?;
+    crate::cache::open(dir, name, options).ok()
+}
+
 fn already_warned(path: &Path, line: &str) -> bool {
-    let Ok(file) = std::fs::File::open(path) else {
+    let Some(file) = open_record(path, std::fs::OpenOptions::new().read(true)) else {
         return false;
     };
     std::io::BufReader::new(file)
@@ -66,19 +75,14 @@ fn already_warned(path: &Path, line: &str) -> bool {
 }
 
 fn remember(path: &Path, line: &str) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+    let Some(mut file) = open_record(path, std::fs::OpenOptions::new().create(true).append(true))
+    else {
+        return;
+    };
+    if file.metadata().is_ok_and(|m| m.len() > MAX_RECORD_BYTES) {
+        let _ = file.set_len(0);
     }
-    let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_RECORD_BYTES);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(!too_big)
-        .write(true)
-        .truncate(too_big)
-        .open(path);
-    if let Ok(mut file) = file {
-        let _ = writeln!(file, "{line}");
-    }
+    let _ = writeln!(file, "{line}");
 }
 
 #[cfg(test)]

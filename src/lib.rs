@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod expiry;

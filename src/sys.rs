@@ -98,6 +98,15 @@ pub fn keychain_deadline(on: bool) {
     let _ = on;
 }
 
+/// This process's effective user ID (geteuid(2), which cannot fail).
+#[cfg(unix)]
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid takes no arguments, touches no memory and always succeeds.
+    unsafe { libc::geteuid() }
+}
+
+#[cfg(target_os = "linux")]
+const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
 #[cfg(target_os = "linux")]
 const KEYCTL_READ: libc::c_long = 11;
 #[cfg(target_os = "linux")]
@@ -105,8 +114,52 @@ const KEYCTL_GET_PERSISTENT: libc::c_long = 22;
 #[cfg(target_os = "linux")]
 const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
 
-/// The calling user's persistent keyring (persistent-keyring(7)), linked into the session
-/// keyring: `keyctl(KEYCTL_GET_PERSISTENT, -1, KEY_SPEC_SESSION_KEYRING)`.
+#[cfg(target_os = "linux")]
+thread_local! {
+    /// The private session keyring this thread joined, once joined (see
+    /// [`join_private_session_keyring`]).
+    static PRIVATE_SESSION: std::cell::Cell<Option<i32>> = const { std::cell::Cell::new(None) };
+}
+
+/// Makes the calling thread's session keyring a new, anonymous one of its own
+/// (`keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)`), once per thread; later calls return the
+/// same keyring's ID.
+///
+/// Why: a session keyring is inherited across `fork`, `su`, `sudo`, `setpriv` and `runuser`,
+/// so the caller's one may be shared with processes of another uid, which *possess* whatever
+/// is linked into it and so get a key's possessor permissions (read, write) on it. Every key
+/// the helper adds, and the persistent keyring it links in, must only ever be linked into a
+/// keyring no other process holds. The kernel keeps session keyrings in each thread's
+/// credentials, so this holds for the calling thread (and the threads and children it starts
+/// later), which must be the one that uses the kernel keyring.
+///
+/// # Errors
+/// The kernel's error (e.g. `EDQUOT`, or `ENOSYS`/`EPERM` where a seccomp filter blocks keyctl).
+#[cfg(target_os = "linux")]
+pub fn join_private_session_keyring() -> std::io::Result<i32> {
+    if let Some(id) = PRIVATE_SESSION.get() {
+        return Ok(id);
+    }
+    // SAFETY: a null name pointer asks for a new anonymous keyring; no memory is passed.
+    let id = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_JOIN_SESSION_KEYRING,
+            std::ptr::null::<libc::c_char>(),
+        )
+    };
+    if id < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let id = i32::try_from(id).map_err(|_| std::io::Error::other("keyring id out of range"))?;
+    PRIVATE_SESSION.set(Some(id));
+    Ok(id)
+}
+
+/// The calling user's persistent keyring (persistent-keyring(7)), linked into the calling
+/// thread's session keyring: `keyctl(KEYCTL_GET_PERSISTENT, -1, KEY_SPEC_SESSION_KEYRING)`.
+/// Call [`join_private_session_keyring`] first, so that it is not linked into a session
+/// keyring other processes share.
 ///
 /// # Errors
 /// The kernel's error (e.g. `EOPNOTSUPP` when the kernel has no persistent keyrings).
@@ -190,6 +243,34 @@ mod tests {
         assert_eq!(sigint_disposition(), libc::SIG_IGN);
         drop(guard);
         assert_eq!(sigint_disposition(), before);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_private_session_keyring_is_joined_once_per_thread() {
+        // KEYCTL_GET_KEYRING_ID (0) of the session keyring, without creating one.
+        let session = || {
+            // SAFETY: integer arguments only.
+            let id = unsafe {
+                libc::syscall(
+                    libc::SYS_keyctl,
+                    0 as libc::c_long,
+                    KEY_SPEC_SESSION_KEYRING,
+                    0,
+                )
+            };
+            i32::try_from(id).ok().filter(|id| *id > 0)
+        };
+        let before = session();
+        let id = join_private_session_keyring().unwrap();
+        assert_ne!(Some(id), before, "a new keyring, not the inherited one");
+        assert_eq!(session(), Some(id));
+        assert_eq!(join_private_session_keyring().unwrap(), id);
+        // Another thread has its own.
+        let other = std::thread::spawn(|| join_private_session_keyring().unwrap())
+            .join()
+            .unwrap();
+        assert_ne!(other, id);
     }
 
     #[cfg(target_os = "linux")]

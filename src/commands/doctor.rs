@@ -307,8 +307,37 @@ fn check_keychain(
             Level::Note,
             "the kernel keyring keeps tokens in memory only: they are lost at reboot, and after 3 days unused (see the README)",
         );
+        if let Some(sign) = container_sign(std::env::var_os("container"), |p| {
+            std::path::Path::new(p).exists()
+        }) {
+            r.say(
+                Level::Note,
+                format!(
+                    "this looks like a container ({sign}): the kernel keyring is per user, not per container, so every \
+                     container and CI job of this uid on this machine shares these tokens; a CI job \
+                     should store its token with `login HOST --token-stdin --for 1h` and run \
+                     `logout HOST --revoke` at its end (see the README)"
+                ),
+            );
+        }
     }
     Some(vault)
+}
+
+/// What says this process runs in a container, if anything does: the `container` variable
+/// (systemd-nspawn, podman, LXC set it), `/.dockerenv` (Docker) or `/run/.containerenv`
+/// (podman). `exists` is asked about those paths.
+fn container_sign(
+    variable: Option<std::ffi::OsString>,
+    exists: impl Fn(&str) -> bool,
+) -> Option<String> {
+    if let Some(v) = variable.filter(|v| !v.is_empty()) {
+        return Some(format!("container={}", escape(&v.to_string_lossy())));
+    }
+    ["/.dockerenv", "/run/.containerenv"]
+        .into_iter()
+        .find(|p| exists(p))
+        .map(str::to_owned)
 }
 
 fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
@@ -394,6 +423,25 @@ fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_container_is_told_by_its_variable_or_its_marker_files() {
+        let none = |_: &str| false;
+        assert_eq!(container_sign(None, none), None);
+        assert_eq!(container_sign(Some("".into()), none), None);
+        assert_eq!(
+            container_sign(Some("podman".into()), none).as_deref(),
+            Some("container=podman")
+        );
+        assert_eq!(
+            container_sign(None, |p| p == "/run/.containerenv").as_deref(),
+            Some("/run/.containerenv")
+        );
+        assert_eq!(
+            container_sign(None, |p| p == "/.dockerenv").as_deref(),
+            Some("/.dockerenv")
+        );
+    }
 
     #[test]
     fn credential_url_patterns_match_as_git_matches_them() {

@@ -8,7 +8,10 @@ use crate::helper::Query;
 use crate::login::{self, Outcome, Target, Tty};
 use anyhow::{Context as _, bail};
 use secrecy::SecretString;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
+
+/// The most `login --token-stdin` reads: 64 KiB (tokens are under 300 bytes).
+const MAX_STDIN_TOKEN: u64 = 64 * 1024;
 
 impl Run for cli::Login {
     /// Runs `login`.
@@ -38,8 +41,14 @@ impl Run for cli::Login {
             let mut line = secrecy::zeroize::Zeroizing::new(String::new());
             std::io::stdin()
                 .lock()
+                .take(MAX_STDIN_TOKEN + 1)
                 .read_line(&mut line)
                 .context("could not read the token from stdin")?;
+            if line.len() as u64 > MAX_STDIN_TOKEN {
+                bail!(
+                    "the token on stdin is longer than 64 KiB; give the token alone, on one line"
+                );
+            }
             let token = SecretString::from(line.trim().to_owned());
             login::non_interactive(&forge, &target, &vault, token, err, now)?;
             return Ok(());

@@ -37,21 +37,22 @@ fn session_bus_configured() -> bool {
         .unwrap_or(false)
 }
 
-/// The kernel keyring store, made to work in a process without a session keyring.
+/// The kernel keyring store, in a session keyring of this process's own.
 ///
-/// Why: with no session keyring (containers, CI, `su`, services) the kernel falls back to
-/// the user-session keyring, and the store's `KEYCTL_GET_PERSISTENT` then installs a new
-/// session keyring, so the key it adds is no longer possessed and linking it into the
-/// persistent keyring fails with `EACCES`. Asking for the session keyring with `create`
-/// first joins a fresh anonymous session keyring when there is none (and is a no-op when a
-/// login session already has one), which is what `keyctl session -` does for a shell.
+/// Why: the store adds each key to the session keyring and reaches the user's persistent
+/// keyring through it, and whatever a session keyring links is *possessed*, with the keys'
+/// possessor permissions (read, write), by every process holding that session keyring. The
+/// caller's one survives `su`, `sudo`, `setpriv` and `runuser`, so it may be shared with
+/// another uid: before any kernel keyring operation the helper joins a new anonymous session
+/// keyring that only it (and its children) hold, and links the persistent keyring into that.
+/// This also covers a process with no session keyring at all (containers, CI, services), where
+/// the kernel's fallback would make the store's keys unpossessed and unlinkable (`EACCES`).
 fn open_keyutils(service: String) -> Result<Vault, VaultError> {
-    use linux_keyutils::{KeyRing, KeyRingIdentifier};
     let unavailable = |what: &str, e: &dyn std::fmt::Debug| {
         VaultError::Unavailable(format!("the kernel keyring {what} ({e:?})"))
     };
-    KeyRing::from_special_id(KeyRingIdentifier::Session, true)
-        .map_err(|e| unavailable("has no session keyring", &e))?;
+    sys::join_private_session_keyring()
+        .map_err(|e| unavailable("gives this process no session keyring of its own", &e))?;
     let store = linux_keyutils_keyring_store::Store::new()
         .map_err(|e| unavailable("store does not open", &e))?;
     // The store links every key into the user's persistent keyring (persistent-keyring(7)),

@@ -103,6 +103,12 @@ pub enum VaultError {
          erase tokens you no longer need, or use --store=secret-service"
     )]
     OverQuota,
+    /// Another process held the keychain write lock for [`LOCK_WAIT`].
+    #[error(
+        "another git-credential-pat has been writing the keychain for 10 s (it holds \
+         ~/.cache/git-credential-pat/vault.lock); nothing was changed: try again once it is done"
+    )]
+    Busy,
     /// The namespace is not a plain name.
     #[error("namespace must be 1 to 64 letters, digits, '.', '_' or '-'")]
     BadNamespace,
@@ -332,7 +338,7 @@ impl Vault {
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
-        let _lock = write_lock();
+        let _lock = write_lock()?;
         let entry = self.entry(account)?;
         let secret = stored.encode();
         match entry.set_secret(secret.as_bytes()) {
@@ -361,7 +367,7 @@ impl Vault {
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn delete(&self, found: &Found) -> Result<bool, VaultError> {
-        let _lock = write_lock();
+        let _lock = write_lock()?;
         match found.entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(KeyringError::NoEntry) => Ok(false),
@@ -402,20 +408,52 @@ impl Vault {
     }
 }
 
+/// How long a writer waits for the keychain write lock another process holds: 10 s.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// An exclusive lock on `~/.cache/git-credential-pat/vault.lock`, held while this process
-/// writes the keychain, released on drop. `None` (writing unlocked) when the cache directory
-/// cannot be used: a lost race then costs at worst a duplicate entry, which `put` removes.
-pub fn write_lock() -> Option<std::fs::File> {
-    let dir = dirs::cache_dir()?.join("git-credential-pat");
-    std::fs::create_dir_all(&dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("vault.lock"))
-        .ok()?;
-    file.lock().ok()?;
-    Some(file)
+/// writes the keychain, released on drop. `Ok(None)` (writing unlocked) when the cache
+/// directory cannot be used: a lost race then costs at worst a duplicate entry, which `put`
+/// removes.
+///
+/// The file is opened as [`crate::cache::open`] opens it: never through a symlink, nor in a
+/// cache directory another user owns.
+///
+/// # Errors
+/// [`VaultError::Busy`] when another process held the lock for [`LOCK_WAIT`].
+pub fn write_lock() -> Result<Option<std::fs::File>, VaultError> {
+    match crate::cache::dir() {
+        Some(dir) => lock_in(&dir, LOCK_WAIT),
+        None => Ok(None),
+    }
+}
+
+/// [`write_lock`] on `dir/vault.lock`, waiting at most `wait`.
+fn lock_in(
+    dir: &std::path::Path,
+    wait: std::time::Duration,
+) -> Result<Option<std::fs::File>, VaultError> {
+    let Ok(file) = crate::cache::open(
+        dir,
+        "vault.lock",
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true),
+    ) else {
+        return Ok(None);
+    };
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => return Err(VaultError::Busy),
+            Err(std::fs::TryLockError::Error(_)) => return Ok(None),
+        }
+    }
 }
 
 fn regex_escape(s: &str) -> String {
@@ -439,6 +477,18 @@ mod tests {
             username: user.into(),
             path: path.map(Into::into),
         }
+    }
+
+    #[test]
+    fn a_lock_held_elsewhere_is_waited_for_only_so_long() {
+        let tmp = tempfile::tempdir().unwrap();
+        let held = lock_in(tmp.path(), LOCK_WAIT).unwrap().expect("a lock");
+        let began = std::time::Instant::now();
+        let wait = std::time::Duration::from_millis(200);
+        assert!(matches!(lock_in(tmp.path(), wait), Err(VaultError::Busy)));
+        assert!(began.elapsed() >= wait);
+        drop(held);
+        assert!(lock_in(tmp.path(), wait).unwrap().is_some());
     }
 
     #[test]

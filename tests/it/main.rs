@@ -5,6 +5,8 @@
 mod rig;
 
 mod after_the_lab;
+mod bounded_waits;
+mod cache_files;
 mod clone_push;
 mod concurrency;
 mod fuzz;
@@ -12,6 +14,7 @@ mod git_credential;
 mod hostile_input;
 mod install;
 mod keychain_faults;
+mod keyring_isolation;
 mod login;
 mod network_faults;
 mod rig_smoke;
