@@ -66,10 +66,13 @@ impl HostSettings {
         let out = git_outside_any_repository()
             .args(["config", "-z", "--get-urlmatch", "credential", url])
             .output();
-        let settings = match out {
+        let mut settings = match out {
             Ok(out) if out.status.success() => Self::parse(&String::from_utf8_lossy(&out.stdout)),
             _ => HostSettings::default(),
         };
+        if settings.api_url.is_some() || settings.forge.is_some() {
+            settings.drop_unscoped(&config_get_regexp(SCOPED_REDIRECTS, false));
+        }
         for warning in &settings.warnings {
             eprintln!("git-credential-pat: {}", crate::show::escape(warning));
         }
@@ -142,6 +145,31 @@ impl HostSettings {
         s
     }
 
+    /// Keeps `patApiUrl` and `patForge` only when a URL-scoped key (`credential.<url>.patApiUrl`)
+    /// among `scoped` (key, value) pairs gave that value: a bare `credential.patApiUrl` would
+    /// apply to every host, and send every host's token to one API.
+    pub fn drop_unscoped(&mut self, scoped: &[(String, String)]) {
+        let given = |suffix: &str, value: &str| {
+            scoped.iter().any(|(k, v)| {
+                k.to_ascii_lowercase().ends_with(suffix) && v.trim().eq_ignore_ascii_case(value)
+            })
+        };
+        if self
+            .api_url
+            .as_deref()
+            .is_some_and(|v| !given(".patapiurl", v))
+        {
+            self.api_url = None;
+        }
+        if self
+            .forge
+            .as_deref()
+            .is_some_and(|v| !given(".patforge", v))
+        {
+            self.forge = None;
+        }
+    }
+
     /// Whether `credential.interactive` forbids prompting (`false`, `never`, or another of
     /// git's false spellings, the empty value included).
     pub fn interactive_forbidden(&self) -> bool {
@@ -156,6 +184,14 @@ impl HostSettings {
         !self.browser
     }
 }
+
+/// The URL-scoped keys that decide where a token is sent (`credential.<url>.patApiUrl`,
+/// `credential.<url>.patForge`), as a `git config --get-regexp` pattern; the bare keys, without
+/// a URL, do not match it.
+pub const SCOPED_REDIRECTS: &str = r"^credential\..+\.(patapiurl|patforge)$";
+
+/// The bare keys that would apply to every host, which the helper ignores (doctor warns).
+pub const UNSCOPED_REDIRECTS: &str = r"^credential\.(patapiurl|patforge)$";
 
 /// The words `credential.<url>.patForge` takes.
 pub const FORGES: [&str; 5] = ["github", "ghes", "gitlab", "gitea", "forgejo"];
@@ -394,5 +430,29 @@ mod tests {
         assert!(!is_ours("store"));
         assert!(!is_ours("/usr/bin/git-credential-libsecret"));
         assert!(!is_ours("patch"));
+    }
+
+    #[test]
+    fn a_bare_api_url_or_forge_is_ignored_only_url_scoped_ones_count() {
+        let mut s = HostSettings::parse(
+            "credential.patapiurl\nhttps://evil.example/api\0credential.patforge\ngithub\0",
+        );
+        s.drop_unscoped(&[]);
+        assert_eq!((s.api_url, s.forge), (None, None));
+        let mut s = HostSettings::parse(
+            "credential.patapiurl\nhttps://ghe.example/api/v3\0credential.patforge\nghes\0",
+        );
+        s.drop_unscoped(&[
+            (
+                "credential.https://ghe.example.patapiurl".into(),
+                "https://ghe.example/api/v3".into(),
+            ),
+            (
+                "credential.https://ghe.example.patforge".into(),
+                "ghes".into(),
+            ),
+        ]);
+        assert_eq!(s.api_url.as_deref(), Some("https://ghe.example/api/v3"));
+        assert_eq!(s.forge.as_deref(), Some("ghes"));
     }
 }

@@ -11,7 +11,7 @@ use crate::git::HostSettings;
 use crate::helper::{self, Query};
 use crate::host::Origin;
 use crate::protocol::Credential;
-use crate::show::{describe_time, utc_minute};
+use crate::show::{describe_time, escape, utc_minute};
 pub use crate::tty::{Prompter, Tty, person_present};
 use crate::vault::{Account, Stored, Vault};
 use secrecy::{ExposeSecret, SecretString};
@@ -334,7 +334,7 @@ fn store(
         clear_other_defaults(&account, vault)?;
     }
     let scopes = match &info.scopes {
-        Some(s) if !s.is_empty() => format!("scopes {}", s.join(", ")),
+        Some(s) if !s.is_empty() => format!("scopes {}", escape(&s.join(", "))),
         Some(_) => "no scopes".to_owned(),
         None => "no scopes reported".to_owned(),
     };
@@ -355,7 +355,7 @@ fn store(
         err,
         "git-credential-pat: stored the {} token of {} for {} in the {} ({scopes}; {expiry}{timer}).",
         forge.name(),
-        info.login,
+        escape(&info.login),
         target.url(),
         vault.store_name()
     )?;

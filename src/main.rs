@@ -59,6 +59,8 @@ fn git(op: Operation, ctx: &Context) -> ExitCode {
     }
     let stderr = &mut std::io::stderr();
     let mut on_missing = |request: &_, query: &_, vault: &_, err: &mut dyn std::io::Write| {
+        // No child of the login flow (a text browser) may write into git's answer.
+        let _aside = sys::StdoutAside::new();
         login::on_missing(request, query, vault, err, ctx.now)
     };
     let mut deadline = sys::keychain_deadline;

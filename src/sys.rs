@@ -107,6 +107,65 @@ pub fn effective_uid() -> u32 {
 
 #[cfg(target_os = "linux")]
 const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+/// git's stdout kept aside while the login flow runs: file descriptor 1 points at the terminal
+/// (or `/dev/null` when there is none) until this value is dropped, so that no child process
+/// (a text browser run in the foreground) can write into git's answer. The answer is written
+/// after the drop, to the real stdout.
+pub struct StdoutAside {
+    #[cfg(unix)]
+    saved: Option<std::os::fd::OwnedFd>,
+}
+
+impl StdoutAside {
+    /// Puts stdout aside; does nothing (and restores nothing) when that fails or off Unix.
+    pub fn new() -> StdoutAside {
+        #[cfg(unix)]
+        {
+            use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+            let target = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/tty")
+                .or_else(|_| std::fs::OpenOptions::new().write(true).open("/dev/null"));
+            let Ok(target) = target else {
+                return StdoutAside { saved: None };
+            };
+            // SAFETY: dup(2) on fd 1 returns a new descriptor we then own, or -1.
+            let saved = unsafe { libc::dup(1) };
+            if saved < 0 {
+                return StdoutAside { saved: None };
+            }
+            // SAFETY: `saved` is a fresh descriptor owned by nothing else.
+            let saved = unsafe { OwnedFd::from_raw_fd(saved) };
+            // SAFETY: dup2(2) with two open descriptors; fd 1 is replaced atomically.
+            if unsafe { libc::dup2(target.as_raw_fd(), 1) } < 0 {
+                return StdoutAside { saved: None };
+            }
+            StdoutAside { saved: Some(saved) }
+        }
+        #[cfg(not(unix))]
+        StdoutAside {}
+    }
+}
+
+impl Default for StdoutAside {
+    fn default() -> StdoutAside {
+        StdoutAside::new()
+    }
+}
+
+impl Drop for StdoutAside {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(saved) = &self.saved {
+            use std::os::fd::AsRawFd;
+            // SAFETY: dup2(2) puts back the descriptor saved in new(); both are open.
+            unsafe {
+                libc::dup2(saved.as_raw_fd(), 1);
+            }
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
 const KEYCTL_READ: libc::c_long = 11;
 #[cfg(target_os = "linux")]

@@ -57,6 +57,7 @@ fn run(offline: bool, store: StoreChoice, namespace: Option<&str>, now: u64) -> 
     check_binary(&mut r, me.as_ref());
     check_git_version(&mut r);
     check_helpers(&mut r, me.as_ref());
+    check_unscoped_settings(&mut r);
     if let Some(vault) = check_keychain(&mut r, store, namespace, now) {
         check_tokens(&mut r, &vault, offline, now);
     }
@@ -92,6 +93,23 @@ fn check_binary(r: &mut Report, me: Option<&PathBuf>) {
             Level::Note,
             "git-credential-pat is not on PATH: `git credential-pat …` will not work, though git finds the helper by its configured path",
         ),
+    }
+}
+
+/// A bare `credential.patApiUrl` or `credential.patForge` (no URL) would apply to every host;
+/// the helper ignores it, and says so here.
+fn check_unscoped_settings(r: &mut Report) {
+    for (key, value) in crate::git::config_get_regexp(crate::git::UNSCOPED_REDIRECTS, false) {
+        r.say(
+            Level::Note,
+            format!(
+                "{key} = {} has no URL, so it is ignored (it would send every host's token to \
+                 one place); scope it: git config --global --unset {key} and set \
+                 credential.https://HOST.{} instead",
+                escape(&value),
+                key.trim_start_matches("credential."),
+            ),
+        );
     }
 }
 
