@@ -121,7 +121,28 @@ pub fn on_missing(
     let Some(forge) = Forge::detect(&query.origin.host, &request.wwwauth, &settings) else {
         return Ok(None);
     };
+    let login_arg = if target.origin.protocol == "https" {
+        target.origin.host.to_string()
+    } else {
+        target.url()
+    };
+    let trust_it = format!(
+        "git config --global credential.{}.patForge {}",
+        target.url(),
+        forge.kind.setting_word()
+    );
     if !person_present(&settings) {
+        if forge.by_realm_only {
+            writeln!(
+                err,
+                "git-credential-pat: no token stored for {host}, which only claims (by its realm) to \
+                 be a {name}; if you know and trust {host}, run `{trust_it}`, then \
+                 `git credential-pat login {login_arg}`",
+                host = target.origin.host,
+                name = forge.name(),
+            )?;
+            return Ok(None);
+        }
         let login_arg = if target.origin.protocol == "https" {
             target.origin.host.to_string()
         } else {
@@ -134,6 +155,33 @@ pub fn on_missing(
             target.token_page(&forge, now),
         )?;
         return Ok(None);
+    }
+    if forge.by_realm_only {
+        // Any HTTPS server can answer 401 with realm="GitHub": name it and ask first.
+        writeln!(
+            err,
+            "git-credential-pat: {host} says (by its realm) that it is a {name}. Nothing but the \
+             server itself says so: a token you paste goes to {host} and its API.",
+            host = target.origin.host,
+            name = forge.name(),
+        )?;
+        let question = format!(
+            "Open {host}'s token page and store a token for it? [y/N] ",
+            host = target.origin.host
+        );
+        if !Tty.confirm(&question)? {
+            writeln!(
+                err,
+                "git-credential-pat: nothing was opened or stored for {}",
+                target.origin.host
+            )?;
+            return Ok(None);
+        }
+        writeln!(
+            err,
+            "git-credential-pat: to trust {} without this question: {trust_it}",
+            target.origin.host
+        )?;
     }
     let browser: Option<&OpenBrowser> = (!settings.browser_forbidden()).then_some(&open_in_browser);
     let quit = Credential {

@@ -105,6 +105,16 @@ impl ForgeKind {
         }
     }
 
+    /// The `credential.<url>.patForge` word that selects this kind (see `git::FORGES`).
+    pub fn setting_word(self) -> &'static str {
+        match self {
+            ForgeKind::GitHub | ForgeKind::GheCom => "github",
+            ForgeKind::GitHubEnterpriseServer => "ghes",
+            ForgeKind::GitLab => "gitlab",
+            ForgeKind::Gitea => "gitea",
+        }
+    }
+
     /// Which API, token pages and token shapes the forge has.
     pub fn family(self) -> Family {
         match self {
@@ -208,6 +218,9 @@ pub struct Forge {
     /// Which GitHub token the page offers (`credential.<url>.patTokenType`); `Classic` for the
     /// other forges.
     pub token_type: TokenType,
+    /// Whether only the server's own `WWW-Authenticate` realm named the forge: any HTTPS
+    /// server can claim to be GitHub that way, so the login flow asks before trusting it.
+    pub by_realm_only: bool,
 }
 
 impl Forge {
@@ -251,7 +264,9 @@ impl Forge {
                 .find_map(Family::named_by)
                 .map(of_family)
         };
-        let kind = by_setting().or_else(by_host).or_else(by_realm)?;
+        let known = by_setting().or_else(by_host);
+        let by_realm_only = known.is_none();
+        let kind = known.or_else(by_realm)?;
 
         let api_base = match settings
             .api_url
@@ -279,6 +294,7 @@ impl Forge {
             scopes,
             page_scopes,
             token_type,
+            by_realm_only,
         })
     }
 

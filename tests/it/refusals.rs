@@ -216,3 +216,45 @@ fn a_bare_api_url_applies_to_no_host_and_doctor_says_so() {
         doctor.stdout
     );
 }
+
+#[test]
+fn a_server_that_only_claims_to_be_github_opens_nothing_until_the_person_agrees() {
+    let Some(w) = world() else { return };
+    // git passes the server's challenges on as wwwauth[] (git-credential(1)).
+    let request = "protocol=https\\nhost=lab.example\\nwwwauth[]=Basic realm=GitHub\\n\\n";
+    let mut p = on_a_terminal(
+        &w,
+        &format!("printf '{request}' | git credential fill; echo filled $?"),
+    );
+    let said = p
+        .exp_string("store a token for it? [y/N] ")
+        .unwrap_or_else(|e| panic!("no question: {e}"));
+    assert!(
+        said.contains("lab.example says (by its realm) that it is a GitHub Enterprise Server"),
+        "{said}"
+    );
+    assert_eq!(
+        w.sb.browser_urls(),
+        Vec::<String>::new(),
+        "opened before asking"
+    );
+    p.send_line("n").unwrap();
+    p.exp_string("nothing was opened or stored for lab.example")
+        .unwrap();
+    p.send_control('c').unwrap();
+    let _ = p.exp_eof();
+    assert_eq!(w.sb.browser_urls(), Vec::<String>::new());
+
+    // With no person present, the hint names no page to open.
+    let out = w.credential(
+        "fill",
+        "protocol=https\nhost=lab.example\nwwwauth[]=Basic realm=\"GitHub\"\n",
+    );
+    assert!(
+        out.stderr
+            .contains("which only claims (by its realm) to be a GitHub Enterprise Server"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("settings/tokens"), "{}", out.stderr);
+}
