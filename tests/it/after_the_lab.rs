@@ -133,9 +133,13 @@ fn logout_erases_the_token_from_the_keychain_and_from_every_other_helper_git_use
         assert_eq!(
             out.stderr,
             format!(
-                "alice@{HOST}: erased from the {}; git's other helpers told to forget it\n",
+                "alice@{HOST}: erased from the {}; git's other helpers told to forget it\n\
+                 git-credential-pat: it STILL WORKS at the forge until it expires: erased here \
+                 only; `git credential-pat logout {HOST} --user alice --revoke` would have \
+                 revoked it, so delete it on the forge's token page.\n",
                 w.name()
-            )
+            ),
+            "plain logout names the token as still live"
         );
         assert!(w.stored().is_empty(), "{}", w.name());
         assert!(
@@ -313,23 +317,31 @@ fn logout_of_several_tokens_without_yes_and_without_a_terminal_erases_nothing() 
 }
 
 #[test]
-fn the_first_get_after_the_lab_timer_erases_the_token_and_serves_nothing() {
-    let api = mock_api();
+fn the_first_get_after_the_lab_timer_revokes_the_token_or_keeps_it_to_revoke_and_serves_nothing() {
     for kc in keychains() {
+        let mut api = mock_api();
         let w = world(kc, &api);
         let past = now() - 60;
         w.write_raw(
             &format!("https://alice@{HOST}"),
             &format!("{ALICE_TOKEN}\nforge=GitHub Enterprise Server\nerase_by={past}\n"),
         );
+        // The forge refuses the revocation: the token is not served, and not forgotten.
+        let refused = api
+            .mock("POST", "/credentials/revoke")
+            .with_status(503)
+            .expect(1)
+            .create();
         let out = w.credential("fill", &format!("protocol=https\nhost={HOST}\n"));
+        refused.assert();
+        refused.remove();
         assert_eq!(out.code, 128, "{}: {}", w.name(), out.stdout);
         assert!(!out.stdout.contains(ALICE_TOKEN));
         assert!(
-            out.stderr.starts_with(&format!(
-                "git-credential-pat: the lab timer of alice's token for {HOST} ran out; it was erased. \
-                 Run `git credential-pat login {HOST}` for a new one.\n"
-            )),
+            out.stderr.contains(&format!(
+                "git-credential-pat: alice@{HOST} (whose lab timer ran out) is no longer served, \
+                 but could not be revoked now"
+            )) && out.stderr.contains("to revoke"),
             "{}",
             out.stderr
         );
@@ -338,7 +350,59 @@ fn the_first_get_after_the_lab_timer_erases_the_token_and_serves_nothing() {
             "no login hint after a lab ends: {}",
             out.stderr
         );
+        let json = list_json(&w);
+        assert_eq!(json[0]["to_revoke"], serde_json::json!(true), "{json}");
+        let table = w.helper_args(&["list"], "");
+        assert!(table.stdout.contains("TO REVOKE"), "{}", table.stdout);
+        let doctor = w.helper_args(&["doctor"], "");
+        assert!(
+            doctor.stdout.contains("to revoke") || doctor.stderr.contains("to revoke"),
+            "{}{}",
+            doctor.stdout,
+            doctor.stderr
+        );
+
+        // The next run that sees it, with the forge answering, revokes it and erases it.
+        let revoked = api
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", format!("Bearer {ALICE_TOKEN}").as_str())
+            .with_status(202)
+            .expect(1)
+            .create();
+        let out = w.credential("fill", &format!("protocol=https\nhost={HOST}\n"));
+        revoked.assert();
+        assert_eq!(out.code, 128, "{}", out.stdout);
+        assert!(
+            out.stderr.contains(&format!(
+                "alice@{HOST} (marked to revoke): revoked at GitHub Enterprise Server; erased"
+            )),
+            "{}",
+            out.stderr
+        );
         assert!(w.stored().is_empty(), "{}", w.name());
+    }
+}
+
+#[test]
+fn list_revokes_a_token_whose_lab_timer_ended() {
+    for kc in keychains() {
+        let mut api = mock_api();
+        let w = world(kc, &api);
+        let past = now() - 60;
+        w.write_raw(
+            &format!("https://alice@{HOST}"),
+            &format!("{ALICE_TOKEN}\nforge=GitHub Enterprise Server\nerase_by={past}\n"),
+        );
+        let revoked = api
+            .mock("POST", "/credentials/revoke")
+            .with_status(202)
+            .expect(1)
+            .create();
+        let out = w.helper_args(&["list", "--json"], "");
+        revoked.assert();
+        assert_eq!(out.stdout.trim(), "[]", "{}", out.stderr);
+        assert!(out.stderr.contains("revoked at"), "{}", out.stderr);
+        assert!(w.stored().is_empty());
     }
 }
 
