@@ -581,3 +581,53 @@ fn completions_and_the_man_page_come_from_the_command_line_definition() {
         "not a man page"
     );
 }
+
+/// Issue 10 item 3: two GitLab tokens made without `read_user` (GitLab will not name their
+/// owner) are both kept, each under its own identity, rather than the second overwriting the
+/// first as user `git`.
+#[test]
+fn a_second_gitlab_token_without_read_user_does_not_overwrite_the_first() {
+    const GL_HOST: &str = "gitlab.lab.test";
+    let tokens = [
+        ("glpat-First0000000000000001", 41),
+        ("glpat-Second000000000000002", 42),
+    ];
+    let mut api = mockito::Server::new();
+    for (token, id) in tokens {
+        api.mock("GET", "/personal_access_tokens/self")
+            .match_header("private-token", token)
+            .with_status(200)
+            .with_body(format!(
+                r#"{{"id":{id},"scopes":["write_repository"],"active":true,"revoked":false,"expires_at":null}}"#
+            ))
+            .expect_at_most(usize::MAX)
+            .create();
+    }
+    api.mock("GET", "/user")
+        .with_status(403)
+        .with_body(r#"{"error":"insufficient_scope"}"#)
+        .expect_at_most(usize::MAX)
+        .create();
+    for kc in keychains() {
+        let w = World::new(kc);
+        let config = format!(
+            "[credential]\n\thelper =\n\thelper = \"{}\"\n[credential \"https://{GL_HOST}\"]\n\
+             \tpatForge = gitlab\n\tpatApiUrl = {}\n",
+            w.helper_command(),
+            api.url()
+        );
+        std::fs::write(w.sb.gitconfig(), config).unwrap();
+        for (token, _) in tokens {
+            let out = w.helper_args(&["login", GL_HOST, "--token-stdin"], &format!("{token}\n"));
+            assert_eq!(out.code, 0, "{}: {}", w.name(), out.stderr);
+        }
+        let json = list_json(&w);
+        let users: Vec<_> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["username"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(users, ["git-token-41", "git-token-42"], "{}", w.name());
+    }
+}
