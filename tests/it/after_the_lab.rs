@@ -631,3 +631,49 @@ fn a_second_gitlab_token_without_read_user_does_not_overwrite_the_first() {
         assert_eq!(users, ["git-token-41", "git-token-42"], "{}", w.name());
     }
 }
+
+/// Issue 10 item 2: `login` for an account that has a token says which one is stored and,
+/// with --token-stdin, replaces it, revoking the old one at the forge.
+#[test]
+fn login_over_a_stored_token_names_it_and_revokes_the_one_it_replaces() {
+    const ALICE_NEW: &str = "ghp_AliceNew0000000000000000000000000003";
+    for kc in keychains() {
+        let mut api = mock_api();
+        api.mock("GET", "/user")
+            .match_header("authorization", format!("Bearer {ALICE_NEW}").as_str())
+            .with_status(200)
+            .with_header("x-oauth-scopes", "repo")
+            .with_body(r#"{"login":"Alice"}"#)
+            .expect_at_most(usize::MAX)
+            .create();
+        let w = world(kc, &api);
+        login(&w, ALICE_TOKEN, &[]);
+        let revoked = api
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", format!("Bearer {ALICE_TOKEN}").as_str())
+            .with_status(202)
+            .expect(1)
+            .create();
+        let out = w.helper_args(&["login", HOST, "--token-stdin"], &format!("{ALICE_NEW}\n"));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        revoked.assert();
+        assert!(
+            out.stderr.contains(&format!(
+                "already stored for https://{HOST}: alice (scopes repo, workflow"
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("no token is stored"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "the replaced token of alice@{HOST}: revoked at GitHub Enterprise Server"
+            )),
+            "{}",
+            out.stderr
+        );
+        let tokens = w.stored_tokens();
+        assert_eq!(tokens.len(), 1, "{tokens:?}");
+        assert!(tokens[0].contains(ALICE_NEW), "{tokens:?}");
+    }
+}

@@ -372,7 +372,9 @@ fn ctrl_c_at_the_token_prompt_stores_nothing_stops_git_and_gives_the_terminal_it
 fn a_user_name_in_the_clone_url_is_served_the_stored_token_instead_of_a_second_token_page() {
     let Some((server, api)) = start() else { return };
     for w in worlds(&server, &api) {
-        let url = server.repo_url().replacen("https://", "https://Octo-Lab@", 1);
+        let url = server
+            .repo_url()
+            .replacen("https://", "https://Octo-Lab@", 1);
         let dir = w.sb.dir.path().join("lab");
         let mut p = clone_on_a_terminal(&w, &url, dir.to_str().unwrap());
         p.exp_string("Paste the token for")
@@ -387,13 +389,12 @@ fn a_user_name_in_the_clone_url_is_served_the_stored_token_instead_of_a_second_t
                 .repo_url()
                 .replacen("https://", &format!("https://{user}@"), 1);
             let dir = w.sb.dir.path().join(dir);
-            let out = w.sb.run(
-                w.sb.git().args(["clone", &url, dir.to_str().unwrap()]),
-                "",
-            );
+            let out =
+                w.sb.run(w.sb.git().args(["clone", &url, dir.to_str().unwrap()]), "");
             assert_eq!(out.code, 0, "{}: clone as {user}: {}", w.name(), out.stderr);
             assert!(
-                !out.stderr.contains("no token stored") && !out.stderr.contains("no token is stored"),
+                !out.stderr.contains("no token stored")
+                    && !out.stderr.contains("no token is stored"),
                 "{}",
                 out.stderr
             );
