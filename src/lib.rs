@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod cli;
 pub mod commands;
+pub mod ending;
 pub mod expiry;
 pub mod forge;
 pub mod git;

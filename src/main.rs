@@ -69,6 +69,7 @@ fn git(op: Operation, ctx: &Context) -> ExitCode {
         on_missing: &mut on_missing,
         expiry_record: expiry::record_path(),
         deadline: &mut deadline,
+        end: git_credential_pat::ending::revoke,
     };
     let result = helper::run(
         op,

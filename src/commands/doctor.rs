@@ -376,6 +376,29 @@ fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
                 continue;
             }
         };
+        if crate::ending::is_over(&stored, now) {
+            // The lab timer ran out: revoke it now, or say that it is still to revoke.
+            if offline {
+                r.say(
+                    Level::Fail,
+                    format!(
+                        "{name}: its lab timer ended and it is still live: TO REVOKE; run `{}`",
+                        crate::ending::revoke_command(&f.account)
+                    ),
+                );
+                continue;
+            }
+            let mut said = Vec::new();
+            let gone = crate::ending::end_lab(vault, &f, stored, &crate::ending::revoke, &mut said);
+            let said = String::from_utf8_lossy(&said);
+            let said = said.trim_end().trim_start_matches("git-credential-pat: ");
+            match gone {
+                Ok(true) => r.say(Level::Note, said),
+                Ok(false) => r.say(Level::Fail, said),
+                Err(e) => r.say(Level::Fail, format!("{name}: {e}")),
+            }
+            continue;
+        }
         if let Some(t) = stored.password_expiry_utc.filter(|&t| t < now) {
             r.say(
                 Level::Fail,

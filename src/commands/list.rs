@@ -31,6 +31,10 @@ pub struct Row {
     pub erase_by: Option<u64>,
     /// Served when git names no user and several are stored for the host.
     pub default: bool,
+    /// The lab timer ran out but the forge could not revoke the token then: it is no longer
+    /// served, and the next `list`, `doctor`, `get` for the host or `logout --revoke` tries
+    /// again. The table shows it as "to revoke".
+    pub to_revoke: bool,
     /// The keychain holding it, e.g. `kernel keyring`.
     pub keychain: String,
 }
@@ -48,6 +52,7 @@ impl Row {
             stored_at: stored.stored_at,
             erase_by: stored.erase_by,
             default: stored.default,
+            to_revoke: stored.to_revoke,
             keychain,
         }
     }
@@ -87,6 +92,8 @@ impl Run for cli::List {
 /// # Errors
 /// When the keychain cannot be listed or stdout cannot be written.
 fn run(json: bool, vault: &Vault, now: u64) -> anyhow::Result<()> {
+    // A token whose lab timer ran out is revoked and erased before it is listed.
+    crate::ending::end_all_over(vault, now, &crate::ending::revoke, &mut std::io::stderr())?;
     let rows = rows(vault)?;
     let mut out = std::io::stdout().lock();
     if json {
@@ -141,10 +148,11 @@ pub fn table(rows: &[Row], now: u64) -> String {
             (None, None) => "unknown".to_owned(),
         };
         let stored = r.stored_at.map(utc_minute).unwrap_or_else(|| "-".into());
-        let timer = r
-            .erase_by
-            .map(|t| format!("erases {}", relative(t, now)))
-            .unwrap_or_else(|| "-".into());
+        let timer = match r.erase_by {
+            _ if r.to_revoke => "ended: TO REVOKE".to_owned(),
+            Some(t) => format!("erases {}", relative(t, now)),
+            None => "-".into(),
+        };
         cells.push([
             host,
             user,
@@ -211,6 +219,7 @@ mod tests {
             stored_at: Some(NOW - 3600),
             erase_by: Some(NOW + 8 * 3600),
             default: true,
+            to_revoke: false,
             keychain: "kernel keyring".into(),
         }
     }
@@ -229,6 +238,13 @@ mod tests {
              github.com  alice (default)  GitHub  repo, workflow  in 6 days  2027-01-15 07:00 UTC  kernel keyring  erases in 8 hours\n\
              gitlab.com  bob              -       -               unknown    2027-01-15 07:00 UTC  kernel keyring  -\n"
         );
+    }
+
+    #[test]
+    fn a_token_left_to_revoke_says_so() {
+        let mut r = row("github.com", "alice");
+        r.to_revoke = true;
+        assert!(table(&[r], NOW).contains("ended: TO REVOKE"));
     }
 
     #[test]

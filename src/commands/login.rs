@@ -2,12 +2,19 @@
 //! token for a host outside of a git command, with the same flow and checks as `get`.
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
+use crate::ending::{self, Ending};
 use crate::forge::Forge;
 use crate::git::HostSettings;
 use crate::helper::Query;
-use crate::login::{self, Outcome, Target, Tty};
+use crate::helper::same_login;
+use crate::login::{self, Outcome, Prompter, Target, Tty};
+use crate::protocol::Credential;
+use crate::show::describe_time;
+use crate::vault::{Found, Stored, Vault};
 use anyhow::{Context as _, bail};
+use secrecy::ExposeSecret;
 use secrecy::SecretString;
+use std::io::Write;
 use std::io::{BufRead, Read};
 
 /// The most `login --token-stdin` reads: 64 KiB (tokens are under 300 bytes).
@@ -37,6 +44,31 @@ impl Run for cli::Login {
         };
         let vault = open_vault()?;
         let err = &mut std::io::stderr();
+        let old = stored_now(&vault, &query)?;
+        if !old.is_empty() {
+            let shown: Vec<String> = old.iter().map(|(f, s)| describe(f, s, now)).collect();
+            writeln!(
+                err,
+                "git-credential-pat: already stored for {}: {}.",
+                target.url(),
+                shown.join("; ")
+            )?;
+            if !options.token_stdin {
+                if std::fs::File::open("/dev/tty").is_err() {
+                    bail!(
+                        "a token is stored already; to replace it, pipe the new one in with --token-stdin"
+                    );
+                }
+                let question = if old.len() == 1 {
+                    "Replace it with a new token? [y/N] "
+                } else {
+                    "Store a new token (it replaces the one of its user)? [y/N] "
+                };
+                if !Tty.confirm(question)? {
+                    bail!("kept the stored token; nothing changed");
+                }
+            }
+        }
         if options.token_stdin {
             let mut line = secrecy::zeroize::Zeroizing::new(String::new());
             std::io::stdin()
@@ -50,8 +82,8 @@ impl Run for cli::Login {
                 );
             }
             let token = SecretString::from(line.trim().to_owned());
-            login::non_interactive(&forge, &target, &vault, token, err, now)?;
-            return Ok(());
+            let answer = login::non_interactive(&forge, &target, &vault, token, err, now)?;
+            return replaced(&vault, old, &answer, err);
         }
         let settings_allow_browser = !settings.browser_forbidden();
         let browser: Option<&login::OpenBrowser> =
@@ -60,9 +92,80 @@ impl Run for cli::Login {
             bail!("there is no terminal to paste a token into; pipe it in with --token-stdin");
         }
         match login::interactive(&forge, &target, &vault, &mut Tty, browser, err, now)? {
-            Outcome::Stored(_) => Ok(()),
+            Outcome::Stored(answer) => replaced(&vault, old, &answer, err),
             Outcome::Cancelled => bail!("no token given; nothing was stored"),
             Outcome::GaveUp => bail!("no token was accepted; nothing was stored"),
         }
     }
+}
+
+/// The tokens stored for the host (and user, when the target names one) of `query`.
+fn stored_now(vault: &Vault, query: &Query) -> anyhow::Result<Vec<(Found, Stored)>> {
+    let mut out = Vec::new();
+    for f in vault.find(&query.origin)? {
+        if query
+            .username
+            .as_ref()
+            .is_some_and(|u| !same_login(u, &f.account.username))
+        {
+            continue;
+        }
+        if let Some(s) = vault.read(&f)? {
+            out.push((f, s));
+        }
+    }
+    Ok(out)
+}
+
+/// `alice (scopes repo, workflow; expires in 6 days)`: a stored token, for a person.
+fn describe(f: &Found, s: &Stored, now: u64) -> String {
+    let scopes = match &s.scopes {
+        Some(x) if !x.is_empty() => format!("scopes {}", x.join(", ")),
+        Some(_) => "no scopes".to_owned(),
+        None => "scopes unknown".to_owned(),
+    };
+    let expiry = match s.password_expiry_utc {
+        Some(t) => format!("expires {}", describe_time(t, now)),
+        None => "no expiry known".to_owned(),
+    };
+    format!(
+        "{} ({scopes}; {expiry})",
+        crate::show::escape(&f.account.username)
+    )
+}
+
+/// After a new token was stored as `answer`: each old token of the same user that is another
+/// token is revoked at the forge where it can be, erased when it was under another name, and
+/// otherwise named as still live.
+fn replaced(
+    vault: &Vault,
+    old: Vec<(Found, Stored)>,
+    answer: &Credential,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let (Some(user), Some(new)) = (answer.username.as_deref(), answer.password.as_ref()) else {
+        return Ok(());
+    };
+    for (found, stored) in old {
+        if !same_login(&found.account.username, user)
+            || stored.password.expose_secret() == new.expose_secret()
+        {
+            continue;
+        }
+        let name = ending::name(&found.account);
+        match ending::revoke(&found.account, &stored) {
+            Ending::Dead(said) => writeln!(
+                err,
+                "git-credential-pat: the replaced token of {name}: {said}."
+            )?,
+            Ending::StillLive(why) | Ending::NotNow(why) => writeln!(
+                err,
+                "git-credential-pat: the replaced token of {name} STILL WORKS at the forge until it expires: {why}."
+            )?,
+        }
+        if found.account.username != user {
+            vault.delete(&found)?;
+        }
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ use crate::forge::{Forge, Revocation};
 use crate::git::HostSettings;
 use crate::helper::Query;
 use crate::login::{API_TIMEOUT, Prompter, Tty};
+use crate::show::utc_minute;
 use crate::vault::{Account, Found, Stored, Vault};
 use anyhow::bail;
 use secrecy::ExposeSecret;
@@ -146,6 +147,31 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
             kept.join(", "),
             if kept.len() == 1 { "it" } else { "them" }
         );
+    }
+    if !options.revoke {
+        // No token left behind: erasing here is not the end of a token at the forge.
+        let one = chosen.len() == 1;
+        let until = match chosen.iter().map(|(_, s)| s.password_expiry_utc).min() {
+            Some(Some(t)) if one => format!("until it expires ({})", utc_minute(t)),
+            _ if one => "until it expires".to_owned(),
+            _ => "until they expire".to_owned(),
+        };
+        let command = match chosen.first() {
+            Some((f, _)) if one => crate::ending::revoke_command(&f.account),
+            _ => "git credential-pat logout HOST --revoke".to_owned(),
+        };
+        writeln!(
+            err,
+            "git-credential-pat: {} at the forge {until}: erased here only; `{command}` would \
+             have revoked {}, so delete {} on the forge's token page.",
+            if one {
+                "it STILL WORKS"
+            } else {
+                "they STILL WORK"
+            },
+            if one { "it" } else { "them" },
+            if one { "it" } else { "them" },
+        )?;
     }
     if failed {
         bail!("logout finished with errors (see above)");

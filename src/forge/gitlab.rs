@@ -17,6 +17,8 @@ const SELF: &str = "/personal_access_tokens/self";
 
 #[derive(serde::Deserialize)]
 struct Token {
+    /// The token's own id, unique on the instance.
+    id: Option<u64>,
     #[serde(default)]
     scopes: Vec<String>,
     expires_at: Option<String>,
@@ -31,8 +33,9 @@ struct User {
 
 /// `GET {api_base}/personal_access_tokens/self` with `PRIVATE-TOKEN` (scopes, `expires_at`
 /// `YYYY-MM-DD` → 00:00:00 UTC that day, `active`; skipped on a GitLab older than 15.5, which
-/// answers 404), then `GET {api_base}/user` → `username` (or [`UNKNOWN_LOGIN`] when the token
-/// lacks `read_user`).
+/// answers 404), then `GET {api_base}/user` → `username`; when the token lacks `read_user`,
+/// `git-token-ID` with the token's `id` (each token its own identity, issue 10), or
+/// [`UNKNOWN_LOGIN`] when GitLab gave no id.
 pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
     let answer = call.get(SELF, "private-token", "", JSON)?;
     let about = match answer.status {
@@ -55,7 +58,15 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
                 .username
         }
         // `GET /user` needs read_user; a token made only for git is still good for git.
-        403 if about.is_some() && !is_rate_limited(&answer.headers) => UNKNOWN_LOGIN.to_owned(),
+        // Each such token gets a name of its own, `git-token-ID` (the token's id from
+        // /personal_access_tokens/self), so that a second one never overwrites the first:
+        // GitLab ignores the user name of a personal access token (REFERENCE.md Part A §5).
+        403 if about.is_some() && !is_rate_limited(&answer.headers) => {
+            match about.as_ref().and_then(|t| t.id) {
+                Some(id) => format!("{UNKNOWN_LOGIN}-token-{id}"),
+                None => UNKNOWN_LOGIN.to_owned(),
+            }
+        }
         _ => return Err(call.refused(answer, "/user")),
     };
     let (scopes, expires_at) = match about {
@@ -178,6 +189,25 @@ mod tests {
             (UNKNOWN_LOGIN, None)
         );
         assert_eq!(forge.missing_scopes(&info), ["write_repository"]);
+    }
+
+    #[test]
+    fn two_gitlab_tokens_without_read_user_get_identities_of_their_own() {
+        let mut logins = Vec::new();
+        for id in [41, 42] {
+            let mut server = mockito::Server::new();
+            server
+                .mock("GET", "/personal_access_tokens/self")
+                .with_status(200)
+                .with_body(format!(
+                    r#"{{"id":{id},"scopes":["write_repository"],"active":true,"revoked":false,"expires_at":null}}"#
+                ))
+                .create();
+            server.mock("GET", "/user").with_status(403).create();
+            let forge = mocked("gitlab", &server);
+            logins.push(forge.validate(&secret(GITLAB), SECOND).unwrap().login);
+        }
+        assert_eq!(logins, ["git-token-41", "git-token-42"]);
     }
 
     #[test]

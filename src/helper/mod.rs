@@ -90,10 +90,13 @@ pub struct Surroundings<'a> {
     /// Called with `true` before keychain work starts and `false` when it ends, so that the
     /// binary can arm a deadline for a keychain that hangs (the login flow runs outside it).
     pub deadline: &'a mut dyn FnMut(bool),
+    /// Asks the forge to revoke a token whose lab timer ran out (the binary passes
+    /// [`crate::ending::revoke`]); called only for such a token, never for one being served.
+    pub end: fn(&Account, &Stored) -> crate::ending::Ending,
 }
 
 /// Surroundings that print to `stderr`, answer nothing for a missing token, show no expiry
-/// warning and arm no deadline: what unit tests and the fuzzer use.
+/// warning, arm no deadline and never ask a forge to revoke: what unit tests and the fuzzer use.
 pub fn quiet<'a>(
     stderr: &'a mut dyn Write,
     on_missing: &'a mut OnMissing<'a>,
@@ -104,7 +107,14 @@ pub fn quiet<'a>(
         on_missing,
         expiry_record: None,
         deadline,
+        end: not_now,
     }
+}
+
+/// The revocation of [`quiet`]: the forge is never asked, so a token whose lab timer ended is
+/// kept marked to revoke.
+fn not_now(_: &Account, _: &Stored) -> crate::ending::Ending {
+    crate::ending::Ending::NotNow("the forge is not asked here".to_owned())
 }
 
 /// Reads git's request from `input`, performs `op` on the vault that `open_vault` opens, and
@@ -170,8 +180,9 @@ pub fn run(
 }
 
 /// What `get` answers git once the keychain has been searched: the stored token (with an
-/// expiry warning on stderr when it is close), nothing after a lab timer ended (with a line
-/// saying so), or what the missing-token flow gives.
+/// expiry warning on stderr when it is close, and one line naming the token when git asked
+/// for another user name), nothing after a lab timer ended (the token is revoked and erased
+/// here, see [`crate::ending`]), or what the missing-token flow gives.
 fn answer_get(
     request: &Credential,
     query: &Query,
@@ -180,13 +191,20 @@ fn answer_get(
     now: u64,
     around: &mut Surroundings<'_>,
 ) -> Result<Option<Credential>, HelperError> {
-    for ended in &served.lab_ended {
-        // Names from the keychain are escaped: they must not drive the terminal.
-        let (user, host) = (escape(&ended.username), ended.host.to_string());
+    let lab_ended = !served.lab_ended.is_empty();
+    for (found, stored) in served.lab_ended {
+        // Only a token whose timer already ended reaches the forge: never one being served.
+        crate::ending::end_lab(vault, &found, stored, &around.end, around.stderr)?;
+    }
+    if let (Some(asked), Some(answer)) = (&served.instead_of, &served.answer) {
+        // Names from git and the keychain are escaped: they must not drive the terminal.
         writeln!(
             around.stderr,
-            "git-credential-pat: the lab timer of {user}'s token for {host} ran out; it was \
-             erased. Run `git credential-pat login {host}` for a new one.",
+            "git-credential-pat: git named the user {} for {}; serving the token stored there \
+             for {} (the forge ignores the user name sent with a token).",
+            escape(asked),
+            query.origin.host,
+            escape(answer.username.as_deref().unwrap_or_default()),
         )?;
     }
     match served.answer {
@@ -212,7 +230,7 @@ fn answer_get(
             Ok(Some(answer))
         }
         // After a lab ends, git must not be walked into making a new token for it.
-        None if !served.lab_ended.is_empty() => Ok(None),
+        None if lab_ended => Ok(None),
         None => {
             (around.on_missing)(request, query, vault, around.stderr).map_err(HelperError::Login)
         }
@@ -280,11 +298,13 @@ impl Query {
     }
 
     fn matches(&self, a: &Account) -> bool {
-        self.username.as_ref().is_none_or(|u| *u == a.username)
-            && self
-                .path
-                .as_ref()
-                .is_none_or(|p| a.path.as_ref() == Some(p))
+        self.username.as_ref().is_none_or(|u| *u == a.username) && self.path_matches(a)
+    }
+
+    fn path_matches(&self, a: &Account) -> bool {
+        self.path
+            .as_ref()
+            .is_none_or(|p| a.path.as_ref() == Some(p))
     }
 }
 
@@ -332,42 +352,111 @@ fn without_userinfo(target: &str) -> String {
 }
 
 /// What a `get` found.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Served {
     /// git's answer, if a credential may be served.
     pub answer: Option<Credential>,
-    /// Credentials whose lab timer (`erase_by`) had run out: erased now, not served.
-    pub lab_ended: Vec<Account>,
+    /// The user name git asked for when the answer is another user's token (see [`get`]).
+    pub instead_of: Option<String>,
+    /// Credentials whose lab timer (`erase_by`) had run out, or marked to revoke: not served;
+    /// [`run`] revokes and erases them after the search (see [`crate::ending::end_lab`]).
+    pub lab_ended: Vec<(Found, Stored)>,
+}
+
+impl std::fmt::Debug for Served {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Served")
+            .field("answer", &self.answer)
+            .field("instead_of", &self.instead_of)
+            .field(
+                "lab_ended",
+                &self
+                    .lab_ended
+                    .iter()
+                    .map(|(f, _)| &f.account)
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Whether the forge named `forge` (as [`Stored::forge`] records it: the forge's name from
+/// [`crate::forge::ForgeKind::name`]) authenticates git over HTTPS by the token alone,
+/// ignoring the user name sent with it:
+/// - GitHub (github.com, GHE.com, Enterprise Server): "Although you are required to enter your
+///   username along with your personal access token, the username is not used to
+///   authenticate you" (GitHub Docs, "Managing your personal access tokens", "Using a personal
+///   access token on the command line"; REFERENCE.md Part A §5).
+/// - GitLab: "GitLab usernames are ignored when authenticating with a personal access token"
+///   (GitLab Docs, "Personal access tokens", "Clone repository using personal access token";
+///   REFERENCE.md Part A §5).
+///
+/// Gitea/Forgejo is not: very old versions check that the user name is the token's owner, so
+/// another user's token is never served there. Decided from the stored entry alone: no
+/// network, no process, no `git config`.
+pub fn forge_ignores_username(forge: Option<&str>) -> bool {
+    forge.is_some_and(|f| f.starts_with("GitHub") || f == "GitLab")
 }
 
 /// The answer to a `get`: the stored `username`, `password`, and `password_expiry_utc` and
 /// `oauth_refresh_token` where stored, for the credential matching `query` that is not expired
 /// at `now` (seconds since the Unix epoch). When several match (several users of one host and
 /// no username in the request), the one marked by `login --default` is served, else the most
-/// recently stored. A matching credential whose lab timer has run out is erased instead.
+/// recently stored. User names are compared case-insensitively, as GitHub, GitLab and Gitea
+/// compare logins. When git names a user of whom no token is stored, and the host's tokens are
+/// for a forge that ignores the user name ([`forge_ignores_username`]), the host's default (or
+/// most recent) token is served under its own stored login, with
+/// [`Served::instead_of`] naming the user git asked for. A matching credential whose lab timer
+/// has run out (or that is marked to revoke) is never served; it is returned in
+/// [`Served::lab_ended`] for [`run`] to end.
+///
+/// No network, no process: only the keychain.
 ///
 /// # Errors
-/// A [`VaultError`] when the keychain cannot be searched, read or written.
+/// A [`VaultError`] when the keychain cannot be searched or read.
 pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError> {
     let mut served = Served::default();
+    let mut found = matching(query, vault)?;
+    let mut any_user = false;
+    if found.is_empty()
+        && let Some(asked) = &query.username
+    {
+        // Not stored under exactly that name: look at the host's other users.
+        let mut all = vault.find_user(&query.origin, None, query.path.as_deref())?;
+        all.retain(|f| query.path_matches(&f.account));
+        let (same, others): (Vec<Found>, Vec<Found>) = all
+            .into_iter()
+            .partition(|f| same_login(&f.account.username, asked));
+        if same.is_empty() {
+            found = others;
+            any_user = true;
+        } else {
+            found = same;
+        }
+    }
     let mut best: Option<(Account, Stored)> = None;
-    for found in matching(query, vault)? {
+    for found in found {
         let Some(stored) = vault.read(&found)? else {
             continue;
         };
-        if stored.erase_by.is_some_and(|t| t <= now) {
-            vault.delete(&found)?;
-            served.lab_ended.push(found.account);
+        if crate::ending::is_over(&stored, now) {
+            served.lab_ended.push((found, stored));
             continue;
         }
         // git ignores a password whose expiry has passed (credential.c, credential_fill).
         if stored.password_expiry_utc.is_some_and(|t| t < now) {
             continue;
         }
+        if any_user && !forge_ignores_username(stored.forge.as_deref()) {
+            continue;
+        }
         let rank = |s: &Stored| (s.default, s.stored_at.unwrap_or(0));
         if best.as_ref().is_none_or(|(_, b)| rank(&stored) > rank(b)) {
             best = Some((found.account, stored));
         }
+    }
+    if any_user && best.is_some() {
+        served.instead_of = query.username.clone();
     }
     served.answer = best.map(|(account, stored)| Credential {
         username: Some(account.username),
@@ -377,6 +466,12 @@ pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError>
         ..Credential::default()
     });
     Ok(served)
+}
+
+/// Whether two forge logins name the same account: GitHub, GitLab and Gitea compare logins
+/// without regard to case.
+pub fn same_login(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
 }
 
 /// Whether the fact `new` adds nothing to `old`.

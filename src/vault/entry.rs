@@ -139,6 +139,10 @@ pub struct Stored {
     pub erase_by: Option<u64>,
     /// Marked by `login --default`: served when git names no user and several are stored.
     pub default: bool,
+    /// The lab timer ran out but the forge could not be asked to revoke the token then
+    /// (offline, refused): never served again, kept so that the next `logout --revoke`, `get`
+    /// for the host, `list` or `doctor` revokes it, and shown by `list` as "to revoke".
+    pub to_revoke: bool,
 }
 
 impl std::fmt::Debug for Stored {
@@ -155,6 +159,7 @@ impl std::fmt::Debug for Stored {
             .field("scopes", &self.scopes)
             .field("erase_by", &self.erase_by)
             .field("default", &self.default)
+            .field("to_revoke", &self.to_revoke)
             .finish()
     }
 }
@@ -171,6 +176,7 @@ impl Stored {
             scopes: None,
             erase_by: None,
             default: false,
+            to_revoke: false,
         }
     }
 
@@ -207,6 +213,9 @@ impl Stored {
         if self.default {
             line(&mut s, "default", "1");
         }
+        if self.to_revoke {
+            line(&mut s, "to_revoke", "1");
+        }
         s
     }
 
@@ -241,6 +250,7 @@ impl Stored {
                 }
                 Some(("erase_by", v)) => stored.erase_by = v.parse().ok(),
                 Some(("default", v)) => stored.default = v == "1",
+                Some(("to_revoke", v)) => stored.to_revoke = v == "1",
                 _ => {}
             }
         }
@@ -343,13 +353,14 @@ mod tests {
             scopes: Some(vec!["repo".into(), "workflow".into()]),
             erase_by: Some(9),
             default: true,
+            to_revoke: true,
             ..Stored::new(SecretString::from(""))
         };
         let bytes = s.encode();
         assert_eq!(
             bytes.as_str(),
             "\npassword_expiry_utc=1900000000\noauth_refresh_token=ghr_x\nstored_at=7\n\
-             forge=GitHub\nscopes=repo,workflow\nerase_by=9\ndefault=1\n"
+             forge=GitHub\nscopes=repo,workflow\nerase_by=9\ndefault=1\nto_revoke=1\n"
         );
         let back = Stored::decode(bytes.as_bytes()).unwrap();
         assert!(back.same_as(&s));

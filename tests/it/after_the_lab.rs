@@ -133,9 +133,13 @@ fn logout_erases_the_token_from_the_keychain_and_from_every_other_helper_git_use
         assert_eq!(
             out.stderr,
             format!(
-                "alice@{HOST}: erased from the {}; git's other helpers told to forget it\n",
+                "alice@{HOST}: erased from the {}; git's other helpers told to forget it\n\
+                 git-credential-pat: it STILL WORKS at the forge until it expires: erased here \
+                 only; `git credential-pat logout {HOST} --user alice --revoke` would have \
+                 revoked it, so delete it on the forge's token page.\n",
                 w.name()
-            )
+            ),
+            "plain logout names the token as still live"
         );
         assert!(w.stored().is_empty(), "{}", w.name());
         assert!(
@@ -313,23 +317,31 @@ fn logout_of_several_tokens_without_yes_and_without_a_terminal_erases_nothing() 
 }
 
 #[test]
-fn the_first_get_after_the_lab_timer_erases_the_token_and_serves_nothing() {
-    let api = mock_api();
+fn the_first_get_after_the_lab_timer_revokes_the_token_or_keeps_it_to_revoke_and_serves_nothing() {
     for kc in keychains() {
+        let mut api = mock_api();
         let w = world(kc, &api);
         let past = now() - 60;
         w.write_raw(
             &format!("https://alice@{HOST}"),
             &format!("{ALICE_TOKEN}\nforge=GitHub Enterprise Server\nerase_by={past}\n"),
         );
+        // The forge refuses the revocation: the token is not served, and not forgotten.
+        let refused = api
+            .mock("POST", "/credentials/revoke")
+            .with_status(503)
+            .expect(1)
+            .create();
         let out = w.credential("fill", &format!("protocol=https\nhost={HOST}\n"));
+        refused.assert();
+        refused.remove();
         assert_eq!(out.code, 128, "{}: {}", w.name(), out.stdout);
         assert!(!out.stdout.contains(ALICE_TOKEN));
         assert!(
-            out.stderr.starts_with(&format!(
-                "git-credential-pat: the lab timer of alice's token for {HOST} ran out; it was erased. \
-                 Run `git credential-pat login {HOST}` for a new one.\n"
-            )),
+            out.stderr.contains(&format!(
+                "git-credential-pat: alice@{HOST} (whose lab timer ran out) is no longer served, \
+                 but could not be revoked now"
+            )) && out.stderr.contains("to revoke"),
             "{}",
             out.stderr
         );
@@ -338,7 +350,59 @@ fn the_first_get_after_the_lab_timer_erases_the_token_and_serves_nothing() {
             "no login hint after a lab ends: {}",
             out.stderr
         );
+        let json = list_json(&w);
+        assert_eq!(json[0]["to_revoke"], serde_json::json!(true), "{json}");
+        let table = w.helper_args(&["list"], "");
+        assert!(table.stdout.contains("TO REVOKE"), "{}", table.stdout);
+        let doctor = w.helper_args(&["doctor"], "");
+        assert!(
+            doctor.stdout.contains("to revoke") || doctor.stderr.contains("to revoke"),
+            "{}{}",
+            doctor.stdout,
+            doctor.stderr
+        );
+
+        // The next run that sees it, with the forge answering, revokes it and erases it.
+        let revoked = api
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", format!("Bearer {ALICE_TOKEN}").as_str())
+            .with_status(202)
+            .expect(1)
+            .create();
+        let out = w.credential("fill", &format!("protocol=https\nhost={HOST}\n"));
+        revoked.assert();
+        assert_eq!(out.code, 128, "{}", out.stdout);
+        assert!(
+            out.stderr.contains(&format!(
+                "alice@{HOST} (marked to revoke): revoked at GitHub Enterprise Server; erased"
+            )),
+            "{}",
+            out.stderr
+        );
         assert!(w.stored().is_empty(), "{}", w.name());
+    }
+}
+
+#[test]
+fn list_revokes_a_token_whose_lab_timer_ended() {
+    for kc in keychains() {
+        let mut api = mock_api();
+        let w = world(kc, &api);
+        let past = now() - 60;
+        w.write_raw(
+            &format!("https://alice@{HOST}"),
+            &format!("{ALICE_TOKEN}\nforge=GitHub Enterprise Server\nerase_by={past}\n"),
+        );
+        let revoked = api
+            .mock("POST", "/credentials/revoke")
+            .with_status(202)
+            .expect(1)
+            .create();
+        let out = w.helper_args(&["list", "--json"], "");
+        revoked.assert();
+        assert_eq!(out.stdout.trim(), "[]", "{}", out.stderr);
+        assert!(out.stderr.contains("revoked at"), "{}", out.stderr);
+        assert!(w.stored().is_empty());
     }
 }
 
@@ -516,4 +580,100 @@ fn completions_and_the_man_page_come_from_the_command_line_definition() {
         out.stdout.contains(".TH git-credential-pat 1"),
         "not a man page"
     );
+}
+
+/// Issue 10 item 3: two GitLab tokens made without `read_user` (GitLab will not name their
+/// owner) are both kept, each under its own identity, rather than the second overwriting the
+/// first as user `git`.
+#[test]
+fn a_second_gitlab_token_without_read_user_does_not_overwrite_the_first() {
+    const GL_HOST: &str = "gitlab.lab.test";
+    let tokens = [
+        ("glpat-First0000000000000001", 41),
+        ("glpat-Second000000000000002", 42),
+    ];
+    let mut api = mockito::Server::new();
+    for (token, id) in tokens {
+        api.mock("GET", "/personal_access_tokens/self")
+            .match_header("private-token", token)
+            .with_status(200)
+            .with_body(format!(
+                r#"{{"id":{id},"scopes":["write_repository"],"active":true,"revoked":false,"expires_at":null}}"#
+            ))
+            .expect_at_most(usize::MAX)
+            .create();
+    }
+    api.mock("GET", "/user")
+        .with_status(403)
+        .with_body(r#"{"error":"insufficient_scope"}"#)
+        .expect_at_most(usize::MAX)
+        .create();
+    for kc in keychains() {
+        let w = World::new(kc);
+        let config = format!(
+            "[credential]\n\thelper =\n\thelper = \"{}\"\n[credential \"https://{GL_HOST}\"]\n\
+             \tpatForge = gitlab\n\tpatApiUrl = {}\n",
+            w.helper_command(),
+            api.url()
+        );
+        std::fs::write(w.sb.gitconfig(), config).unwrap();
+        for (token, _) in tokens {
+            let out = w.helper_args(&["login", GL_HOST, "--token-stdin"], &format!("{token}\n"));
+            assert_eq!(out.code, 0, "{}: {}", w.name(), out.stderr);
+        }
+        let json = list_json(&w);
+        let users: Vec<_> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["username"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(users, ["git-token-41", "git-token-42"], "{}", w.name());
+    }
+}
+
+/// Issue 10 item 2: `login` for an account that has a token says which one is stored and,
+/// with --token-stdin, replaces it, revoking the old one at the forge.
+#[test]
+fn login_over_a_stored_token_names_it_and_revokes_the_one_it_replaces() {
+    const ALICE_NEW: &str = "ghp_AliceNew0000000000000000000000000003";
+    for kc in keychains() {
+        let mut api = mock_api();
+        api.mock("GET", "/user")
+            .match_header("authorization", format!("Bearer {ALICE_NEW}").as_str())
+            .with_status(200)
+            .with_header("x-oauth-scopes", "repo")
+            .with_body(r#"{"login":"Alice"}"#)
+            .expect_at_most(usize::MAX)
+            .create();
+        let w = world(kc, &api);
+        login(&w, ALICE_TOKEN, &[]);
+        let revoked = api
+            .mock("POST", "/credentials/revoke")
+            .match_header("authorization", format!("Bearer {ALICE_TOKEN}").as_str())
+            .with_status(202)
+            .expect(1)
+            .create();
+        let out = w.helper_args(&["login", HOST, "--token-stdin"], &format!("{ALICE_NEW}\n"));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        revoked.assert();
+        assert!(
+            out.stderr.contains(&format!(
+                "already stored for https://{HOST}: alice (scopes repo, workflow"
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("no token is stored"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "the replaced token of alice@{HOST}: revoked at GitHub Enterprise Server"
+            )),
+            "{}",
+            out.stderr
+        );
+        let tokens = w.stored_tokens();
+        assert_eq!(tokens.len(), 1, "{tokens:?}");
+        assert!(tokens[0].contains(ALICE_NEW), "{tokens:?}");
+    }
 }

@@ -365,3 +365,51 @@ fn ctrl_c_at_the_token_prompt_stores_nothing_stops_git_and_gives_the_terminal_it
         assert!(w.stored().is_empty(), "{}", w.name());
     }
 }
+
+/// Issue 10 item 1: a user name in the clone URL that is not the forge's login (another name,
+/// an e-mail address, another case) must not walk git into a second token.
+#[test]
+fn a_user_name_in_the_clone_url_is_served_the_stored_token_instead_of_a_second_token_page() {
+    let Some((server, api)) = start() else { return };
+    for w in worlds(&server, &api) {
+        let url = server
+            .repo_url()
+            .replacen("https://", "https://Octo-Lab@", 1);
+        let dir = w.sb.dir.path().join("lab");
+        let mut p = clone_on_a_terminal(&w, &url, dir.to_str().unwrap());
+        p.exp_string("Paste the token for")
+            .unwrap_or_else(|e| panic!("{}: no prompt: {e}", w.name()));
+        p.send_line(TOKEN).unwrap();
+        let rest = p.exp_eof().unwrap();
+        assert_eq!(exit_code(&p), 0, "{}: first clone: {rest}", w.name());
+        assert_eq!(w.sb.browser_urls().len(), 1);
+
+        for (user, dir) in [("Octo-Lab", "again"), ("ALICE", "upper")] {
+            let url = server
+                .repo_url()
+                .replacen("https://", &format!("https://{user}@"), 1);
+            let dir = w.sb.dir.path().join(dir);
+            let out =
+                w.sb.run(w.sb.git().args(["clone", &url, dir.to_str().unwrap()]), "");
+            assert_eq!(out.code, 0, "{}: clone as {user}: {}", w.name(), out.stderr);
+            assert!(
+                !out.stderr.contains("no token stored")
+                    && !out.stderr.contains("no token is stored"),
+                "{}",
+                out.stderr
+            );
+            let named: Vec<_> = out
+                .stderr
+                .lines()
+                .filter(|l| l.contains("git-credential-pat"))
+                .collect();
+            assert!(named.len() <= 1, "{named:?}");
+            assert_eq!(
+                w.sb.browser_urls().len(),
+                1,
+                "{}: the clone as {user} opened the token page again",
+                w.name()
+            );
+        }
+    }
+}
