@@ -164,6 +164,18 @@ impl Context {
     pub fn open_vault(&self) -> Result<Vault, VaultError> {
         Vault::open(self.store, self.namespace.as_deref())
     }
+
+    /// Opens every keychain that answers ([`Vault::open_every`]) for `list`, `logout` and
+    /// `doctor`; with an explicit `--store=`, only that one.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when no keychain answers or the namespace is not valid.
+    pub fn open_every_vault(&self) -> Result<Vec<Vault>, VaultError> {
+        match self.store {
+            StoreChoice::Auto => Vault::open_every(self.namespace.as_deref()),
+            _ => Ok(vec![self.open_vault()?]),
+        }
+    }
 }
 
 /// A command a person runs. Implemented in `commands/`, one file per command.

@@ -58,7 +58,13 @@ fn run(offline: bool, store: StoreChoice, namespace: Option<&str>, now: u64) -> 
     check_git_version(&mut r);
     check_helpers(&mut r, me.as_ref());
     if let Some(vault) = check_keychain(&mut r, store, namespace, now) {
-        check_tokens(&mut r, &vault, offline, now);
+        // Tokens in every keychain that answers (unless --store names one), each named with
+        // its keychain when there are several.
+        let vaults = match store {
+            StoreChoice::Auto => Vault::open_every(namespace).unwrap_or_else(|_| vec![vault]),
+            _ => vec![vault],
+        };
+        check_tokens(&mut r, &vaults, offline, now);
     }
     if r.failures > 0 {
         anyhow::bail!(
@@ -340,17 +346,23 @@ fn container_sign(
         .map(str::to_owned)
 }
 
-fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
-    let found = match vault.find_all() {
-        Ok(found) => found,
-        Err(e) => return r.say(Level::Fail, format!("{e}")),
-    };
+fn check_tokens(r: &mut Report, vaults: &[Vault], offline: bool, now: u64) {
+    let mut found = Vec::new();
+    for vault in vaults {
+        match vault.find_all() {
+            Ok(more) => found.extend(more),
+            Err(e) => r.say(Level::Fail, format!("{e}")),
+        }
+    }
     if found.is_empty() {
         return r.say(Level::Ok, "no tokens are stored yet");
     }
     for f in found {
-        let name = escape(&format!("{}@{}", f.account.username, f.account.host));
-        let stored = match vault.read(&f) {
+        let mut name = escape(&format!("{}@{}", f.account.username, f.account.host));
+        if vaults.len() > 1 {
+            name = format!("{name} (in the {})", f.store_name());
+        }
+        let stored = match f.read() {
             Ok(Some(s)) => s,
             Ok(None) => continue,
             Err(e) => {
