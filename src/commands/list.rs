@@ -95,7 +95,11 @@ fn run(json: bool, vaults: &[Vault], now: u64) -> anyhow::Result<()> {
     }
     if rows.is_empty() {
         let names: Vec<&str> = vaults.iter().map(Vault::store_name).collect();
-        writeln!(out, "No tokens are stored (in the {}).", names.join(" or the "))?;
+        writeln!(
+            out,
+            "No tokens are stored (in the {}).",
+            names.join(" or the ")
+        )?;
         return Ok(());
     }
     write!(out, "{}", table(&rows, now))?;

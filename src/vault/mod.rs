@@ -343,8 +343,7 @@ impl Vault {
             .filter_map(|entry| {
                 let (service, user) = entry.get_specifiers()?;
                 let account = Account::parse(&user)?;
-                (service == self.service && wanted(&account))
-                    .then(|| self.found(account, entry))
+                (service == self.service && wanted(&account)).then(|| self.found(account, entry))
             })
             .collect())
     }

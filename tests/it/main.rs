@@ -9,6 +9,7 @@ mod bounded_waits;
 mod cache_files;
 mod clone_push;
 mod concurrency;
+mod every_keychain;
 mod fuzz;
 mod git_credential;
 mod hostile_input;
