@@ -51,6 +51,9 @@ pub enum Command {
     Unconfigure(Unconfigure),
     /// Check the installation, git's configuration, the keychain and the stored tokens.
     Doctor(Doctor),
+    /// Move tokens from git-credential-store's plaintext files (~/.git-credentials) into the
+    /// keychain, and remove their lines from the files.
+    Import(Import),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     #[command(hide = true)]
     Completions(Completions),
@@ -130,6 +133,10 @@ pub struct Doctor {
     #[arg(long)]
     pub offline: bool,
 }
+
+/// `import`'s arguments (none: it reads git-credential-store's files).
+#[derive(Debug, Args)]
+pub struct Import {}
 
 /// `completions`' arguments.
 #[derive(Debug, Args)]

@@ -66,6 +66,7 @@ fn run(offline: bool, store: StoreChoice, namespace: Option<&str>, now: u64) -> 
         };
         check_tokens(&mut r, &vaults, offline, now);
     }
+    check_plaintext(&mut r);
     if r.failures > 0 {
         anyhow::bail!(
             "{} check{} failed",
@@ -328,6 +329,33 @@ fn check_keychain(
         }
     }
     Some(vault)
+}
+
+/// Tokens in git-credential-store's plaintext files, for any host; named, never printed.
+fn check_plaintext(r: &mut Report) {
+    for file in crate::plaintext::files() {
+        let shown = escape(&file.display().to_string());
+        let lines = match crate::plaintext::read(&file) {
+            Ok(Some(lines)) if !lines.is_empty() => lines,
+            Ok(_) => continue,
+            Err(e) => {
+                r.say(Level::Note, format!("{shown} could not be read: {e}"));
+                continue;
+            }
+        };
+        let names: Vec<String> = lines.iter().map(crate::plaintext::Line::name).collect();
+        r.say(
+            Level::Fail,
+            format!(
+                "{shown} holds {} token{} in plaintext ({}): run `git credential-pat import` \
+                 to move {} into the keychain",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                if lines.len() == 1 { "it" } else { "them" },
+            ),
+        );
+    }
 }
 
 /// What says this process runs in a container, if anything does: the `container` variable

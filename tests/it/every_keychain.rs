@@ -10,9 +10,7 @@ const HOST: &str = "forge.lab.test";
 /// A world whose helper commands reach a private Secret Service, or `None` (skipped).
 fn desktop() -> Option<World> {
     rig::require_tools("the every-keychain tests", &["keyctl"])?;
-    let Some(ss) = SecretService::start() else {
-        return None;
-    };
+    let ss = SecretService::start()?;
     Some(World::new(Keychain::SecretService(ss)))
 }
 
