@@ -82,7 +82,12 @@ fn parse_line(index: usize, line: &str) -> Option<Line> {
     let colon = rest.find(':').filter(|&colon| colon < at)?;
     let (user, pass, host) = (&rest[..colon], &rest[colon + 1..at], &rest[at + 1..slash]);
     let path = Some(&rest[slash..]).filter(|p| !p.is_empty());
-    let decode = |s: &str| percent_decode_str(s).decode_utf8().ok().map(|d| d.into_owned());
+    let decode = |s: &str| {
+        percent_decode_str(s)
+            .decode_utf8()
+            .ok()
+            .map(|d| d.into_owned())
+    };
     let username = decode(user)?;
     let password = decode(pass)?;
     let host = decode(host)?;
@@ -91,8 +96,9 @@ fn parse_line(index: usize, line: &str) -> Option<Line> {
     }
     let origin = Origin::parse(protocol, &host).ok()?;
     let path = match path {
-        Some(p) => Some(decode(p.trim_start_matches('/').trim_end_matches('/'))?)
-            .filter(|p| !p.is_empty()),
+        Some(p) => {
+            Some(decode(p.trim_start_matches('/').trim_end_matches('/'))?).filter(|p| !p.is_empty())
+        }
         None => None,
     };
     Some(Line {
@@ -187,11 +193,7 @@ mod tests {
                     "bob@corp@gitlab.example.com:8443/org/repo.git".to_owned(),
                     "glpat-x".to_owned()
                 ),
-                (
-                    3,
-                    "carol@http://127.0.0.1:8080".to_owned(),
-                    "p".to_owned()
-                ),
+                (3, "carol@http://127.0.0.1:8080".to_owned(), "p".to_owned()),
             ]
         );
         assert_eq!(lines[1].path.as_deref(), Some("org/repo.git"));

@@ -61,7 +61,11 @@ impl Run for cli::Import {
                     moved.len(),
                     if moved.len() == 1 { "" } else { "s" },
                     vault.store_name(),
-                    if moved.len() == 1 { "its line" } else { "their lines" },
+                    if moved.len() == 1 {
+                        "its line"
+                    } else {
+                        "their lines"
+                    },
                 )?;
                 moved_total += moved.len();
             }

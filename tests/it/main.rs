@@ -13,6 +13,7 @@ mod every_keychain;
 mod fuzz;
 mod git_credential;
 mod hostile_input;
+mod import;
 mod install;
 mod keychain_faults;
 mod keyring_isolation;
