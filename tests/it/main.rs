@@ -22,3 +22,4 @@ mod network_faults;
 mod rig_smoke;
 mod secret_service_session;
 mod secrets;
+mod typos;
