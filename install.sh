@@ -3,7 +3,9 @@
 #
 #   ./install.sh               build (release, --locked), install to ~/.local/bin, configure git
 #   PREFIX=/usr/local ./install.sh   install to $PREFIX/bin instead
-#   ./install.sh --uninstall   unconfigure git and remove the binary
+#   ./install.sh --uninstall   unconfigure git and remove the binary; with tokens stored it
+#                              lists them and asks whether to revoke and erase them first
+#   ./install.sh --uninstall --yes   the same for scripts: revoke and erase them, then remove
 #
 # Running it again (after `git pull`, say) rebuilds and replaces the binary; the git config
 # ends up the same however many times it runs.
@@ -28,7 +30,40 @@ $data/fish/vendor_completions.d/git-credential-pat.fish
 $data/man/man1/git-credential-pat.1"
 
 if [ "${1:-}" = "--uninstall" ]; then
+    yes=no
+    case "${2:-}" in
+        --yes) yes=yes ;;
+        "") ;;
+        *) die "unknown argument '$2' (use --uninstall, or --uninstall --yes)" ;;
+    esac
     if [ -x "$bin" ]; then
+        # Tokens first: once the binary is gone, nothing lists them any more, and they stay
+        # live at their forges until they expire.
+        if ! json=$("$bin" list --json); then
+            die "could not list the stored tokens (see above), so nothing was removed; fix the keychain, or run '$bin logout --all --revoke' yourself first"
+        fi
+        count=$(printf '%s\n' "$json" | grep -c '"host":' || true)
+        if [ "$count" -gt 0 ]; then
+            printf 'These tokens are stored:\n'
+            "$bin" list
+            revoke=no
+            if [ "$yes" = yes ]; then
+                revoke=yes
+            elif [ -t 0 ] && { : </dev/tty; } 2>/dev/null; then
+                printf 'Revoke them at their forges and erase them before uninstalling? [y/N] ' >/dev/tty
+                read -r answer </dev/tty || answer=
+                case "$answer" in
+                    [yY]*) revoke=yes ;;
+                    *) printf 'Keeping them: they stay in the keychain and live at their forges until they expire,\nand once git-credential-pat is removed nothing lists them. To end one, revoke it on its forge'"'"'s token page.\n' ;;
+                esac
+            else
+                die "$count token(s) are stored (listed above), and nothing lists them once git-credential-pat is removed; nothing was removed. Run '$bin logout --all --revoke' first, or './install.sh --uninstall --yes' to revoke and erase them and uninstall."
+            fi
+            if [ "$revoke" = yes ]; then
+                "$bin" logout --all --revoke --yes ||
+                    die "some tokens could not be revoked and are still stored (see above); nothing was removed. Run '$bin logout --all --revoke' again, or add --force to erase them anyway, then run ./install.sh --uninstall again."
+            fi
+        fi
         "$bin" unconfigure
         rm -f "$bin"
         printf '%s\n' "$extras" | while IFS= read -r f; do rm -f "$f"; done

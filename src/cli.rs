@@ -51,6 +51,9 @@ pub enum Command {
     Unconfigure(Unconfigure),
     /// Check the installation, git's configuration, the keychain and the stored tokens.
     Doctor(Doctor),
+    /// Move tokens from git-credential-store's plaintext files (~/.git-credentials) into the
+    /// keychain, and remove their lines from the files.
+    Import(Import),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     #[command(hide = true)]
     Completions(Completions),
@@ -131,6 +134,10 @@ pub struct Doctor {
     pub offline: bool,
 }
 
+/// `import`'s arguments (none: it reads git-credential-store's files).
+#[derive(Debug, Args)]
+pub struct Import {}
+
 /// `completions`' arguments.
 #[derive(Debug, Args)]
 pub struct Completions {
@@ -163,6 +170,18 @@ impl Context {
     /// A [`VaultError`] when no keychain answers or the namespace is not valid.
     pub fn open_vault(&self) -> Result<Vault, VaultError> {
         Vault::open(self.store, self.namespace.as_deref())
+    }
+
+    /// Opens every keychain that answers ([`Vault::open_every`]) for `list`, `logout` and
+    /// `doctor`; with an explicit `--store=`, only that one.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when no keychain answers or the namespace is not valid.
+    pub fn open_every_vault(&self) -> Result<Vec<Vault>, VaultError> {
+        match self.store {
+            StoreChoice::Auto => Vault::open_every(self.namespace.as_deref()),
+            _ => Ok(vec![self.open_vault()?]),
+        }
     }
 }
 

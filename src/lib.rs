@@ -15,6 +15,7 @@ pub mod git;
 pub mod helper;
 pub mod host;
 pub mod login;
+pub mod plaintext;
 pub mod protocol;
 pub mod show;
 #[allow(unsafe_code)]

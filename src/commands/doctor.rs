@@ -59,8 +59,15 @@ fn run(offline: bool, store: StoreChoice, namespace: Option<&str>, now: u64) -> 
     check_helpers(&mut r, me.as_ref());
     check_unscoped_settings(&mut r);
     if let Some(vault) = check_keychain(&mut r, store, namespace, now) {
-        check_tokens(&mut r, &vault, offline, now);
+        // Tokens in every keychain that answers (unless --store names one), each named with
+        // its keychain when there are several.
+        let vaults = match store {
+            StoreChoice::Auto => Vault::open_every(namespace).unwrap_or_else(|_| vec![vault]),
+            _ => vec![vault],
+        };
+        check_tokens(&mut r, &vaults, offline, now);
     }
+    check_plaintext(&mut r);
     if r.failures > 0 {
         anyhow::bail!(
             "{} check{} failed",
@@ -342,6 +349,33 @@ fn check_keychain(
     Some(vault)
 }
 
+/// Tokens in git-credential-store's plaintext files, for any host; named, never printed.
+fn check_plaintext(r: &mut Report) {
+    for file in crate::plaintext::files() {
+        let shown = escape(&file.display().to_string());
+        let lines = match crate::plaintext::read(&file) {
+            Ok(Some(lines)) if !lines.is_empty() => lines,
+            Ok(_) => continue,
+            Err(e) => {
+                r.say(Level::Note, format!("{shown} could not be read: {e}"));
+                continue;
+            }
+        };
+        let names: Vec<String> = lines.iter().map(crate::plaintext::Line::name).collect();
+        r.say(
+            Level::Fail,
+            format!(
+                "{shown} holds {} token{} in plaintext ({}): run `git credential-pat import` \
+                 to move {} into the keychain",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                if lines.len() == 1 { "it" } else { "them" },
+            ),
+        );
+    }
+}
+
 /// What says this process runs in a container, if anything does: the `container` variable
 /// (systemd-nspawn, podman, LXC set it), `/.dockerenv` (Docker) or `/run/.containerenv`
 /// (podman). `exists` is asked about those paths.
@@ -358,17 +392,23 @@ fn container_sign(
         .map(str::to_owned)
 }
 
-fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
-    let found = match vault.find_all() {
-        Ok(found) => found,
-        Err(e) => return r.say(Level::Fail, format!("{e}")),
-    };
+fn check_tokens(r: &mut Report, vaults: &[Vault], offline: bool, now: u64) {
+    let mut found = Vec::new();
+    for vault in vaults {
+        match vault.find_all() {
+            Ok(more) => found.extend(more),
+            Err(e) => r.say(Level::Fail, format!("{e}")),
+        }
+    }
     if found.is_empty() {
         return r.say(Level::Ok, "no tokens are stored yet");
     }
     for f in found {
-        let name = escape(&format!("{}@{}", f.account.username, f.account.host));
-        let stored = match vault.read(&f) {
+        let mut name = escape(&format!("{}@{}", f.account.username, f.account.host));
+        if vaults.len() > 1 {
+            name = format!("{name} (in the {})", f.store_name());
+        }
+        let stored = match f.read() {
             Ok(Some(s)) => s,
             Ok(None) => continue,
             Err(e) => {
@@ -389,7 +429,8 @@ fn check_tokens(r: &mut Report, vault: &Vault, offline: bool, now: u64) {
                 continue;
             }
             let mut said = Vec::new();
-            let gone = crate::ending::end_lab(vault, &f, stored, &crate::ending::revoke, &mut said);
+            let gone =
+                crate::ending::end_lab(f.vault(), &f, stored, &crate::ending::revoke, &mut said);
             let said = String::from_utf8_lossy(&said);
             let said = said.trim_end().trim_start_matches("git-credential-pat: ");
             match gone {

@@ -58,19 +58,18 @@ impl Row {
     }
 }
 
-/// Every credential in `vault`, sorted by host, then user.
+/// Every credential in `vaults`, sorted by host, then user, each with the keychain holding it.
 ///
 /// # Errors
-/// When the keychain cannot be searched or read.
-pub fn rows(vault: &Vault) -> anyhow::Result<Vec<Row>> {
+/// When a keychain cannot be searched or read.
+pub fn rows(vaults: &[Vault]) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    for found in vault.find_all()? {
-        if let Some(stored) = vault.read(&found)? {
-            rows.push(Row::new(
-                found.account,
-                &stored,
-                vault.store_name().to_owned(),
-            ));
+    for vault in vaults {
+        for found in vault.find_all()? {
+            if let Some(stored) = vault.read(&found)? {
+                let keychain = found.store_name().to_owned();
+                rows.push(Row::new(found.account, &stored, keychain));
+            }
         }
     }
     rows.sort_by(|a, b| (&a.host, &a.username, &a.path).cmp(&(&b.host, &b.username, &b.path)));
@@ -83,18 +82,20 @@ pub fn rows(vault: &Vault) -> anyhow::Result<Vec<Row>> {
 /// When the keychain fails or stdout cannot be written.
 impl Run for cli::List {
     fn run(&self, ctx: &Context) -> anyhow::Result<()> {
-        run(self.json, &ctx.open_vault()?, ctx.now)
+        run(self.json, &ctx.open_every_vault()?, ctx.now)
     }
 }
 
-/// Prints the table (or JSON) of what `vault` holds at `now` (seconds since the Unix epoch).
+/// Prints the table (or JSON) of what `vaults` hold at `now` (seconds since the Unix epoch).
 ///
 /// # Errors
-/// When the keychain cannot be listed or stdout cannot be written.
-fn run(json: bool, vault: &Vault, now: u64) -> anyhow::Result<()> {
+/// When a keychain cannot be listed or stdout cannot be written.
+fn run(json: bool, vaults: &[Vault], now: u64) -> anyhow::Result<()> {
     // A token whose lab timer ran out is revoked and erased before it is listed.
-    crate::ending::end_all_over(vault, now, &crate::ending::revoke, &mut std::io::stderr())?;
-    let rows = rows(vault)?;
+    for vault in vaults {
+        crate::ending::end_all_over(vault, now, &crate::ending::revoke, &mut std::io::stderr())?;
+    }
+    let rows = rows(vaults)?;
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -102,7 +103,12 @@ fn run(json: bool, vault: &Vault, now: u64) -> anyhow::Result<()> {
         return Ok(());
     }
     if rows.is_empty() {
-        writeln!(out, "No tokens are stored (in the {}).", vault.store_name())?;
+        let names: Vec<&str> = vaults.iter().map(Vault::store_name).collect();
+        writeln!(
+            out,
+            "No tokens are stored (in the {}).",
+            names.join(" or the ")
+        )?;
         return Ok(());
     }
     write!(out, "{}", table(&rows, now))?;

@@ -17,7 +17,7 @@ use std::io::Write;
 
 impl Run for cli::Logout {
     fn run(&self, ctx: &Context) -> anyhow::Result<()> {
-        run(self, &ctx.open_vault()?)
+        run(self, &ctx.open_every_vault()?)
     }
 }
 
@@ -27,24 +27,14 @@ impl Run for cli::Logout {
 /// When nothing may be done (more than one token, no `--yes` and no terminal to ask), the
 /// person said no, or anything failed for some token (a revocation, the keychain, git);
 /// the message then says which tokens are still stored.
-fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
+fn run(options: &cli::Logout, vaults: &[Vault]) -> anyhow::Result<()> {
     let mut chosen: Vec<(Found, Stored)> = Vec::new();
-    let found = if options.all {
-        vault.find_all()?
-    } else {
-        let query = Query::for_target(options.target.as_deref().unwrap_or(DEFAULT_HOST))?;
-        let user = options.user.clone().or(query.username.clone());
-        let mut found = vault.find(&query.origin)?;
-        found.retain(|f| user.as_ref().is_none_or(|u| *u == f.account.username));
-        found.retain(|f| {
-            query
-                .path
-                .as_ref()
-                .is_none_or(|p| f.account.path.as_ref() == Some(p))
-        });
-        found
-    };
-    let mut found = found;
+    // Every keychain that answers: a token stored from an SSH session (kernel keyring) is
+    // logged out from the desktop (Secret Service) too, and the reverse.
+    let mut found = Vec::new();
+    for vault in vaults {
+        found.extend(find(options, vault)?);
+    }
     found.sort_by(|a, b| {
         let key = |f: &Found| {
             (
@@ -56,15 +46,17 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
         key(a).cmp(&key(b))
     });
     for f in found {
-        if let Some(stored) = vault.read(&f)? {
+        if let Some(stored) = f.read()? {
             chosen.push((f, stored));
         }
     }
     let err = &mut std::io::stderr();
     if chosen.is_empty() {
+        let names: Vec<&str> = vaults.iter().map(Vault::store_name).collect();
         writeln!(
             err,
-            "git-credential-pat: no token is stored for that; nothing to do"
+            "git-credential-pat: no token is stored for that (in the {}); nothing to do",
+            names.join(" or the ")
         )?;
         return Ok(());
     }
@@ -115,7 +107,7 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
                     writeln!(
                         err,
                         "{name}: NOT revoked: {why}; kept in the {}",
-                        vault.store_name()
+                        found.store_name()
                     )?;
                     kept.push(name);
                     continue;
@@ -123,8 +115,8 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
                 said.push(format!("NOT revoked: {why}"));
             }
         }
-        match vault.delete(found) {
-            Ok(_) => said.push(format!("erased from the {}", vault.store_name())),
+        match found.delete() {
+            Ok(_) => said.push(format!("erased from the {}", found.store_name())),
             Err(e) => {
                 failed = true;
                 writeln!(err, "{name}: could not be erased: {e}")?;
@@ -177,6 +169,25 @@ fn run(options: &cli::Logout, vault: &Vault) -> anyhow::Result<()> {
         bail!("logout finished with errors (see above)");
     }
     Ok(())
+}
+
+/// The tokens `options` choose in `vault`.
+fn find(options: &cli::Logout, vault: &Vault) -> anyhow::Result<Vec<Found>> {
+    Ok(if options.all {
+        vault.find_all()?
+    } else {
+        let query = Query::for_target(options.target.as_deref().unwrap_or(DEFAULT_HOST))?;
+        let user = options.user.clone().or(query.username.clone());
+        let mut found = vault.find(&query.origin)?;
+        found.retain(|f| user.as_ref().is_none_or(|u| *u == f.account.username));
+        found.retain(|f| {
+            query
+                .path
+                .as_ref()
+                .is_none_or(|p| f.account.path.as_ref() == Some(p))
+        });
+        found
+    })
 }
 
 /// `alice@github.com`, `alice@http://127.0.0.1:8080/org/repo`: how a token is named to a person.

@@ -5,6 +5,7 @@
 pub mod completions;
 pub mod configure;
 pub mod doctor;
+pub mod import;
 pub mod list;
 pub mod login;
 pub mod logout;

@@ -26,6 +26,28 @@ pub(super) fn open(choice: StoreChoice, service: String) -> Result<Vault, VaultE
     }
 }
 
+/// Every store that opens: the Secret Service (only when a session bus is configured, as for
+/// `Auto`), then the kernel keyring.
+pub(super) fn open_every(service: String) -> Result<Vec<Vault>, VaultError> {
+    let mut vaults = Vec::new();
+    let mut why = Vec::new();
+    let mut choices = vec![StoreChoice::Keyutils];
+    if session_bus_configured() {
+        choices.insert(0, StoreChoice::SecretService);
+    }
+    for choice in choices {
+        match open(choice, service.clone()) {
+            Ok(vault) => vaults.push(vault),
+            Err(VaultError::Unavailable(e)) => why.push(e),
+            Err(e) => return Err(e),
+        }
+    }
+    if vaults.is_empty() {
+        return Err(VaultError::Unavailable(why.join("; ")));
+    }
+    Ok(vaults)
+}
+
 /// Whether libdbus would find a session bus without autolaunching one (which would start a
 /// `dbus-launch` process, and the hot path starts no subprocess).
 fn session_bus_configured() -> bool {
@@ -102,7 +124,7 @@ impl Vault {
         Ok(entry
             .get_credential()
             .is_ok()
-            .then_some(Found { account, entry }))
+            .then(|| self.found(account, entry)))
     }
 
     /// The accounts of this namespace in the persistent keyring, from key descriptions

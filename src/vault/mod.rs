@@ -114,11 +114,43 @@ pub enum VaultError {
     BadNamespace,
 }
 
-/// A stored credential found by [`Vault::find`]: its account and a handle to read or delete it.
+/// A stored credential found by [`Vault::find`]: its account and a handle to read or delete it,
+/// in the keychain that holds it (which [`Vault::read`] and [`Vault::delete`] use, whichever
+/// vault they are called on, so that entries found in several keychains can be handled
+/// together).
 pub struct Found {
     /// The credential's identity.
     pub account: Account,
     entry: Entry,
+    vault: Vault,
+}
+
+impl Found {
+    /// The keychain holding it.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// The name of the keychain holding it, e.g. `kernel keyring`.
+    pub fn store_name(&self) -> &str {
+        self.vault.store_name()
+    }
+
+    /// [`Vault::read`] in the keychain holding it.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store fails or refuses access.
+    pub fn read(&self) -> Result<Option<Stored>, VaultError> {
+        self.vault.read(self)
+    }
+
+    /// [`Vault::delete`] in the keychain holding it.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store fails or refuses access.
+    pub fn delete(&self) -> Result<bool, VaultError> {
+        self.vault.delete(self)
+    }
 }
 
 /// The keychain, opened on one store and one namespace. Cloning shares the open store.
@@ -137,6 +169,22 @@ pub struct Vault {
 }
 
 impl Vault {
+    /// Every keychain that answers, for `namespace`: on Linux the Secret Service (when a
+    /// session bus is configured and a provider answers) and the kernel keyring, in that
+    /// order; elsewhere the one native store. For `list`, `logout` and `doctor`, which must see
+    /// a token whichever keychain a session stored it in; `get`, `store` and `erase` use
+    /// [`Vault::open`]'s single choice.
+    ///
+    /// # Errors
+    /// [`VaultError::BadNamespace`], or [`VaultError::Unavailable`] when no store opens.
+    pub fn open_every(namespace: Option<&str>) -> Result<Vec<Vault>, VaultError> {
+        let service = service_name(namespace)?;
+        #[cfg(target_os = "linux")]
+        return linux::open_every(service);
+        #[cfg(not(target_os = "linux"))]
+        return platform::open(StoreChoice::Auto, service).map(|v| vec![v]);
+    }
+
     /// Opens the store chosen by `choice` for `namespace` (`None`: the default set).
     ///
     /// `Auto` on Linux takes the Secret Service when a session bus is configured and a provider
@@ -263,7 +311,7 @@ impl Vault {
                 .filter(wanted)
                 .filter_map(|account| {
                     let entry = self.entry(&account).ok()?;
-                    Some(Found { account, entry })
+                    Some(self.found(account, entry))
                 })
                 .collect());
         }
@@ -300,18 +348,26 @@ impl Vault {
             .filter_map(|entry| {
                 let (service, user) = entry.get_specifiers()?;
                 let account = Account::parse(&user)?;
-                (service == self.service && wanted(&account)).then_some(Found { account, entry })
+                (service == self.service && wanted(&account)).then(|| self.found(account, entry))
             })
             .collect())
     }
 
-    /// Reads what `found` holds; `None` when it was deleted since it was found, or when its
+    /// Reads what `found` holds, from the keychain holding it; `None` when it was deleted since it was found, or when its
     /// content is not ours to read (not UTF-8).
     ///
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn read(&self, found: &Found) -> Result<Option<Stored>, VaultError> {
-        self.read_entry(&found.entry)
+        found.vault.read_entry(&found.entry)
+    }
+
+    fn found(&self, account: Account, entry: Entry) -> Found {
+        Found {
+            account,
+            entry,
+            vault: self.clone(),
+        }
     }
 
     fn read_entry(&self, entry: &Entry) -> Result<Option<Stored>, VaultError> {
@@ -362,7 +418,7 @@ impl Vault {
         Ok(())
     }
 
-    /// Deletes `found`; `false` when it was already gone.
+    /// Deletes `found` from the keychain holding it; `false` when it was already gone.
     ///
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
@@ -371,7 +427,7 @@ impl Vault {
         match found.entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(KeyringError::NoEntry) => Ok(false),
-            Err(e) => Err(self.error(e)),
+            Err(e) => Err(found.vault.error(e)),
         }
     }
 

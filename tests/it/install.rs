@@ -8,8 +8,11 @@ fn install(sb: &Sandbox, prefix: &Path, args: &[&str]) -> rig::Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
     let mut sh = rig::sandboxed(sb, script);
     // A person installing has no namespace set; with one, configure would write it into git's
-    // config (as it does for an explicit --namespace).
-    sh.env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");
+    // config (as it does for an explicit --namespace). Uninstalling keeps the sandbox's, so
+    // that it looks at this test's tokens only (unconfigure does not use it).
+    if args.first() != Some(&"--uninstall") {
+        sh.env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");
+    }
     // Keep cargo's own home so the build finds the registry cache offline.
     if let Some(cargo_home) = std::env::var_os("CARGO_HOME")
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo").into()))
@@ -122,4 +125,76 @@ fn install_refuses_an_unknown_argument() {
         "{}",
         out.stderr
     );
+}
+
+/// `./install.sh --uninstall` with a token stored (issue 10 item 7): without a terminal and
+/// without --yes it names the token and refuses, saying what to run; with --yes it revokes and
+/// erases it, then removes the binary. The binary is copied in rather than built, since
+/// uninstalling builds nothing.
+#[test]
+fn uninstall_with_tokens_stored_names_them_and_revokes_them_first() {
+    const HOST: &str = "ghe.lab.test";
+    const TOKEN: &str = "ghp_Alice000000000000000000000000000000001";
+    if rig::require_tools("the uninstall test", &["keyctl"]).is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let mut api = mockito::Server::new();
+    std::fs::write(
+        sb.gitconfig(),
+        format!(
+            "[credential \"https://{HOST}\"]\n\tpatForge = ghes\n\tpatApiUrl = {}\n",
+            api.url()
+        ),
+    )
+    .unwrap();
+    let prefix = sb.dir.path().join("prefix");
+    let bin = prefix.join("bin/git-credential-pat");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::copy(rig::helper_bin(), &bin).unwrap();
+    let input = format!("protocol=https\nhost={HOST}\nusername=alice\npassword={TOKEN}\n");
+    let stored = sb.run(sb.helper().args(["--store=keyutils", "store"]), &input);
+    assert_eq!(stored.code, 0, "{}", stored.stderr);
+    let service = format!("git-credential-pat:{}", sb.namespace);
+    assert_eq!(rig::keyutils_entries(&service).len(), 1);
+
+    let out = install(&sb, &prefix, &["--uninstall"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!("{HOST}  alice")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("1 token(s) are stored")
+            && out.stderr.contains("logout --all --revoke")
+            && out.stderr.contains("--uninstall --yes"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains(TOKEN) && !out.stderr.contains(TOKEN));
+    assert!(
+        bin.exists(),
+        "the binary was removed while a token is stored"
+    );
+    assert_eq!(rig::keyutils_entries(&service).len(), 1);
+
+    let revoke = api
+        .mock("POST", "/credentials/revoke")
+        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
+        .with_status(202)
+        .expect(1)
+        .create();
+    let out = install(&sb, &prefix, &["--uninstall", "--yes"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    revoke.assert();
+    assert!(
+        out.stderr.contains(&format!(
+            "alice@{HOST}: revoked at GitHub Enterprise Server"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(rig::keyutils_entries(&service).is_empty());
+    assert!(!bin.exists());
 }

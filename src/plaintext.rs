@@ -1,0 +1,215 @@
+//! git-credential-store's plaintext files: where they are, the credentials their lines hold,
+//! and removing exactly some lines again. `doctor` reports what they hold and `import` moves it
+//! into the keychain.
+//!
+//! git-credential-store(1) reads `~/.git-credentials` and `$XDG_CONFIG_HOME/git/credentials`
+//! (`~/.config/git/credentials` when `XDG_CONFIG_HOME` is unset or empty). Each line is a URL,
+//! `https://user:pass@host[:port][/path]`, its user, password, host and path percent-encoded;
+//! git parses it with `credential_from_url_gently` (credential.c), which this module follows:
+//! a line it cannot read, or one without a user name or password, is left alone.
+
+use crate::host::Origin;
+use percent_encoding::percent_decode_str;
+use secrecy::SecretString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// One credential read from a line of a plaintext file. The password is never printed.
+pub struct Line {
+    /// The line's index in the file (0 for the first line).
+    pub index: usize,
+    /// Protocol and host.
+    pub origin: Origin,
+    /// The user name.
+    pub username: String,
+    /// The repository path, without leading or trailing slashes, for a file written with
+    /// `credential.useHttpPath`.
+    pub path: Option<String>,
+    /// The token (or password).
+    pub password: SecretString,
+}
+
+impl Line {
+    /// `alice@github.com` (with `protocol://` when it is not https, and `/path` when it has one),
+    /// escaped for a terminal: how a person is shown the line, never with its password.
+    pub fn name(&self) -> String {
+        let host = if self.origin.protocol == "https" {
+            self.origin.host.to_string()
+        } else {
+            self.origin.to_string()
+        };
+        let path = self
+            .path
+            .as_deref()
+            .map(|p| format!("/{p}"))
+            .unwrap_or_default();
+        crate::show::escape(&format!("{}@{host}{path}", self.username))
+    }
+}
+
+/// The files git-credential-store reads, for the `HOME` and `XDG_CONFIG_HOME` of this process,
+/// whether or not they exist; empty without a `HOME`.
+pub fn files() -> Vec<PathBuf> {
+    let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+        return Vec::new();
+    };
+    let home = PathBuf::from(home);
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|x| !x.is_empty())
+        .map_or_else(|| home.join(".config"), PathBuf::from);
+    let mut files = vec![home.join(".git-credentials"), xdg.join("git/credentials")];
+    files.dedup();
+    files
+}
+
+/// The credentials in `text` (a file's content), in order. Lines that do not parse as a URL
+/// with a protocol, host, user name and password are skipped, as git skips them.
+pub fn parse(text: &str) -> Vec<Line> {
+    text.split('\n')
+        .enumerate()
+        .filter_map(|(index, line)| parse_line(index, line))
+        .collect()
+}
+
+/// One line, as git's `credential_from_url_gently` reads it: `proto://[user[:pass]@]host[/path]`,
+/// each part percent-decoded, the path trimmed of leading and trailing slashes.
+fn parse_line(index: usize, line: &str) -> Option<Line> {
+    let (protocol, rest) = line.split_once("://")?;
+    // As credential.c does: the host part ends at the first '/', '?' or '#'; a user part needs
+    // an '@' before that; the user name ends at the first ':', and its password at that '@'.
+    let slash = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let at = rest.find('@').filter(|&at| at < slash)?;
+    let colon = rest.find(':').filter(|&colon| colon < at)?;
+    let (user, pass, host) = (&rest[..colon], &rest[colon + 1..at], &rest[at + 1..slash]);
+    let path = Some(&rest[slash..]).filter(|p| !p.is_empty());
+    let decode = |s: &str| {
+        percent_decode_str(s)
+            .decode_utf8()
+            .ok()
+            .map(|d| d.into_owned())
+    };
+    let username = decode(user)?;
+    let password = decode(pass)?;
+    let host = decode(host)?;
+    if username.is_empty() || password.is_empty() || host.is_empty() {
+        return None;
+    }
+    let origin = Origin::parse(protocol, &host).ok()?;
+    let path = match path {
+        Some(p) => {
+            Some(decode(p.trim_start_matches('/').trim_end_matches('/'))?).filter(|p| !p.is_empty())
+        }
+        None => None,
+    };
+    Some(Line {
+        index,
+        origin,
+        username,
+        path,
+        password: SecretString::from(password),
+    })
+}
+
+/// Reads `file`'s credentials; `Ok(None)` when it does not exist.
+///
+/// # Errors
+/// When it exists but cannot be read, or is not UTF-8.
+pub fn read(file: &Path) -> std::io::Result<Option<Vec<Line>>> {
+    match std::fs::read(file) {
+        Ok(bytes) => {
+            let text = secrecy::zeroize::Zeroizing::new(
+                String::from_utf8(bytes)
+                    .map_err(|_| std::io::Error::other("it is not UTF-8 text"))?,
+            );
+            Ok(Some(parse(&text)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes the lines at `indexes` (0-based) from `file`, keeping every other line byte for
+/// byte and the file's permissions: the new content is written to a temporary file in the
+/// same directory, synced, and renamed over the file, so that a crash leaves either the old
+/// or the new file, never half of one. A symlink is followed: its target is rewritten.
+///
+/// # Errors
+/// When the file cannot be read, the temporary file cannot be written, or the rename fails;
+/// the file is then unchanged.
+pub fn remove_lines(file: &Path, indexes: &[usize]) -> std::io::Result<()> {
+    let file = std::fs::canonicalize(file)?;
+    let text = secrecy::zeroize::Zeroizing::new(std::fs::read(&file)?);
+    let mut kept = secrecy::zeroize::Zeroizing::new(Vec::with_capacity(text.len()));
+    for (i, line) in text.split_inclusive(|&b| b == b'\n').enumerate() {
+        if !indexes.contains(&i) {
+            kept.extend_from_slice(line);
+        }
+    }
+    let permissions = std::fs::metadata(&file)?.permissions();
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    let temp = dir.join(format!(".{name}.git-credential-pat-{}", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = (|| {
+        let mut out = options.open(&temp)?;
+        out.write_all(&kept)?;
+        out.set_permissions(permissions)?;
+        out.sync_all()?;
+        std::fs::rename(&temp, &file)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn lines_are_read_as_git_credential_store_writes_them() {
+        let text = "https://alice:ghp_a%2Fb%40c@github.com\n\
+                    garbage\n\
+                    https://bob%40corp:glpat-x@gitlab.example.com:8443/org/repo.git/\n\
+                    http://carol:p@127.0.0.1:8080\n\
+                    https://nopass@github.com\n\
+                    https://:empty@github.com\n";
+        let lines = parse(text);
+        let seen: Vec<_> = lines
+            .iter()
+            .map(|l| (l.index, l.name(), l.password.expose_secret().to_owned()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (0, "alice@github.com".to_owned(), "ghp_a/b@c".to_owned()),
+                (
+                    2,
+                    "bob@corp@gitlab.example.com:8443/org/repo.git".to_owned(),
+                    "glpat-x".to_owned()
+                ),
+                (3, "carol@http://127.0.0.1:8080".to_owned(), "p".to_owned()),
+            ]
+        );
+        assert_eq!(lines[1].path.as_deref(), Some("org/repo.git"));
+    }
+
+    #[test]
+    fn removing_lines_keeps_the_others_and_the_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("creds");
+        std::fs::write(&file, "a\nb\nc\nd").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        remove_lines(&file, &[1, 3]).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "a\nc\n");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+}
