@@ -33,8 +33,10 @@ if [[ $skip != *" windows "* ]]; then
     cargo clippy "${win[@]}" -- -D warnings
     export WINEPREFIX="${WINEPREFIX:-$root/target/wine-prefix}"
     trap 'wineserver -k 2>/dev/null || true' EXIT
+    # One test at a time: Wine 8.0's CredEnumerateW is not safe against a concurrent
+    # CredWriteW/CredDeleteW (seen as heap corruption and missing entries with parallel tests).
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$root/.ci/wine-runner.sh" \
-        cargo test "${win[@]}" "${wine_cfg[@]}"
+        cargo test "${win[@]}" "${wine_cfg[@]}" -- --test-threads=1
     wineserver -k 2>/dev/null || true
 fi
 
