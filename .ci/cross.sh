@@ -4,8 +4,9 @@
 # musl binary a workshop can hand out is built, and the GitHub workflows are linted.
 # Run as root on Debian 12 (.ci/run calls it after the native tests), or with sudo available.
 #
-# Takes about N minutes on two cores with a warm target directory (see the report in the
-# commit that added it); set CROSS_SKIP="musl lint" etc. to leave parts out.
+# Measured on two shared cores, cold target directories for the four targets: Windows test
+# build 11 min + tests under Wine 0.5 min, macOS clippy 16 + 3 min, musl release build 13 min,
+# lint 2 min. Re-runs reuse target/. CROSS_SKIP="windows macos musl lint" leaves parts out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
