@@ -3,6 +3,7 @@
 #
 #   ./install.sh               build (release, --locked), install to ~/.local/bin, configure git
 #   PREFIX=/usr/local ./install.sh   install to $PREFIX/bin instead
+#   ./install.sh --binary FILE install FILE (a released binary), configure git; no Rust needed
 #   ./install.sh --uninstall   unconfigure git and remove the binary; with tokens stored it
 #                              lists them and asks whether to revoke and erase them first
 #   ./install.sh --uninstall --yes   the same for scripts: revoke and erase them, then remove
@@ -11,12 +12,26 @@
 # ends up the same however many times it runs.
 set -eu
 
+die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+
+# A given binary's path is taken before the cd below, so a relative one still works.
+given=
+case "${1:-}" in
+    --binary=*) given=${1#--binary=}; shift ;;
+    --binary)
+        [ $# -ge 2 ] || die "--binary needs a file: ./install.sh --binary ./git-credential-pat"
+        given=$2; shift 2 ;;
+esac
+if [ -n "$given" ]; then
+    [ $# -eq 0 ] || die "unknown argument '$1' after --binary FILE"
+    case $given in /*) ;; *) given="$(pwd)/$given" ;; esac
+    [ -f "$given" ] || die "$given: no such file"
+fi
+
 cd "$(dirname "$0")"
 prefix=${PREFIX:-"$HOME/.local"}
 bindir="$prefix/bin"
 bin="$bindir/git-credential-pat"
-
-die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
 command -v git >/dev/null 2>&1 || die "git is not installed: install it first (e.g. apt-get install git)."
 
@@ -73,25 +88,39 @@ if [ "${1:-}" = "--uninstall" ]; then
     fi
     exit 0
 elif [ $# -gt 0 ]; then
-    die "unknown argument '$1' (use no argument to install, or --uninstall)"
+    die "unknown argument '$1' (use no argument to build and install, --binary FILE, or --uninstall)"
 fi
 
-command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs, then run ./install.sh again."
-# Some dependencies compile C (the vendored libdbus, aws-lc for TLS).
-command -v cc >/dev/null 2>&1 || die "no C compiler: install one (e.g. apt-get install build-essential), then run ./install.sh again."
-# Cargo.toml's rust-version; distributions' packaged Rust is often older (Debian 12: 1.63).
-need=1.89
-have=$(rustc --version 2>/dev/null | sed -n 's/^rustc \([0-9]*\.[0-9]*\).*/\1/p')
-if [ -z "$have" ] || [ "$(printf '%s\n%s\n' "$need" "$have" | sort -t. -k1,1n -k2,2n | head -n1)" != "$need" ]; then
-    die "Rust ${have:-?} is too old: git-credential-pat needs $need or newer. Install a current Rust with https://rustup.rs (rustup update), then run ./install.sh again."
-fi
-
-cargo build --release --locked
-# Where cargo put it: CARGO_TARGET_DIR or build.target-dir may point elsewhere than ./target.
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 mkdir -p "$bindir"
+if [ -n "$given" ]; then
+    # A binary handed out (a release download, a workshop's USB stick): check it runs here
+    # before it replaces anything.
+    version=$("$given" --version 2>/dev/null) \
+        || die "$given does not run on this machine (wrong OS or architecture, or not executable: chmod +x it)"
+    version=$(printf '%s\n' "$version" | head -n 1)
+    case $version in
+        git-credential-pat\ *) ;;
+        *) die "$given is not git-credential-pat (it says: $version)" ;;
+    esac
+    cp "$given" "$bin.new"
+    chmod 755 "$bin.new"
+else
+    command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs, then run ./install.sh again."
+    # Some dependencies compile C (the vendored libdbus, aws-lc for TLS).
+    command -v cc >/dev/null 2>&1 || die "no C compiler: install one (e.g. apt-get install build-essential), then run ./install.sh again."
+    # Cargo.toml's rust-version; distributions' packaged Rust is often older (Debian 12: 1.63).
+    need=1.89
+    have=$(rustc --version 2>/dev/null | sed -n 's/^rustc \([0-9]*\.[0-9]*\).*/\1/p')
+    if [ -z "$have" ] || [ "$(printf '%s\n%s\n' "$need" "$have" | sort -t. -k1,1n -k2,2n | head -n1)" != "$need" ]; then
+        die "Rust ${have:-?} is too old: git-credential-pat needs $need or newer. Install a current Rust with https://rustup.rs (rustup update), then run ./install.sh again."
+    fi
+
+    cargo build --release --locked
+    # Where cargo put it: CARGO_TARGET_DIR or build.target-dir may point elsewhere than ./target.
+    target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+    cp "${target_dir:-target}/release/git-credential-pat" "$bin.new"
+fi
 # Copy then rename, so a git running the old binary right now never sees a half-written file.
-cp "${target_dir:-target}/release/git-credential-pat" "$bin.new"
 mv -f "$bin.new" "$bin"
 printf 'Installed %s\n' "$bin"
 
