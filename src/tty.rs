@@ -4,7 +4,23 @@
 
 use crate::git::HostSettings;
 use crate::sys::SigintIgnored;
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, Write};
+
+/// The terminal, for reading and writing: `/dev/tty` on Unix; on Windows the console's input
+/// (`CONIN$`) for reading and its output (`CONOUT$`) for writing, as git for Windows uses them.
+///
+/// # Errors
+/// When there is no terminal (a daemon, CI, a pipe with no controlling terminal).
+pub fn open() -> io::Result<(File, File)> {
+    #[cfg(windows)]
+    let (input, output) = ("CONIN$", "CONOUT$");
+    #[cfg(not(windows))]
+    let (input, output) = ("/dev/tty", "/dev/tty");
+    let read = OpenOptions::new().read(true).write(true).open(input)?;
+    let write = OpenOptions::new().read(true).write(true).open(output)?;
+    Ok((read, write))
+}
 
 /// The terminal side of the flow, so that the flow itself can be tested without one.
 pub trait Prompter {
@@ -38,14 +54,11 @@ impl Prompter for Tty {
     }
 
     fn confirm(&mut self, question: &str) -> io::Result<bool> {
-        let mut tty = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")?;
-        tty.write_all(question.as_bytes())?;
-        tty.flush()?;
+        let (input, mut output) = open()?;
+        output.write_all(question.as_bytes())?;
+        output.flush()?;
         let mut answer = String::new();
-        io::BufReader::new(tty).read_line(&mut answer)?;
+        io::BufReader::new(input).read_line(&mut answer)?;
         Ok(matches!(
             answer.trim().to_ascii_lowercase().as_str(),
             "y" | "yes"
@@ -62,11 +75,5 @@ pub fn person_present(settings: &HostSettings) -> bool {
             "0" | "false" | "no" | "off" | ""
         )
     });
-    !prompt_off
-        && !settings.interactive_forbidden()
-        && std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-            .is_ok()
+    !prompt_off && !settings.interactive_forbidden() && open().is_ok()
 }

@@ -99,11 +99,11 @@ fn namespaces_do_not_see_each_other() {
     clear(&vb);
 }
 
-/// The store names an entry `{account}.{service}` and splits names back at the last `.`, so a
-/// namespace with a `.` in it (which `--namespace` allows) makes every stored token invisible
-/// to `get`, `list` and `logout`, while `store` still writes it.
+/// The store's default names an entry `{account}.{service}` and splits names back at the last
+/// `.`, so a namespace with a `.` in it (which `--namespace` allows) made every stored token
+/// invisible to `get`, `list` and `logout`, while `store` still wrote it; the vault now uses
+/// the divider `|`.
 #[test]
-#[ignore = "known bug (#16): windows-native-keyring-store's default '.' divider; fix in vault's windows store"]
 fn a_namespace_with_a_dot_still_finds_its_tokens() {
     let ns = format!("{}.v2", namespace("dot"));
     let vault = Vault::open(StoreChoice::Auto, Some(&ns)).unwrap();

@@ -54,7 +54,7 @@ impl Run for cli::Login {
                 shown.join("; ")
             )?;
             if !options.token_stdin {
-                if std::fs::File::open("/dev/tty").is_err() {
+                if crate::tty::open().is_err() {
                     bail!(
                         "a token is stored already; to replace it, pipe the new one in with --token-stdin"
                     );
@@ -88,7 +88,7 @@ impl Run for cli::Login {
         let settings_allow_browser = !settings.browser_forbidden();
         let browser: Option<&login::OpenBrowser> =
             (settings_allow_browser && !options.no_browser).then_some(&login::open_in_browser);
-        if std::fs::File::open("/dev/tty").is_err() {
+        if crate::tty::open().is_err() {
             bail!("there is no terminal to paste a token into; pipe it in with --token-stdin");
         }
         match login::interactive(&forge, &target, &vault, &mut Tty, browser, err, now)? {

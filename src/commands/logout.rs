@@ -67,7 +67,7 @@ fn run(options: &cli::Logout, vaults: &[Vault]) -> anyhow::Result<()> {
             chosen.len(),
             names.join(", ")
         );
-        if std::fs::File::open("/dev/tty").is_err() {
+        if crate::tty::open().is_err() {
             bail!(
                 "{} tokens match ({}); add --yes to erase them all",
                 chosen.len(),

@@ -331,7 +331,9 @@ impl Vault {
                 }
             }
             Some(StoreKind::WindowsCredentialManager) => {
-                escaped = regex_escape(&self.service);
+                // Anchored after the divider (see vault/windows.rs), so that a longer service
+                // such as `git-credential-pat:lab.2` does not match `git-credential-pat:lab`.
+                escaped = format!("\\|{}$", regex_escape(&self.service));
                 spec.insert("pattern", &escaped);
             }
             _ => {
