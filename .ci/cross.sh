@@ -60,6 +60,9 @@ if [[ $skip != *" musl "* ]]; then
     file "$bin" | grep -Eq 'static(-pie)? linked|statically linked'
     "$bin" --version
     ls -l "$bin"
+    # The handed-out binary against both real keychains: git's get/store/erase through the
+    # real git, on the kernel keyring and a private Secret Service.
+    PAT_TEST_BINARY="$root/$bin" cargo test --locked --test it -- git_credential::
 fi
 
 if [[ $skip != *" lint "* ]]; then

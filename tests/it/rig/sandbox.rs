@@ -11,8 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Path of the built helper binary: env!("CARGO_BIN_EXE_git-credential-pat").
+///
+/// `PAT_TEST_BINARY` names another build to test instead (the static musl binary in
+/// `.ci/cross.sh`, or an older release to see a test fail on it).
 pub fn helper_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_git-credential-pat"))
+    std::env::var_os("PAT_TEST_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_git-credential-pat")))
 }
 
 // Environment variables that would let the developer's or the machine's setup leak into a test:
