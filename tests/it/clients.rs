@@ -1,0 +1,166 @@
+//! Clients other than the newest git: Debian's git 2.39 keeping what `login` learnt, the
+//! config `configure` writes as git and cargo's libgit2 read it (a later
+//! `credential.helper store`, the old trailing-slash section), and cargo's default fetch
+//! (libgit2) served by the helper from the local HTTPS server.
+
+use crate::rig::{self, DEBIAN_GIT, GitServer, Sandbox, World, keychains};
+use std::path::Path;
+
+const USER: &str = "alice";
+const TOKEN: &str = "ghp_server_accepts_this";
+
+/// What `list --json` shows of the only stored token: (forge, scopes, expires_at).
+fn listed_facts(w: &World) -> (serde_json::Value, serde_json::Value, serde_json::Value) {
+    let out = w.helper_args(&["list", "--json"], "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).expect("list --json");
+    let row = &rows[0];
+    (
+        row["forge"].clone(),
+        row["scopes"].clone(),
+        row["expires_at"].clone(),
+    )
+}
+
+#[test]
+fn a_clone_through_git_2_39_keeps_the_tokens_forge_scopes_and_expiry() {
+    if !Path::new(DEBIAN_GIT).is_file() {
+        return rig::skip("Debian's git (/usr/bin/git) is not installed");
+    }
+    let Some(server) = GitServer::start(USER, TOKEN) else {
+        return;
+    };
+    for kc in keychains() {
+        let mut w = World::new(kc);
+        server.trust(&mut w.sb);
+        w.sb.set_git(Path::new(DEBIAN_GIT));
+        // As `login` stores it: the forge's answer with the token.
+        w.write_raw(
+            &format!("https://{USER}@{}", server.host()),
+            &format!(
+                "{TOKEN}\npassword_expiry_utc=4102444800\nstored_at=1700000000\nforge=GitHub\nscopes=repo,workflow\n"
+            ),
+        );
+        let before = w.stored();
+        let dir = w.sb.dir.path().join("lab");
+        let out = w.sb.run(
+            w.sb.git()
+                .args(["clone", &server.repo_url(), dir.to_str().unwrap()]),
+            "",
+        );
+        assert_eq!(out.code, 0, "{}: clone: {}", w.name(), out.stderr);
+        assert_eq!(
+            w.stored(),
+            before,
+            "{}: git 2.39's store rewrote the entry",
+            w.name()
+        );
+        let (forge, scopes, expires) = listed_facts(&w);
+        assert_eq!(forge, "GitHub", "{}", w.name());
+        assert_eq!(scopes, serde_json::json!(["repo", "workflow"]));
+        assert_eq!(expires, 4102444800u64);
+    }
+}
+
+/// Runs the helper's `configure`/`unconfigure` in `sb` with `args`; returns stderr.
+fn configure(sb: &Sandbox, store_arg: &str, args: &[&str]) -> String {
+    let out = sb.run(sb.helper().arg(store_arg).args(args), "");
+    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+    out.stderr
+}
+
+#[test]
+fn a_later_credential_helper_store_gets_no_token_once_configure_ran_again() {
+    for git in rig::gits() {
+        for kc in keychains() {
+            let mut w = World::new(kc);
+            w.sb.set_git(&git);
+            std::fs::write(w.sb.gitconfig(), "").unwrap();
+            configure(&w.sb, w.store_arg(), &["configure", "github.com"]);
+            // A workshop guide's advice, after install.
+            let out = w.sb.run(
+                w.sb.git()
+                    .args(["config", "--global", "credential.helper", "store"]),
+                "",
+            );
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            let plain = w.sb.home.join(".git-credentials");
+            let alice = "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_alice\n";
+            w.approve(alice);
+            assert!(
+                plain.exists(),
+                "the later `store` did not get the token: the test proves nothing"
+            );
+            std::fs::remove_file(&plain).unwrap();
+
+            let doctor = w.helper_args(&["doctor", "--offline"], "");
+            assert!(
+                doctor.stdout.contains(
+                    "git also hands every token to `credential.helper = store`, which may keep its own copy: run `git credential-pat configure github.com`"
+                ),
+                "{}",
+                doctor.stdout
+            );
+
+            let said = configure(&w.sb, w.store_arg(), &["configure", "github.com"]);
+            assert!(
+                said.contains("moved git-credential-pat's entries for https://github.com after credential.helper = store"),
+                "{said}"
+            );
+            w.approve("protocol=https\nhost=github.com\nusername=bob\npassword=ghp_bob\n");
+            assert!(
+                !plain.exists(),
+                "git {}: the token reached ~/.git-credentials",
+                git.display()
+            );
+            assert_eq!(
+                w.stored_tokens(),
+                [
+                    "https://alice@github.com ghp_alice|",
+                    "https://bob@github.com ghp_bob|"
+                ]
+            );
+            let again = configure(&w.sb, w.store_arg(), &["configure", "github.com"]);
+            assert!(again.contains("already asks"), "{again}");
+            let doctor = w.helper_args(&["doctor", "--offline"], "");
+            assert!(
+                doctor
+                    .stdout
+                    .contains("ok    git asks only git-credential-pat for https://github.com"),
+                "{}",
+                doctor.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn configure_migrates_the_trailing_slash_section_and_unconfigure_restores_the_file() {
+    let sb = Sandbox::new();
+    let bin = rig::helper_bin().canonicalize().unwrap();
+    let bin = bin.display();
+    let original = "[user]\n\tname = Lab User\n";
+    std::fs::write(
+        sb.gitconfig(),
+        format!("{original}[credential \"https://github.com/\"]\n\thelper = \n\thelper = {bin}\n"),
+    )
+    .unwrap();
+    let mut cmd = sb.helper();
+    cmd.env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");
+    let out = sb.run(cmd.args(["configure", "github.com"]), "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the key cargo's libgit2 also reads"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.gitconfig()).unwrap(),
+        format!("{original}[credential \"https://github.com\"]\n\thelper = \n\thelper = {bin}\n")
+    );
+    let mut cmd = sb.helper();
+    cmd.env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");
+    let out = sb.run(cmd.arg("unconfigure"), "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(sb.gitconfig()).unwrap(), original);
+}
