@@ -164,3 +164,64 @@ fn configure_migrates_the_trailing_slash_section_and_unconfigure_restores_the_fi
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(sb.gitconfig()).unwrap(), original);
 }
+
+#[test]
+fn with_stderr_swallowed_the_login_flow_still_shows_the_token_page_on_the_terminal() {
+    let token = "ghp_LabToken000000000000000000000000001";
+    let Some(server) = GitServer::start(USER, token) else {
+        return;
+    };
+    let mut api = mockito::Server::new();
+    api.mock("GET", "/user")
+        .match_header("authorization", format!("Bearer {token}").as_str())
+        .with_status(200)
+        .with_header("content-type", "application/json; charset=utf-8")
+        .with_header("x-oauth-scopes", "repo, workflow")
+        .with_body(format!(r#"{{"login":"{USER}","id":1}}"#))
+        .create();
+    for kc in keychains() {
+        let mut w = World::new(kc);
+        server.trust(&mut w.sb);
+        let mut config = std::fs::read_to_string(w.sb.gitconfig()).unwrap();
+        config.push_str(&format!(
+            "[credential \"https://{}\"]\n\tpatForge = github\n\tpatApiUrl = {}\n",
+            server.host(),
+            api.url()
+        ));
+        std::fs::write(w.sb.gitconfig(), config).unwrap();
+        let dir = w.sb.dir.path().join("lab");
+        let swallowed = w.sb.dir.path().join("stderr.log");
+        // A client that swallows the helper's stderr: here everything git's stderr carries
+        // goes to a file, and only /dev/tty reaches the person.
+        let mut cmd = rig::sandboxed(&w.sb, "sh");
+        cmd.env("GIT_TERMINAL_PROMPT", "1").args([
+            "-c",
+            "stty echo; exec git clone \"$1\" \"$2\" 2>\"$3\"",
+            "sh",
+            &server.repo_url(),
+            dir.to_str().unwrap(),
+            swallowed.to_str().unwrap(),
+        ]);
+        let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty");
+        let before = p
+            .exp_string("Paste the token for")
+            .unwrap_or_else(|e| panic!("{}: no prompt on the terminal: {e}", w.name()));
+        assert!(
+            before.contains(&format!(
+                "https://{}/settings/tokens/new?scopes=repo,workflow",
+                server.host()
+            )),
+            "{}: the token page is not on the terminal: {before}",
+            w.name()
+        );
+        p.send_line(token).unwrap();
+        let rest = p.exp_eof().unwrap();
+        assert!(
+            dir.join("README").exists(),
+            "{}: clone failed: {rest}",
+            w.name()
+        );
+        let stderr = std::fs::read_to_string(&swallowed).unwrap();
+        assert!(!stderr.contains("settings/tokens"), "{stderr}");
+    }
+}
