@@ -225,3 +225,118 @@ fn with_stderr_swallowed_the_login_flow_still_shows_the_token_page_on_the_termin
         assert!(!stderr.contains("settings/tokens"), "{stderr}");
     }
 }
+
+/// Commits a tiny cargo package in the clone `work` and pushes it, with `git`.
+fn make_a_crate(work: &Path, git: &dyn Fn(&[&str])) {
+    std::fs::create_dir_all(work.join("src")).unwrap();
+    std::fs::write(
+        work.join("Cargo.toml"),
+        "[package]\nname = \"labdep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(work.join("src/lib.rs"), "pub fn lab() {}\n").unwrap();
+    let w_dir = work.to_str().unwrap();
+    git(&["-C", w_dir, "add", "."]);
+    git(&["-C", w_dir, "commit", "-qm", "a crate"]);
+    git(&["-C", w_dir, "push", "-q", "origin", "HEAD"]);
+}
+
+/// `cargo fetch` in `project` with cargo's default git transport (libgit2), its own
+/// CARGO_HOME, trusting `cert` through openssl's `SSL_CERT_FILE` (a `CARGO_HTTP_CAINFO` would
+/// make cargo swap in its curl transport for libgit2's), and git's global config read by
+/// libgit2 from `$HOME/.gitconfig`.
+fn cargo_fetch(sb: &Sandbox, project: &Path, cert: &Path) -> rig::Output {
+    let mut cmd = rig::sandboxed(sb, env!("CARGO"));
+    cmd.current_dir(project)
+        .env("CARGO_HOME", sb.dir.path().join("cargo-home"))
+        .env("CARGO_NET_GIT_FETCH_WITH_CLI", "false")
+        .env("CARGO_NET_RETRY", "0")
+        .env("SSL_CERT_FILE", cert)
+        .env_remove("CARGO_HTTP_CAINFO")
+        .env_remove("RUSTFLAGS")
+        .arg("fetch");
+    sb.run(&mut cmd, "")
+}
+
+#[test]
+fn cargos_libgit2_fetches_a_git_dependency_with_the_token_configure_set_up() {
+    let Some(server) = GitServer::start(USER, TOKEN) else {
+        return;
+    };
+    let port = server.host().rsplit_once(':').unwrap().1.to_owned();
+    // libgit2 takes a credential helper's host only from a domain name, never from an IP
+    // address, and the certificate also names `localhost`.
+    let url = format!("https://localhost:{port}/repo.git");
+    for kc in keychains() {
+        let mut w = World::new(kc);
+        server.trust(&mut w.sb);
+        // Make the served repository a tiny cargo package.
+        w.approve(&format!(
+            "protocol=https\nhost=127.0.0.1:{port}\nusername={USER}\npassword={TOKEN}\n"
+        ));
+        let work = w.sb.dir.path().join("labdep");
+        let git = |args: &[&str]| {
+            let out = w.sb.run(
+                w.sb.git()
+                    .args(["-c", "user.name=Lab", "-c", "user.email=lab@example.com"])
+                    .args(args),
+                "",
+            );
+            assert_eq!(out.code, 0, "git {args:?}: {}", out.stderr);
+        };
+        git(&["clone", &server.repo_url(), work.to_str().unwrap()]);
+        if work.join("Cargo.toml").exists() {
+            // Pushed by the run on the other keychain.
+        } else {
+            make_a_crate(&work, &git);
+        }
+
+        // The token for the host libgit2 names, and git's config as `configure localhost`
+        // writes it, where libgit2 reads it.
+        w.approve(&format!(
+            "protocol=https\nhost=localhost:{port}\nusername={USER}\npassword={TOKEN}\n"
+        ));
+        std::fs::write(w.sb.gitconfig(), "").unwrap();
+        std::os::unix::fs::symlink(w.sb.gitconfig(), w.sb.home.join(".gitconfig")).unwrap();
+        let project = w.sb.dir.path().join("app");
+        std::fs::create_dir_all(project.join("src")).unwrap();
+        std::fs::write(
+            project.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\nlabdep = {{ git = \"{url}\" }}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(project.join("src/main.rs"), "fn main() {}\n").unwrap();
+
+        // What an older `configure` wrote: libgit2 does not read the trailing-slash key.
+        std::fs::write(
+            w.sb.gitconfig(),
+            format!(
+                "[credential \"https://localhost/\"]\n\thelper =\n\thelper = \"{}\"\n",
+                w.helper_command()
+            ),
+        )
+        .unwrap();
+        let out = cargo_fetch(&w.sb, &project, &server.cert);
+        assert_ne!(out.code, 0, "{}: fetched without a helper?", w.name());
+        assert!(
+            out.stderr
+                .contains("failed to acquire username/password from local configuration"),
+            "{}",
+            out.stderr
+        );
+
+        configure(&w.sb, w.store_arg(), &["configure", "localhost"]);
+        let out = cargo_fetch(&w.sb, &project, &server.cert);
+        assert_eq!(out.code, 0, "{}: cargo fetch: {}", w.name(), out.stderr);
+        assert!(
+            std::fs::read_to_string(project.join("Cargo.lock"))
+                .unwrap()
+                .contains("name = \"labdep\""),
+            "{}",
+            w.name()
+        );
+    }
+}
