@@ -590,6 +590,10 @@ fn a_host_outside_the_grammar_is_refused_not_answered() {
 /// first, then `protocol`, `host`, `username`, `password`, `oauth_refresh_token`,
 /// `password_expiry_utc`; `Action::send` adds a blank line). `url=` is the remote's URL,
 /// restored after `get` unless prompting is disabled; `path=` only with `useHttpPath`.
+/// Recorded byte for byte from gix-credentials 0.43.0's `helper::Cascade::invoke` (a small
+/// program: `get` from `Context::from_url("https://example.com/org/repo.git")`, then
+/// `outcome.next.store()` or `.erase()`, through a helper that tees its stdin): its `get` wrote
+/// `protocol=https\nhost=example.com\n` (with `useHttpPath`, `path=org/repo.git\n` first).
 fn gix_bytes(path: Option<&str>, expiry: Option<u64>) -> String {
     let mut s = String::from("url=https://github.com/org/repo.git\n");
     if let Some(p) = path {
