@@ -316,6 +316,147 @@ pub fn config_get_regexp(regexp: &str, global_only: bool) -> Vec<(String, String
         .collect()
 }
 
+/// One `credential…helper` config value, in the order git reads them.
+pub struct HelperEntry {
+    /// The key as git prints it (section and name lowercased), e.g. `credential.helper` or
+    /// `credential.https://github.com.helper`.
+    pub key: String,
+    /// The URL pattern of `credential.<url>.helper`, `None` for plain `credential.helper`.
+    pub pattern: Option<String>,
+    /// The helper command; empty resets the list.
+    pub value: String,
+}
+
+/// Every `credential.helper` and `credential.<url>.helper` value git reads outside any
+/// repository (system, global, `git -c`), in git's order.
+pub fn helper_entries() -> Vec<HelperEntry> {
+    config_get_regexp(r"^credential\..*helper$", false)
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let middle = key.strip_prefix("credential.")?;
+            let pattern = if middle.eq_ignore_ascii_case("helper") {
+                None
+            } else {
+                Some(middle.strip_suffix(".helper")?.to_owned())
+            };
+            Some(HelperEntry {
+                key: key.clone(),
+                pattern,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// Whether a `credential.<pattern>.*` key applies to `https://host` (gitcredentials(7),
+/// "CONFIGURATION OPTIONS": scheme and host must match, `*.` matches one label, a pattern
+/// path must be a prefix; partial patterns such as `example.com` are allowed).
+pub fn url_pattern_matches(pattern: &str, host: &str) -> bool {
+    let (scheme, rest) = match pattern.split_once("://") {
+        Some((s, rest)) => (Some(s), rest),
+        None => (None, pattern),
+    };
+    if scheme.is_some_and(|s| !s.eq_ignore_ascii_case("https")) {
+        return false;
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    let authority = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if authority.is_empty() {
+        return true;
+    }
+    let strip_default = |h: &str| h.strip_suffix(":443").unwrap_or(h).to_owned();
+    let (want, have) = (
+        strip_default(&authority),
+        strip_default(&host.to_ascii_lowercase()),
+    );
+    let want_labels: Vec<&str> = want.split('.').collect();
+    let have_labels: Vec<&str> = have.split('.').collect();
+    want_labels.len() == have_labels.len()
+        && want_labels
+            .iter()
+            .zip(&have_labels)
+            .all(|(w, h)| *w == "*" || w == h)
+}
+
+/// The helpers git runs for `https://host`, in order: the entries that apply to it, after the
+/// last empty one (git's list for a URL is the config-order concatenation of every matching
+/// `credential.<url>.helper` and `credential.helper`; an empty value resets it).
+pub fn helper_list<'a>(entries: &'a [HelperEntry], host: &str) -> Vec<&'a HelperEntry> {
+    let mut list = Vec::new();
+    for e in entries.iter().filter(|e| {
+        e.pattern
+            .as_deref()
+            .is_none_or(|p| url_pattern_matches(p, host))
+    }) {
+        if e.value.is_empty() {
+            list.clear();
+        } else {
+            list.push(e);
+        }
+    }
+    list
+}
+
+/// Removes every `key` whose value is exactly `value` from the global config
+/// (`git config --global --unset-all --fixed-value`, git 2.30+), leaving other lines, and a
+/// section that still holds any, byte for byte. Returns whether any was removed.
+///
+/// # Errors
+/// When git fails other than with "nothing to unset".
+pub fn global_unset_value(key: &str, value: &str) -> anyhow::Result<bool> {
+    let status = global_config()
+        .args(["--fixed-value", "--unset-all", key, value])
+        .status()
+        .context("could not run git config")?;
+    match status.code() {
+        Some(0) => Ok(true),
+        // Exit code 5: there was nothing to unset.
+        Some(5) => Ok(false),
+        _ => bail!("git config --unset-all {key} failed"),
+    }
+}
+
+/// Appends a new section `[section "subsection"]` holding `name = value` for each of
+/// `values`, in order, at the end of the global config, even when a section of that name
+/// exists earlier (`git config --add` would write into that one): the values go into a section
+/// of a name no config holds, which is then renamed.
+///
+/// # Errors
+/// When a git config command fails.
+pub fn global_append_section(
+    section: &str,
+    subsection: &str,
+    name: &str,
+    values: &[String],
+) -> anyhow::Result<()> {
+    let temporary = format!("{section}.{subsection} git-credential-pat-new");
+    for value in values {
+        let status = global_config()
+            .args(["--add", &format!("{temporary}.{name}"), value])
+            .status()
+            .context("could not run git config")?;
+        if !status.success() {
+            bail!("git config --add {temporary}.{name} failed");
+        }
+    }
+    let status = global_config()
+        .args([
+            "--rename-section",
+            &temporary,
+            &format!("{section}.{subsection}"),
+        ])
+        .status()
+        .context("could not run git config")?;
+    if !status.success() {
+        bail!("git config --rename-section {temporary} failed");
+    }
+    Ok(())
+}
+
 /// `git --version`'s version, e.g. `2.47.3`; `None` when git does not run.
 pub fn version() -> Option<String> {
     let out = Command::new("git").arg("--version").output().ok()?;

@@ -5,7 +5,7 @@
 use clap::Parser;
 use git_credential_pat::cli::{self, Cli, Command, Context, Run};
 use git_credential_pat::helper::{self, Operation, Surroundings};
-use git_credential_pat::{expiry, login, sys};
+use git_credential_pat::{expiry, login, sys, tty};
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -59,10 +59,15 @@ fn git(op: Operation, ctx: &Context) -> ExitCode {
         );
     }
     let stderr = &mut std::io::stderr();
+    // The login flow talks to the person on /dev/tty when there is one (see
+    // `tty::flow_messages`), else its hint line goes to stderr.
     let mut on_missing = |request: &_, query: &_, vault: &_, err: &mut dyn std::io::Write| {
         // No child of the login flow (a text browser) may write into git's answer.
         let _aside = sys::StdoutAside::new();
-        login::on_missing(request, query, vault, err, ctx.now)
+        match tty::flow_messages() {
+            Some(mut terminal) => login::on_missing(request, query, vault, &mut terminal, ctx.now),
+            None => login::on_missing(request, query, vault, err, ctx.now),
+        }
     };
     let mut deadline = sys::keychain_deadline;
     let mut around = Surroundings {

@@ -66,14 +66,30 @@ impl Prompter for Tty {
     }
 }
 
-/// Whether a person can be asked: `GIT_TERMINAL_PROMPT` is not false, `credential.interactive`
-/// is not `false`/`never`, and `/dev/tty` opens for reading and writing.
-pub fn person_present(settings: &HostSettings) -> bool {
-    let prompt_off = std::env::var("GIT_TERMINAL_PROMPT").is_ok_and(|v| {
+/// Where the login flow writes its messages (the token page's address, what was stored):
+/// `/dev/tty` when it opens for writing and `GIT_TERMINAL_PROMPT` does not forbid prompts, as
+/// git writes its own prompts, so that a person sees them even when the client running the
+/// helper swallows its stderr (libgit2 discards it; Go shows only its last attempt's error).
+/// `None` without a terminal: the flow then writes its one hint line on stderr.
+pub fn flow_messages() -> Option<std::fs::File> {
+    if prompts_disabled() {
+        return None;
+    }
+    open().ok().map(|(_, output)| output)
+}
+
+/// `GIT_TERMINAL_PROMPT` set to false (git's own reading of it, `git_env_bool`).
+fn prompts_disabled() -> bool {
+    std::env::var("GIT_TERMINAL_PROMPT").is_ok_and(|v| {
         matches!(
             v.to_ascii_lowercase().as_str(),
             "0" | "false" | "no" | "off" | ""
         )
-    });
-    !prompt_off && !settings.interactive_forbidden() && open().is_ok()
+    })
+}
+
+/// Whether a person can be asked: `GIT_TERMINAL_PROMPT` is not false, `credential.interactive`
+/// is not `false`/`never`, and `/dev/tty` opens for reading and writing.
+pub fn person_present(settings: &HostSettings) -> bool {
+    !prompts_disabled() && !settings.interactive_forbidden() && open().is_ok()
 }

@@ -4,16 +4,26 @@
 //! The helper list for a host is an empty entry, which resets any helper configured before it
 //! (a plaintext `store` would otherwise keep a copy of the token), then this helper
 //! (gitcredentials(7) "CONFIGURATION OPTIONS": "If credential.helper is configured to the empty
-//! string, this resets the helper list to empty").
+//! string, this resets the helper list to empty"), as `gh auth setup-git` writes it. git's list
+//! for a URL is the config-order concatenation of every matching entry, so the pair must come
+//! after every other entry that applies to the host: `configure` checks that it does, and
+//! moves the pair to the end of the file when a later entry (say a `credential.helper store`
+//! added by a workshop guide) would also receive tokens, saying what it moved.
 //!
-//! Both go in a section of their own, `[credential "https://HOST/"]` (the trailing slash
-//! matches the same URLs as `https://HOST`), appended after whatever the config holds: the
-//! reset then comes after the person's own helper entries, which stay untouched where they are,
-//! and `unconfigure` removes that section and nothing else, leaving the file as it was.
+//! The key is `credential.https://HOST.helper`, without a trailing slash: git matches both
+//! spellings, but libgit2 (cargo's default fetch, git2's `CredentialHelper`) looks up only
+//! `credential.<url>.helper`, `credential.https://HOST.helper` and `credential.helper`. A section
+//! `[credential "https://HOST/"]` that an older `configure` wrote is migrated on the next run.
+//!
+//! The pair goes in a section of its own, `[credential "https://HOST"]`, appended after whatever
+//! the config holds, even when the person has a section of that name already (whose lines stay
+//! untouched where they are). `unconfigure` removes exactly those two lines, and git then drops
+//! the emptied section header, leaving the file as it was, byte for byte.
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::git::{
-    BIN_NAME, config_get_regexp, find_on_path, global_get_all, global_set_all, is_ours,
+    BIN_NAME, HelperEntry, config_get_regexp, find_on_path, global_append_section, global_get_all,
+    global_unset_value, helper_entries, helper_list, is_ours,
 };
 use crate::vault::StoreChoice;
 use anyhow::{Context as _, bail};
@@ -31,8 +41,10 @@ impl Run for cli::Unconfigure {
 }
 
 /// Makes git ask this helper, and only it, for each of `hosts` (default `github.com`), adding
-/// `--store` and `--namespace` to the helper's command when they were given. Idempotent: a
-/// second run changes nothing. Reports what changed on stderr.
+/// `--store` and `--namespace` to the helper's command when they were given: the host's helper
+/// list (see [`helper_list`]) must end with this helper alone, under the key libgit2 reads too.
+/// Idempotent: a second run changes nothing. Reports what changed, and what it moved past, on
+/// stderr.
 ///
 /// # Errors
 /// When a host is not a plain host name, or `git config --global` fails.
@@ -44,21 +56,80 @@ pub fn configure(
     let helper = helper_command(store, namespace)?;
     for host in hosts_or_default(hosts)? {
         let key = helper_key(host);
-        let current = global_get_all(&key)?;
-        let mut wanted: Vec<String> = current
-            .iter()
-            .filter(|v| !v.is_empty() && !is_ours(v))
-            .cloned()
-            .collect();
-        wanted.extend([String::new(), helper.clone()]);
-        if current == wanted {
+        let old_key = old_helper_key(host);
+        let entries = helper_entries();
+        let list = helper_list(&entries, host);
+        let in_place = matches!(list.as_slice(), [only] if only.key == key && only.value == helper)
+            && ends_with_our_pair(&entries, &key, &helper)
+            && !global_get_all(&old_key)?.iter().any(|v| is_ours(v));
+        if in_place {
             eprintln!("git already asks git-credential-pat for https://{host}");
             continue;
         }
-        global_set_all(&key, &wanted)?;
+        // Entries that would also receive tokens: those after ours (or all, when ours is
+        // missing from the list) that are not ours.
+        let passed: Vec<String> = list
+            .iter()
+            .filter(|e| !is_ours(&e.value))
+            .map(|e| format!("{} = {}", e.key, crate::show::escape(&e.value)))
+            .collect();
+        let migrated = remove_ours(&old_key)?;
+        let was_there = remove_ours(&key)?;
+        global_append_section(
+            "credential",
+            &format!("https://{host}"),
+            "helper",
+            &[String::new(), helper.clone()],
+        )?;
+        if migrated {
+            eprintln!(
+                "moved git-credential-pat's entries for https://{host} from [credential \"https://{host}/\"] to [credential \"https://{host}\"], the key cargo's libgit2 also reads"
+            );
+        }
+        if !passed.is_empty() {
+            let what = if was_there || migrated {
+                "moved"
+            } else {
+                "put"
+            };
+            eprintln!(
+                "{what} git-credential-pat's entries for https://{host} after {}, so that git no longer hands tokens to it",
+                passed.join(", ")
+            );
+        }
         eprintln!("git now asks git-credential-pat for https://{host} ({key} = {helper})");
     }
     Ok(())
+}
+
+/// Whether the last two entries of the config under `key` are the empty reset and `helper`,
+/// the pair `configure` writes.
+fn ends_with_our_pair(entries: &[HelperEntry], key: &str, helper: &str) -> bool {
+    let ours: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.key == key)
+        .map(|e| e.value.as_str())
+        .collect();
+    ours.ends_with(&["", helper])
+}
+
+/// Removes this helper's entries under `key` from the global config, and the empty entries
+/// that reset the list before them. Returns whether any of this helper's were there.
+fn remove_ours(key: &str) -> anyhow::Result<bool> {
+    let mut values: Vec<String> = global_get_all(key)?
+        .into_iter()
+        .filter(|v| is_ours(v))
+        .collect();
+    if values.is_empty() {
+        return Ok(false);
+    }
+    values.sort();
+    values.dedup();
+    values.push(String::new());
+    for value in &values {
+        global_unset_value(key, value)?;
+    }
+    Ok(true)
 }
 
 /// Removes this helper, and the empty entry `configure` put before it, from each of `hosts`
@@ -79,34 +150,33 @@ pub fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
         eprintln!("git-credential-pat is not configured for any host");
     }
     for host in &hosts {
-        let key = helper_key(host);
-        let current = global_get_all(&key)?;
-        let kept: Vec<String> = current
-            .iter()
-            .filter(|v| !v.is_empty() && !is_ours(v))
-            .cloned()
-            .collect();
-        if kept == current {
+        let removed = remove_ours(&helper_key(host))? | remove_ours(&old_helper_key(host))?;
+        if !removed {
             eprintln!("git-credential-pat was not configured for https://{host}");
             continue;
         }
-        global_set_all(&key, &kept)?;
         eprintln!("git no longer asks git-credential-pat for https://{host}");
     }
     Ok(())
 }
 
-/// The hosts whose `credential.https://HOST/.helper` in the global config runs this helper.
+/// The hosts whose `credential.https://HOST.helper` (or, written by an older `configure`,
+/// `credential.https://HOST/.helper`) in the global config runs this helper.
 fn configured_hosts() -> anyhow::Result<Vec<String>> {
-    let mut hosts: Vec<String> = config_get_regexp(r"^credential\.https://.*/\.helper$", true)
+    let mut hosts: Vec<String> = config_get_regexp(r"^credential\.https://.*\.helper$", true)
         .into_iter()
         .filter_map(|(key, value)| {
-            let host = key
+            let rest = key
                 .strip_prefix("credential.https://")?
-                .strip_suffix("/.helper")?;
+                .strip_suffix(".helper")?;
+            let host = rest.strip_suffix('/').unwrap_or(rest);
+            if host.contains('/') {
+                return None;
+            }
             is_ours(&value).then(|| host.to_owned())
         })
         .collect();
+    hosts.sort();
     hosts.dedup();
     Ok(hosts)
 }
@@ -131,7 +201,13 @@ fn hosts_or_default(hosts: &[String]) -> anyhow::Result<Vec<&str>> {
         .collect()
 }
 
+/// The key git and libgit2 both read for `https://host`.
 fn helper_key(host: &str) -> String {
+    format!("credential.https://{host}.helper")
+}
+
+/// The key an older `configure` wrote, with a trailing slash, which libgit2 does not read.
+fn old_helper_key(host: &str) -> String {
     format!("credential.https://{host}/.helper")
 }
 

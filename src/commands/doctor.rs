@@ -5,7 +5,7 @@
 use crate::cli::{self, Context, Run};
 use crate::forge::Forge;
 use crate::git::HostSettings;
-use crate::git::{find_on_path, is_ours};
+use crate::git::{find_on_path, helper_entries, helper_list, is_ours};
 use crate::login::API_TIMEOUT;
 use crate::show::{describe_time, escape};
 use crate::vault::{Account, StoreChoice, StoreKind, Stored, Vault};
@@ -138,62 +138,6 @@ fn check_git_version(r: &mut Report) {
     }
 }
 
-/// One `credential…helper` config value, in the order git reads them.
-struct HelperEntry {
-    /// The URL pattern of `credential.<url>.helper`, `None` for plain `credential.helper`.
-    pattern: Option<String>,
-    value: String,
-}
-
-fn helper_entries() -> Vec<HelperEntry> {
-    crate::git::config_get_regexp(r"^credential\..*helper$", false)
-        .into_iter()
-        .filter_map(|(key, value)| {
-            let middle = key.strip_prefix("credential.")?;
-            let pattern = if middle.eq_ignore_ascii_case("helper") {
-                None
-            } else {
-                Some(middle.strip_suffix(".helper")?.to_owned())
-            };
-            Some(HelperEntry { pattern, value })
-        })
-        .collect()
-}
-
-/// Whether a `credential.<pattern>.*` key applies to `https://host` (gitcredentials(7),
-/// "CONFIGURATION OPTIONS": scheme and host must match, `*.` matches one label, a pattern
-/// path must be a prefix; partial patterns such as `example.com` are allowed).
-fn pattern_matches(pattern: &str, host: &str) -> bool {
-    let (scheme, rest) = match pattern.split_once("://") {
-        Some((s, rest)) => (Some(s), rest),
-        None => (None, pattern),
-    };
-    if scheme.is_some_and(|s| !s.eq_ignore_ascii_case("https")) {
-        return false;
-    }
-    let authority = rest.split('/').next().unwrap_or_default();
-    let authority = authority
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if authority.is_empty() {
-        return true;
-    }
-    let strip_default = |h: &str| h.strip_suffix(":443").unwrap_or(h).to_owned();
-    let (want, have) = (
-        strip_default(&authority),
-        strip_default(&host.to_ascii_lowercase()),
-    );
-    let want_labels: Vec<&str> = want.split('.').collect();
-    let have_labels: Vec<&str> = have.split('.').collect();
-    want_labels.len() == have_labels.len()
-        && want_labels
-            .iter()
-            .zip(&have_labels)
-            .all(|(w, h)| *w == "*" || w == h)
-}
-
 fn check_helpers(r: &mut Report, me: Option<&PathBuf>) {
     let entries = helper_entries();
     let mut hosts: Vec<String> = entries
@@ -222,32 +166,32 @@ fn check_helpers(r: &mut Report, me: Option<&PathBuf>) {
         }
     }
     for host in hosts {
-        let mut list: Vec<&str> = Vec::new();
-        for e in entries.iter().filter(|e| {
-            e.pattern
-                .as_deref()
-                .is_none_or(|p| pattern_matches(p, &host))
-        }) {
-            if e.value.is_empty() {
-                list.clear();
-            } else {
-                list.push(&e.value);
-            }
-        }
-        let others: Vec<&str> = list.iter().copied().filter(|v| !is_ours(v)).collect();
-        match (list.iter().find(|v| is_ours(v)), others.is_empty()) {
+        let list = helper_list(&entries, &host);
+        let others: Vec<String> = list
+            .iter()
+            .filter(|e| !is_ours(&e.value))
+            .map(|e| format!("`{} = {}`", e.key, escape(&e.value)))
+            .collect();
+        let fix = format!("git credential-pat configure {host}");
+        match (list.iter().find(|e| is_ours(&e.value)), others.is_empty()) {
             (None, _) => r.say(
                 Level::Fail,
-                format!("git does not ask git-credential-pat for https://{host} (a later empty credential.helper resets it): run `git credential-pat configure {host}`"),
+                format!("git does not ask git-credential-pat for https://{host} (a later empty credential.helper resets it): run `{fix}`"),
             ),
             (Some(ours), true) => {
-                r.say(Level::Ok, format!("git asks only git-credential-pat for https://{host} ({ours})"));
-                check_runs_me(r, ours, me);
+                r.say(Level::Ok, format!("git asks only git-credential-pat for https://{host} ({})", ours.value));
+                if ours.key.ends_with("/.helper") {
+                    r.say(
+                        Level::Note,
+                        format!("cargo's libgit2 does not read `{}` (the trailing slash): run `{fix}`", ours.key),
+                    );
+                }
+                check_runs_me(r, &ours.value, me);
             }
             (Some(_), false) => r.say(
                 Level::Fail,
                 format!(
-                    "for https://{host} git also asks {}, which may keep its own copy of the token: run `git credential-pat configure {host}`",
+                    "for https://{host} git also hands every token to {}, which may keep its own copy: run `{fix}`, which moves git-credential-pat's entries after it",
                     others.join(", ")
                 ),
             ),
@@ -505,6 +449,7 @@ fn check_tokens(r: &mut Report, vaults: &[Vault], offline: bool, now: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::url_pattern_matches;
 
     #[test]
     fn a_container_is_told_by_its_variable_or_its_marker_files() {
@@ -527,14 +472,20 @@ mod tests {
 
     #[test]
     fn credential_url_patterns_match_as_git_matches_them() {
-        assert!(pattern_matches("https://github.com", "github.com"));
-        assert!(pattern_matches("https://github.com/", "github.com"));
-        assert!(pattern_matches("github.com", "github.com"));
-        assert!(pattern_matches("https://*.example.com", "git.example.com"));
-        assert!(pattern_matches("https://", "github.com"));
-        assert!(!pattern_matches("http://github.com", "github.com"));
-        assert!(!pattern_matches("https://gitlab.com", "github.com"));
-        assert!(!pattern_matches("https://*.example.com", "example.com"));
-        assert!(!pattern_matches("https://github.com:8443", "github.com"));
+        assert!(url_pattern_matches("https://github.com", "github.com"));
+        assert!(url_pattern_matches("https://github.com/", "github.com"));
+        assert!(url_pattern_matches("github.com", "github.com"));
+        assert!(url_pattern_matches(
+            "https://*.example.com",
+            "git.example.com"
+        ));
+        assert!(url_pattern_matches("https://", "github.com"));
+        assert!(!url_pattern_matches("http://github.com", "github.com"));
+        assert!(!url_pattern_matches("https://gitlab.com", "github.com"));
+        assert!(!url_pattern_matches("https://*.example.com", "example.com"));
+        assert!(!url_pattern_matches(
+            "https://github.com:8443",
+            "github.com"
+        ));
     }
 }

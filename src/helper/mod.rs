@@ -290,10 +290,17 @@ impl Query {
             return Ok(None);
         };
         let origin = Origin::parse(protocol, host).map_err(HelperError::Origin)?;
+        // A path that only a client's `url=` carries is not meant for http(s): see
+        // `Credential::path_from_url`.
+        let path = c
+            .path
+            .clone()
+            .filter(|p| !p.is_empty())
+            .filter(|_| !(c.path_from_url && origin.protocol.starts_with("http")));
         Ok(Some(Query {
             origin,
             username: c.username.clone(),
-            path: c.path.clone().filter(|p| !p.is_empty()),
+            path,
         }))
     }
 
@@ -323,8 +330,10 @@ impl Query {
             format!("https://{target}")
         };
         let shown = without_userinfo(target);
-        let request = protocol::read(&mut format!("url={url}\n").as_bytes())
+        let mut request = protocol::read(&mut format!("url={url}\n").as_bytes())
             .map_err(|e| anyhow::anyhow!("'{shown}' is not a host name or URL: {e}"))?;
+        // A person's URL means its path.
+        request.path_from_url = false;
         match Query::for_get(&request) {
             Ok(Some(query)) => Ok(query),
             Ok(None) => anyhow::bail!(
@@ -520,29 +529,47 @@ pub fn storable(c: &Credential, now: u64) -> Result<Option<(Account, Stored)>, H
     Ok(Some((account, stored)))
 }
 
-/// Keeps `stored` for `account`, replacing the account's old credential. Writes nothing when
-/// the same credential, with the same facts, is stored already, because git calls `store`
-/// after every successful request. Facts `stored` does not know are kept from the old entry:
-/// the lab timer and the default mark always, forge and scopes when the token is the same.
-/// Returns whether the keychain was written.
+/// Keeps `stored` for `account`, replacing the account's old credential. Returns whether the
+/// keychain was written.
+///
+/// When the password is the one stored already, this is the same token handed back: every
+/// fact `stored` does not carry is kept from the old entry (expiry, refresh token, forge,
+/// scopes, first `stored_at`, lab timer, default mark), and nothing is written when it carries
+/// nothing new. git calls `store` after every successful request, and git before 2.41 knows
+/// no `password_expiry_utc`, so its `store` carries only `username` and `password`: without
+/// this, the first clone through git 2.39 would wipe what `login` learnt from the forge.
+///
+/// A new password starts fresh: the old token's facts (expiry, refresh token, forge, scopes,
+/// `stored_at`) describe another token and are dropped. Only the account's own marks, the lab
+/// timer and the default mark, stay, so that a token pasted at git's prompt during a lab is
+/// still erased when the lab ends.
 ///
 /// # Errors
 /// A [`VaultError`] when the keychain cannot be read or written.
 pub fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<bool, VaultError> {
     let mut new = stored;
     if let Some(old) = vault.get(account)? {
-        let same_token = old.same_as(&new);
-        if same_token
-            && known(&new.forge, &old.forge)
-            && known(&new.scopes, &old.scopes)
-            && known(&new.erase_by, &old.erase_by)
-            && (!new.default || old.default)
-        {
-            return Ok(false);
-        }
-        if same_token {
+        let same_password = old.password.expose_secret() == new.password.expose_secret();
+        if same_password {
+            let reveal =
+                |s: &Option<SecretString>| s.as_ref().map(|s| s.expose_secret().to_owned());
+            let nothing_new = known(&new.password_expiry_utc, &old.password_expiry_utc)
+                && known(
+                    &reveal(&new.oauth_refresh_token),
+                    &reveal(&old.oauth_refresh_token),
+                )
+                && known(&new.forge, &old.forge)
+                && known(&new.scopes, &old.scopes)
+                && known(&new.erase_by, &old.erase_by)
+                && (!new.default || old.default);
+            if nothing_new {
+                return Ok(false);
+            }
+            new.password_expiry_utc = new.password_expiry_utc.or(old.password_expiry_utc);
+            new.oauth_refresh_token = new.oauth_refresh_token.or(old.oauth_refresh_token);
             new.forge = new.forge.or(old.forge);
             new.scopes = new.scopes.or(old.scopes);
+            new.stored_at = old.stored_at.or(new.stored_at);
         }
         new.erase_by = new.erase_by.or(old.erase_by);
         new.default |= old.default;

@@ -312,6 +312,89 @@ fn store_of_an_unchanged_credential_writes_nothing() {
     assert!(!store(&account, again, &v).unwrap());
 }
 
+/// What `login` stores for alice's token `p` on github.com: every fact the forge reported.
+fn logged_in(v: &Vault, password: &str) -> Account {
+    let account = Account {
+        protocol: "https".into(),
+        host: crate::host::Host::parse("github.com").unwrap(),
+        username: "alice".into(),
+        path: None,
+    };
+    let stored = Stored {
+        password_expiry_utc: Some(NOW + 86_400),
+        oauth_refresh_token: Some(SecretString::from("r".to_owned())),
+        stored_at: Some(NOW - 60),
+        forge: Some("GitHub".into()),
+        scopes: Some(vec!["repo".into()]),
+        erase_by: Some(NOW + 3600),
+        default: true,
+        ..Stored::new(SecretString::from(password.to_owned()))
+    };
+    assert!(store(&account, stored, v).unwrap());
+    account
+}
+
+#[test]
+fn a_store_of_the_same_password_without_facts_keeps_them_all() {
+    // git 2.39 knows no password_expiry_utc: after a successful clone it hands back only
+    // username and password.
+    let v = vault();
+    let account = logged_in(&v, "p");
+    approve(
+        &v,
+        "protocol=https\nhost=github.com\nusername=alice\npassword=p\n",
+    );
+    let kept = v.get(&account).unwrap().unwrap();
+    assert_eq!(kept.password_expiry_utc, Some(NOW + 86_400));
+    assert_eq!(kept.oauth_refresh_token.unwrap().expose_secret(), "r");
+    assert_eq!(kept.stored_at, Some(NOW - 60));
+    assert_eq!(kept.forge.as_deref(), Some("GitHub"));
+    assert_eq!(kept.scopes, Some(vec!["repo".to_owned()]));
+    assert_eq!(kept.erase_by, Some(NOW + 3600));
+    assert!(kept.default);
+    // git 2.47 hands back the expiry it was served: still nothing new.
+    let (_, again) = storable(
+        &protocol::read(
+            &mut format!(
+                "protocol=https\nhost=github.com\nusername=alice\npassword=p\npassword_expiry_utc={}\n",
+                NOW + 86_400
+            )
+            .as_bytes(),
+        )
+        .unwrap(),
+        NOW,
+    )
+    .unwrap()
+    .unwrap();
+    assert!(
+        !store(&account, again, &v).unwrap(),
+        "rewrote an unchanged token"
+    );
+}
+
+#[test]
+fn a_store_of_a_new_password_starts_fresh_but_keeps_the_accounts_marks() {
+    let v = vault();
+    let account = logged_in(&v, "p");
+    approve(
+        &v,
+        "protocol=https\nhost=github.com\nusername=alice\npassword=q\n",
+    );
+    let new = v.get(&account).unwrap().unwrap();
+    assert_eq!(new.password.expose_secret(), "q");
+    assert_eq!(new.password_expiry_utc, None);
+    assert!(new.oauth_refresh_token.is_none());
+    assert_eq!(new.stored_at, Some(NOW));
+    assert_eq!(new.forge, None);
+    assert_eq!(new.scopes, None);
+    assert_eq!(
+        new.erase_by,
+        Some(NOW + 3600),
+        "the lab timer is the account's"
+    );
+    assert!(new.default);
+}
+
 #[test]
 fn with_state_git_gets_a_marker_and_store_of_a_served_credential_skips_the_keychain() {
     let v = vault();
@@ -651,4 +734,66 @@ fn a_token_whose_lab_timer_ended_is_not_served_and_kept_to_revoke_until_the_forg
     assert_eq!(out, "");
     assert!(err.contains("revoked at GitHub; erased"), "{err}");
     assert!(v.get(&account).unwrap().is_none());
+}
+
+/// The bytes gix-credentials 0.40–0.43 writes to a helper's stdin for `store` and `erase`
+/// (`helper::Cascade::invoke` keeps its context; `Context::write_to` writes `url` and `path`
+/// first, then `protocol`, `host`, `username`, `password`, `oauth_refresh_token`,
+/// `password_expiry_utc`; `Action::send` adds a blank line). `url=` is the remote's URL,
+/// restored after `get` unless prompting is disabled; `path=` only with `useHttpPath`.
+/// Recorded byte for byte from gix-credentials 0.43.0's `helper::Cascade::invoke` (a small
+/// program: `get` from `Context::from_url("https://example.com/org/repo.git")`, then
+/// `outcome.next.store()` or `.erase()`, through a helper that tees its stdin): its `get` wrote
+/// `protocol=https\nhost=example.com\n` (with `useHttpPath`, `path=org/repo.git\n` first).
+fn gix_bytes(path: Option<&str>, expiry: Option<u64>) -> String {
+    let mut s = String::from("url=https://github.com/org/repo.git\n");
+    if let Some(p) = path {
+        s.push_str(&format!("path={p}\n"));
+    }
+    s.push_str("protocol=https\nhost=github.com\nusername=alice\npassword=p\n");
+    if let Some(t) = expiry {
+        s.push_str(&format!("password_expiry_utc={t}\n"));
+    }
+    s.push('\n');
+    s
+}
+
+#[test]
+fn gitoxides_store_and_erase_are_accepted_and_its_url_path_is_not_a_path() {
+    let v = vault();
+    // `get`: gix takes the url out of its context before asking helpers.
+    approve(&v, &gix_bytes(None, Some(NOW + 60)));
+    assert_eq!(contents(&v), ["https://alice@github.com p"]);
+    assert_eq!(
+        call(&v, Operation::Get, "protocol=https\nhost=github.com\n"),
+        Ok(format!(
+            "username=alice\npassword=p\npassword_expiry_utc={}\n",
+            NOW + 60
+        ))
+    );
+    assert_eq!(
+        call(&v, Operation::Erase, &gix_bytes(None, Some(NOW + 60))),
+        Ok(String::new())
+    );
+    assert!(contents(&v).is_empty(), "gix's erase left the token");
+}
+
+#[test]
+fn gitoxide_with_use_http_path_means_the_path_it_also_writes() {
+    let v = vault();
+    approve(&v, &gix_bytes(Some("org/repo.git"), None));
+    assert_eq!(contents(&v), ["https://alice@github.com/org/repo.git p"]);
+    assert_eq!(
+        call(&v, Operation::Erase, &gix_bytes(Some("org/repo.git"), None)),
+        Ok(String::new())
+    );
+    assert!(contents(&v).is_empty());
+    // A path= that contradicts url='s is refused, as a host= would be.
+    let e = call(
+        &v,
+        Operation::Store,
+        &gix_bytes(Some("other/repo.git"), None),
+    )
+    .unwrap_err();
+    assert!(e.contains("path"), "{e}");
 }

@@ -27,6 +27,19 @@ pub struct Credential {
     pub host: Option<String>,
     /// `path`: the repository path, sent only with `credential.useHttpPath`.
     pub path: Option<String>,
+    /// Whether `path` came only from a `url=` line, with no `path=` line confirming it.
+    ///
+    /// git never writes `url=` to a helper: it sends `protocol`, `host` and, with
+    /// `credential.useHttpPath`, `path`. gitoxide (gix-credentials 0.40 to 0.43,
+    /// `helper::Cascade::invoke`) hands `store` and `erase` the bytes of its context, which
+    /// begin with the remote's whole URL (`url=https://HOST/org/repo.git`) when prompting is
+    /// allowed, then `protocol=`, `host=`, and `path=` only when `useHttpPath` is on
+    /// (`Context::destructure_url_in_place`). So for http(s) a path that only `url=` carries is
+    /// not meant, as git itself drops an http path unless `useHttpPath` is set
+    /// (credential.c, `credential_apply_config`): the helper ignores it (see
+    /// `helper::Query::for_erase`). A person's URL (`login https://HOST/org/repo.git`) means
+    /// its path; the caller clears this flag then.
+    pub path_from_url: bool,
     /// `username`; `Some("")` is a present but empty username.
     pub username: Option<String>,
     /// `password`: the token.
@@ -275,6 +288,9 @@ fn apply(c: &mut Credential, seen: &mut Seen, key: Key, value: &str) -> Result<(
             let (_, from_url) = seen.from_url.remove(i);
             if from_url == value {
                 seen.given.push(key);
+                if key == Key::Path {
+                    c.path_from_url = false;
+                }
                 return Ok(());
             }
             return Err(ProtocolError::Repeated {
@@ -323,6 +339,7 @@ fn apply(c: &mut Credential, seen: &mut Seen, key: Key, value: &str) -> Result<(
             c.username = set(Key::Username, parts.username);
             c.password = set(Key::Password, parts.password).map(SecretString::from);
             c.path = set(Key::Path, parts.path);
+            c.path_from_url = c.path.is_some();
         }
     }
     Ok(())
@@ -428,6 +445,7 @@ pub fn write(c: &Credential, out: &mut impl Write) -> std::io::Result<()> {
         protocol,
         host,
         path,
+        path_from_url: _,
         username,
         password,
         password_expiry_utc,

@@ -485,8 +485,8 @@ fn configure_and_unconfigure_leave_a_config_with_other_helpers_exactly_as_it_was
     assert_eq!(
         configured,
         format!(
-            "{original}[credential \"https://github.com/\"]\n\thelper = \n\thelper = {bin}\n\
-             [credential \"https://gitlab.com/\"]\n\thelper = \n\thelper = {bin}\n",
+            "{original}[credential \"https://github.com\"]\n\thelper = \n\thelper = {bin}\n\
+             [credential \"https://gitlab.com\"]\n\thelper = \n\thelper = {bin}\n",
             bin = bin.display()
         )
     );
@@ -509,7 +509,7 @@ fn doctor_passes_a_healthy_setup_and_fails_when_another_helper_also_keeps_tokens
         let w = world(kc, &api);
         // Configured the way `configure` does it, for HOST.
         let mut helpers = format!(
-            "[credential \"https://{HOST}/\"]\n\thelper =\n\thelper = \"{}\"\n",
+            "[credential \"https://{HOST}\"]\n\thelper =\n\thelper = \"{}\"\n",
             w.helper_command()
         );
         set_config(&w, &api, &helpers);
@@ -547,7 +547,7 @@ fn doctor_passes_a_healthy_setup_and_fails_when_another_helper_also_keeps_tokens
         assert_eq!(out.code, 1, "{}", out.stdout);
         assert!(
             out.stdout.contains(&format!(
-                "FAIL  for https://{HOST} git also asks store --file="
+                "FAIL  for https://{HOST} git also hands every token to `credential.helper = store --file="
             )),
             "{}",
             out.stdout

@@ -1,7 +1,7 @@
 //! End to end: real `git clone` and `git push` over HTTPS against `git http-backend` behind
 //! nginx with HTTP Basic auth on 127.0.0.1, answered by the helper from each real keychain.
 
-use crate::rig::{GitServer, Output, World, keychains};
+use crate::rig::{GitServer, Output, World, git_version, gits, keychains};
 use std::os::unix::fs::PermissionsExt;
 
 const USER: &str = "alice";
@@ -15,16 +15,20 @@ fn start_server() -> Option<GitServer> {
     server
 }
 
-/// A world on each keychain that trusts `server`'s certificate.
+/// A world on each keychain with each git (PATH's and Debian's 2.39, see `rig::gits`) that
+/// trusts `server`'s certificate.
 fn worlds(server: &GitServer) -> Vec<World> {
-    keychains()
-        .into_iter()
-        .map(|kc| {
+    let mut all = Vec::new();
+    for git in gits() {
+        for kc in keychains() {
             let mut w = World::new(kc);
             server.trust(&mut w.sb);
-            w
-        })
-        .collect()
+            w.sb.set_git(&git);
+            eprintln!("with git {} ({})", git_version(&git), w.name());
+            all.push(w);
+        }
+    }
+    all
 }
 
 fn git(w: &World, args: &[&str]) -> Output {

@@ -68,7 +68,7 @@ fn install_configures_git_once_however_often_it_runs_and_uninstall_undoes_it() {
             "config",
             "--global",
             "--get-all",
-            "credential.https://github.com/.helper",
+            "credential.https://github.com.helper",
         ]),
         "",
     );
@@ -102,7 +102,7 @@ fn install_configures_git_once_however_often_it_runs_and_uninstall_undoes_it() {
             "config",
             "--global",
             "--get-all",
-            "credential.https://github.com/.helper",
+            "credential.https://github.com.helper",
         ]),
         "",
     );

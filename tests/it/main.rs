@@ -7,6 +7,7 @@ mod rig;
 mod after_the_lab;
 mod bounded_waits;
 mod cache_files;
+mod clients;
 mod clone_push;
 mod concurrency;
 mod every_keychain;

@@ -20,7 +20,7 @@ pub mod secret_service;
 pub use git_server::GitServer;
 pub use keychain::{Keychain, World, keychains, keyutils_entries};
 pub use procs::{Output, run_with_timeout};
-pub use sandbox::{Sandbox, helper_bin, sandboxed};
+pub use sandbox::{DEBIAN_GIT, Sandbox, git_at_least, git_version, gits, helper_bin, sandboxed};
 pub use secret_service::SecretService;
 
 use std::fs;

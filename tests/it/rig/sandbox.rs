@@ -53,6 +53,7 @@ pub struct Sandbox {
     pub namespace: String,
     gitconfig: PathBuf,
     extra_env: Vec<(String, String)>,
+    git: PathBuf,
 }
 
 impl Sandbox {
@@ -94,6 +95,7 @@ impl Sandbox {
             namespace,
             gitconfig,
             extra_env: vec![("BROWSER".into(), path_str(&browser).into())],
+            git: PathBuf::from("git"),
             dir,
         }
     }
@@ -112,7 +114,19 @@ impl Sandbox {
     /// helper's config lands in the sandbox HOME and no real session bus is found via
     /// XDG_RUNTIME_DIR) and forge token variables such as GH_TOKEN. The working directory is `dir`.
     pub fn git(&self) -> Command {
-        self.isolated(Path::new("git"))
+        self.isolated(&self.git)
+    }
+
+    /// Makes `git()` (and everything built on it: `World::credential`, clones) run `program`
+    /// instead of the `git` on PATH, e.g. Debian's own `/usr/bin/git` (see [`gits`]). The
+    /// helper's own git subprocesses still use PATH's git.
+    pub fn set_git(&mut self, program: &Path) {
+        self.git = program.to_owned();
+    }
+
+    /// The git `git()` runs: `git` (PATH's) or what `set_git` chose.
+    pub fn git_program(&self) -> &Path {
+        &self.git
     }
 
     /// The helper binary as a Command with the same isolated environment as `git()`.
@@ -203,4 +217,49 @@ pub fn sandboxed(sb: &Sandbox, program: impl AsRef<std::ffi::OsStr>) -> Command 
         cmd.current_dir(dir);
     }
     cmd
+}
+
+/// Debian's own git, 2.39 on Debian 12: it knows no `password_expiry_utc`, `capability[]` or
+/// `state[]`, as most users' git (Debian 12, Ubuntu 22.04 ship 2.39 and 2.34).
+pub const DEBIAN_GIT: &str = "/usr/bin/git";
+
+/// The gits a client-facing test runs with: PATH's `git` (the newer one on these machines),
+/// then Debian's [`DEBIAN_GIT`] when it is another program. A missing `/usr/bin/git` is
+/// skipped with a note, and is a failure under CI (`.ci/run` installs Debian's `git`).
+pub fn gits() -> Vec<PathBuf> {
+    let mut all = vec![PathBuf::from("git")];
+    let debian = Path::new(DEBIAN_GIT);
+    if !debian.is_file() {
+        super::skip(&format!(
+            "{DEBIAN_GIT} (Debian's git package) is missing, so the test runs with PATH's git only"
+        ));
+        return all;
+    }
+    let on_path = super::find_tool("git").and_then(|p| p.canonicalize().ok());
+    if on_path.as_deref() != debian.canonicalize().ok().as_deref() {
+        all.push(debian.to_owned());
+    }
+    all
+}
+
+/// `program --version`'s words after `git version`, e.g. `2.39.5`, for messages.
+pub fn git_version(program: &Path) -> String {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .trim_start_matches("git version ")
+                .to_owned()
+        })
+        .unwrap_or_else(|e| format!("<{} does not run: {e}>", program.display()))
+}
+
+/// Whether `program` is git `major.minor` or newer (git 2.41 added `password_expiry_utc` and
+/// `oauth_refresh_token` to what it passes between helpers).
+pub fn git_at_least(program: &Path, major: u32, minor: u32) -> bool {
+    let version = git_version(program);
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (major, minor)
 }
