@@ -32,6 +32,8 @@ fn main() -> ExitCode {
         Command::Login(args) => args.run(&ctx),
         Command::List(args) => args.run(&ctx),
         Command::Logout(args) => args.run(&ctx),
+        Command::Token(args) => args.run(&ctx),
+        Command::Exec(args) => args.run(&ctx),
         Command::Configure(args) => args.run(&ctx),
         Command::Unconfigure(args) => args.run(&ctx),
         Command::Doctor(args) => args.run(&ctx),

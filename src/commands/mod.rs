@@ -5,6 +5,8 @@
 pub mod completions;
 pub mod configure;
 pub mod doctor;
+pub mod exec;
 pub mod list;
 pub mod login;
 pub mod logout;
+pub mod token;
