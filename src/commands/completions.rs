@@ -51,6 +51,15 @@ impl Run for cli::Completions {
         let mut out = Vec::new();
         clap_complete::generate(self.shell, &mut cmd, "git-credential-pat", &mut out);
         if self.shell == clap_complete::Shell::Bash {
+            // clap_complete 4.6 names each subcommand's case with the '-'s of the binary's
+            // name turned into its separator (`git__subcmd__credential__subcmd__pat__…`) but
+            // jumps to `git__credential__pat__…`: without this, no option of a subcommand
+            // completes.
+            let script = String::from_utf8(out)?.replace(
+                "git__subcmd__credential__subcmd__pat",
+                "git__credential__pat",
+            );
+            out = script.into_bytes();
             out.extend_from_slice(BASH_GIT_HOOK.as_bytes());
         }
         std::io::stdout().lock().write_all(&out)?;

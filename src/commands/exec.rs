@@ -96,6 +96,8 @@ fn served(
 ) -> anyhow::Result<(SecretString, Option<Family>)> {
     let target = target.unwrap_or(DEFAULT_HOST);
     let mut query = Query::for_target(target)?;
+    // git sends a path only with credential.useHttpPath; a URL's path selects nothing here.
+    query.path = None;
     if let Some(user) = user {
         query.username = Some(user.to_owned());
     }
@@ -107,8 +109,11 @@ fn served(
     {
         let username = answer.username.unwrap_or_default();
         let mut fact = None;
-        for found in vault.find_user(&query.origin, Some(&username), query.path.as_deref())? {
-            if let Some(stored) = vault.read(&found)? {
+        for found in vault.find(&query.origin)? {
+            if found.account.username == username
+                && let Some(stored) = vault.read(&found)?
+                && stored.forge.is_some()
+            {
                 fact = stored.forge;
                 break;
             }

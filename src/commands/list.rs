@@ -85,7 +85,8 @@ impl Run for cli::List {
             return run(self.json, &vault, ctx.now);
         };
         // The same choice as git's `get` (which also erases a token whose lab timer ended).
-        let query = Query::for_target(target)?;
+        let mut query = Query::for_target(target)?;
+        query.path = None;
         let served = helper::get(&query, &vault, ctx.now)?;
         let Some(user) = served.answer.and_then(|a| a.username) else {
             run(self.json, &vault, ctx.now)?;

@@ -57,6 +57,8 @@ impl Run for cli::Token {
 fn served(target: Option<&str>, user: Option<&str>, ctx: &Context) -> anyhow::Result<SecretString> {
     let target = target.unwrap_or(DEFAULT_HOST);
     let mut query = Query::for_target(target)?;
+    // git sends a path only with credential.useHttpPath; a URL's path selects nothing here.
+    query.path = None;
     if let Some(user) = user {
         query.username = Some(user.to_owned());
     }

@@ -18,5 +18,6 @@ mod keyring_isolation;
 mod login;
 mod network_faults;
 mod rig_smoke;
+mod second_use;
 mod secret_service_session;
 mod secrets;
