@@ -17,6 +17,7 @@ mod keychain_faults;
 mod keyring_isolation;
 mod login;
 mod network_faults;
+mod readme;
 mod rig_smoke;
 mod second_use;
 mod secret_service_session;
