@@ -95,7 +95,7 @@ pub enum Command {
 /// `token`'s arguments.
 #[derive(Debug, Args)]
 pub struct Token {
-    /// The host or URL, e.g. github.com or https://gitlab.example.com/g/r.git (default:
+    /// The host or URL, e.g. github.com or `https://gitlab.example.com/g/r.git` (default:
     /// github.com).
     pub target: Option<String>,
     /// The token of this user (default: the one git would be served).
