@@ -141,5 +141,11 @@ done
 mkdir -p "$data/man/man1"
 "$bin" manpage > "$data/man/man1/git-credential-pat.1"
 printf 'Installed shell completions and the man page (man git-credential-pat) under %s\n' "$data"
+# man-db searches ~/.local/share/man because ~/.local/bin is on PATH (it looks beside every
+# PATH directory); without that, say how to read the page.
+case ":$PATH:" in
+    *":$bindir:"*) ;;
+    *) printf 'Until %s is on your PATH, read the man page with: man -l %s\n' "$bindir" "$data/man/man1/git-credential-pat.1" ;;
+esac
 
 "$bin" configure

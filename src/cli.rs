@@ -14,29 +14,52 @@ use std::ffi::OsString;
 
 /// A git credential helper that keeps personal access tokens in the OS keychain.
 #[derive(Debug, Parser)]
-#[command(name = "git-credential-pat", version)]
+#[command(
+    name = "git-credential-pat",
+    version,
+    arg_required_else_help = true,
+    after_help = EXAMPLES,
+    after_long_help = EXAMPLES
+)]
 pub struct Cli {
-    /// Which keychain holds the tokens: auto (Secret Service if one answers, else the kernel
-    /// keyring, on Linux; the native keychain elsewhere), secret-service, or keyutils.
-    #[arg(long, global = true, value_enum, default_value_t = StoreChoice::Auto)]
+    /// Which keychain holds the tokens: auto, secret-service or keyutils.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = StoreChoice::Auto,
+        help_heading = "Global options",
+        long_help = "Which keychain holds the tokens: auto (Secret Service if one answers, else \
+                     the kernel keyring, on Linux; the native keychain elsewhere), \
+                     secret-service, or keyutils."
+    )]
     pub store: StoreChoice,
     /// Keep a separate set of tokens under this name (letters, digits, '.', '_', '-').
-    #[arg(long, global = true, env = NAMESPACE_ENV)]
+    #[arg(long, global = true, env = NAMESPACE_ENV, help_heading = "Global options")]
     pub namespace: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The operations git sends and the commands a person runs.
+/// The examples under `git credential-pat --help`: one for each command a person runs.
+pub const EXAMPLES: &str = "\
+Examples:
+  git credential-pat login gitlab.com           create and store a token (browser)
+  git credential-pat list                       the stored tokens, never the token itself
+  git credential-pat logout --revoke            forget the github.com token, revoke it
+  git credential-pat token | gh auth login --with-token
+                                                the token git would be served, to a pipe
+  git credential-pat exec -- docker compose up  run a tool with GITHUB_TOKEN set
+  git credential-pat configure github.com       make git use this helper for a host
+  git credential-pat doctor                     check the installation and the tokens
+
+git runs get, store and erase itself (`credential.helper = pat`).";
+
+/// The commands a person runs (first, in the order `--help` lists them) and the operations
+/// git sends (last).
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// (git) Answer the stored token for the request on stdin.
-    Get,
-    /// (git) Keep the credential on stdin, which git has just used successfully.
-    Store,
-    /// (git) Forget the credential on stdin, which the server has just rejected.
-    Erase,
     /// Create (in the browser) and store a token for a host: the same flow `get` starts when
     /// nothing is stored and you are at the terminal.
     Login(Login),
@@ -45,21 +68,78 @@ pub enum Command {
     /// Forget tokens everywhere: in the keychain, in every other helper git uses, and with
     /// --revoke at the forge.
     Logout(Logout),
+    /// Print the token git would be served for a host, to a pipe (or --copy it).
+    Token(Token),
+    /// Run a command with the token in an environment variable (GITHUB_TOKEN, ...).
+    Exec(Exec),
+    /// Move tokens from git-credential-store's plaintext files (~/.git-credentials) into the
+    /// keychain, and remove their lines from the files.
+    Import(Import),
     /// Point git at this helper, and only it, for the given hosts (default: github.com).
     Configure(Configure),
     /// Undo `configure` for the given hosts (default: every host it set up).
     Unconfigure(Unconfigure),
     /// Check the installation, git's configuration, the keychain and the stored tokens.
     Doctor(Doctor),
-    /// Move tokens from git-credential-store's plaintext files (~/.git-credentials) into the
-    /// keychain, and remove their lines from the files.
-    Import(Import),
+    /// (git's) Answer the stored token for the request on stdin.
+    Get,
+    /// (git's) Keep the credential on stdin, which git has just used successfully.
+    Store,
+    /// (git's) Forget the credential on stdin, which the server has just rejected.
+    Erase,
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     #[command(hide = true)]
     Completions(Completions),
     /// Print the man page (roff).
     #[command(hide = true)]
     Manpage,
+}
+
+/// `token`'s arguments.
+#[derive(Debug, Args)]
+pub struct Token {
+    /// The host or URL, e.g. github.com or `https://gitlab.example.com/g/r.git` (default:
+    /// github.com).
+    pub target: Option<String>,
+    /// The token of this user (default: the one git would be served).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Print the token even when stdout is a terminal (it stays in the scrollback).
+    #[arg(long)]
+    pub show: bool,
+    /// Put the token on the clipboard instead, and clear it after 45 seconds.
+    #[arg(long, conflicts_with = "show")]
+    pub copy: bool,
+    /// Seconds before `--copy` clears the clipboard (for tests).
+    #[arg(
+        long,
+        hide = true,
+        env = COPY_SECONDS_ENV,
+        value_name = "SECONDS",
+        default_value_t = 45
+    )]
+    pub clear_after: u64,
+}
+
+/// The environment variable that sets how long `token --copy` keeps the token on the
+/// clipboard, in seconds (default 45; the tests shorten it).
+pub const COPY_SECONDS_ENV: &str = "GIT_CREDENTIAL_PAT_COPY_SECONDS";
+
+/// `exec`'s arguments.
+#[derive(Debug, Args)]
+pub struct Exec {
+    /// The host or URL (default: github.com).
+    pub target: Option<String>,
+    /// The token of this user (default: the one git would be served).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Put the token in this variable (may repeat; default: GITHUB_TOKEN, GITLAB_TOKEN or
+    /// GITEA_TOKEN after the forge).
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
 }
 
 /// `login`'s arguments.
@@ -85,6 +165,8 @@ pub struct Login {
 /// `list`'s arguments.
 #[derive(Debug, Args)]
 pub struct List {
+    /// Mark (with `*`) the token git would be served for this host or URL.
+    pub target: Option<String>,
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     pub json: bool,

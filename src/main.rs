@@ -16,6 +16,13 @@ fn main() -> ExitCode {
     if let Some((op, ctx)) = cli::git_operation(&args) {
         return git(op, &ctx);
     }
+    if args.len() <= 1 {
+        // No arguments: the help (clap's own rule misses this when
+        // GIT_CREDENTIAL_PAT_NAMESPACE is set, which counts as an argument).
+        let help = <Cli as clap::CommandFactory>::command().render_help();
+        eprint!("{help}");
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => return parse_error(&e, &args),
@@ -32,6 +39,8 @@ fn main() -> ExitCode {
         Command::Login(args) => args.run(&ctx),
         Command::List(args) => args.run(&ctx),
         Command::Logout(args) => args.run(&ctx),
+        Command::Token(args) => args.run(&ctx),
+        Command::Exec(args) => args.run(&ctx),
         Command::Configure(args) => args.run(&ctx),
         Command::Unconfigure(args) => args.run(&ctx),
         Command::Doctor(args) => args.run(&ctx),

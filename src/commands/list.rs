@@ -1,7 +1,9 @@
-//! `git credential-pat list [--json]`: what is stored, one row per credential, and never the
-//! token itself.
+//! `git credential-pat list [HOST|URL] [--json]`: what is stored, one row per credential, and
+//! never the token itself; with a URL, the row of the token git would be served for it is
+//! marked (what `gh auth status` answers).
 
 use crate::cli::{self, Context, Run};
+use crate::helper::{self, Query};
 use crate::show::{escape, utc_minute};
 use crate::vault::{Account, Stored, Vault};
 use serde::Serialize;
@@ -82,7 +84,56 @@ pub fn rows(vaults: &[Vault]) -> anyhow::Result<Vec<Row>> {
 /// When the keychain fails or stdout cannot be written.
 impl Run for cli::List {
     fn run(&self, ctx: &Context) -> anyhow::Result<()> {
-        run(self.json, &ctx.open_every_vault()?, ctx.now)
+        let vaults = ctx.open_every_vault()?;
+        let Some(target) = &self.target else {
+            return run(self.json, &vaults, ctx.now);
+        };
+        // git's `get` asks one keychain, the automatic choice: so does the mark.
+        let vault = ctx.open_vault()?;
+        // The same choice as git's `get` (which also erases a token whose lab timer ended).
+        let mut query = Query::for_target(target)?;
+        query.path = None;
+        let served = helper::get(&query, &vault, ctx.now)?;
+        let Some(user) = served.answer.and_then(|a| a.username) else {
+            run(self.json, &vaults, ctx.now)?;
+            eprintln!(
+                "No token would be served for {}.",
+                escape(&query.origin.to_string())
+            );
+            return Ok(());
+        };
+        let is_served = |r: &Row| {
+            r.protocol == query.origin.protocol
+                && r.host == query.origin.host.to_string()
+                && r.username == user
+                && r.keychain == vault.store_name()
+                && query
+                    .path
+                    .as_ref()
+                    .is_none_or(|p| r.path.as_ref() == Some(p))
+        };
+        let rows = rows(&vaults)?;
+        let mut out = std::io::stdout().lock();
+        if self.json {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        let text = table(&rows, ctx.now);
+        for (i, line) in text.lines().enumerate() {
+            let mark = if i > 0 && is_served(&rows[i - 1]) {
+                "*"
+            } else {
+                " "
+            };
+            writeln!(out, "{mark} {line}")?;
+        }
+        writeln!(
+            out,
+            "* the token git is served for {}",
+            escape(&query.origin.to_string())
+        )?;
+        Ok(())
     }
 }
 

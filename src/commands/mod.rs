@@ -5,7 +5,9 @@
 pub mod completions;
 pub mod configure;
 pub mod doctor;
+pub mod exec;
 pub mod import;
 pub mod list;
 pub mod login;
 pub mod logout;
+pub mod token;

@@ -1,0 +1,194 @@
+//! `git credential-pat exec [HOST|URL] [--user NAME] [--env NAME]... -- COMMAND [ARGS...]`:
+//! runs a tool (`docker compose up`, `nautobot-server`, `gh`) with the token git would be
+//! served in environment variables, so that the tool uses the same tracked token.
+//!
+//! The token goes only into the child's environment: never into an argument (which any user
+//! can read in /proc/PID/cmdline) and never into a file. On Unix the command replaces this
+//! process (`execvp`), so its exit code, and its death by a signal, are what the shell sees
+//! (`$?` is then 128+N); elsewhere the command is waited for and its exit code passed on.
+
+use crate::cli::{self, Context, DEFAULT_HOST, Run};
+use crate::forge::{Family, Forge};
+use crate::git::HostSettings;
+use crate::helper::{self, Query};
+use crate::show::escape;
+use anyhow::bail;
+use secrecy::{ExposeSecret, SecretString};
+
+impl Run for cli::Exec {
+    /// Runs `exec`; returns only when the command could not be started (on Unix) or, elsewhere,
+    /// exits with the command's exit code.
+    ///
+    /// # Errors
+    /// When the target is not a host or https URL, no token is served for it, a `--env` name
+    /// is not a variable name, the forge is unknown and no `--env` is given, or the command
+    /// cannot be started.
+    fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        for name in &self.env {
+            if !is_variable_name(name) {
+                bail!(
+                    "--env {}: a variable name is letters, digits and '_', not starting with a digit",
+                    escape(name)
+                );
+            }
+        }
+        let Some((program, args)) = self.command.split_first() else {
+            bail!("give the command after --, e.g. git credential-pat exec -- docker compose up");
+        };
+        let (token, family) = served(self.target.as_deref(), self.user.as_deref(), ctx)?;
+        let names: Vec<String> = if self.env.is_empty() {
+            match family {
+                Some(family) => vec![family.token_env_var().to_owned()],
+                None => bail!(
+                    "which forge is this host? Name the variable with --env NAME, or tell \
+                     git-credential-pat with `git config --global credential.<url>.patForge github`"
+                ),
+            }
+        } else {
+            self.env.clone()
+        };
+        let mut command = std::process::Command::new(program);
+        command.args(args);
+        for name in &names {
+            command.env(name, token.expose_secret());
+        }
+        run(command, program)
+    }
+}
+
+/// Replaces this process with `command` (Unix).
+#[cfg(unix)]
+fn run(mut command: std::process::Command, program: &std::ffi::OsStr) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let e = command.exec();
+    bail!("could not run {}: {e}", escape(&program.to_string_lossy()))
+}
+
+/// Runs `command` and exits with its exit code (not Unix).
+#[cfg(not(unix))]
+fn run(mut command: std::process::Command, program: &std::ffi::OsStr) -> anyhow::Result<()> {
+    let status = match command.status() {
+        Ok(status) => status,
+        Err(e) => bail!("could not run {}: {e}", escape(&program.to_string_lossy())),
+    };
+    drop(command);
+    std::process::exit(status.code().unwrap_or(1))
+}
+
+/// Whether `name` is a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The token [`helper::get`] serves for `target` (default github.com) and `user`, and its
+/// forge's family: the stored entry's `forge` fact, else what [`Forge::detect`] sees.
+///
+/// # Errors
+/// One sentence when nothing is served: nothing stored, the lab timer ended, or expired.
+fn served(
+    target: Option<&str>,
+    user: Option<&str>,
+    ctx: &Context,
+) -> anyhow::Result<(SecretString, Option<Family>)> {
+    let target = target.unwrap_or(DEFAULT_HOST);
+    let mut query = Query::for_target(target)?;
+    // git sends a path only with credential.useHttpPath; a URL's path selects nothing here.
+    query.path = None;
+    if let Some(user) = user {
+        query.username = Some(user.to_owned());
+    }
+    let vault = ctx.open_vault()?;
+    let mut served = helper::get(&query, &vault, ctx.now)?;
+    if user.is_some() && served.instead_of.is_some() {
+        // `--user NAME` asks for that account's token, not the host's other one that git
+        // would be handed for an unknown user name on GitHub or GitLab.
+        served.answer = None;
+    }
+    let host = query.origin.host.to_string();
+    if let Some(answer) = served.answer
+        && let Some(token) = answer.password
+    {
+        let username = answer.username.unwrap_or_default();
+        let mut fact = None;
+        for found in vault.find(&query.origin)? {
+            if found.account.username == username
+                && let Some(stored) = vault.read(&found)?
+                && stored.forge.is_some()
+            {
+                fact = stored.forge;
+                break;
+            }
+        }
+        let family = fact.as_deref().and_then(family_named).or_else(|| {
+            let settings = HostSettings::read(&query.origin.to_string());
+            Forge::detect(&query.origin.host, &[], &settings).map(|f| f.kind.family())
+        });
+        return Ok((token, family));
+    }
+    if !served.lab_ended.is_empty() {
+        // As git's `get` does: revoke and erase it (or keep it marked to revoke), and say so.
+        for (found, stored) in served.lab_ended {
+            crate::ending::end_lab(
+                found.vault(),
+                &found,
+                stored,
+                &crate::ending::revoke,
+                &mut std::io::stderr(),
+            )?;
+        }
+        bail!(
+            "the lab timer of the token for {host} ran out; run `git credential-pat login {host}` for a new one"
+        );
+    }
+    bail!(
+        "no token is stored for {host}{} (or it has expired); create one with \
+         `git credential-pat login {host}`",
+        user.map(|u| format!(" and user {}", escape(u)))
+            .unwrap_or_default()
+    )
+}
+
+/// The family a stored `forge` fact names (`GitHub`, `GitHub Enterprise Server`, `GitLab`,
+/// `Gitea/Forgejo`, as `ForgeKind::name` writes them).
+fn family_named(fact: &str) -> Option<Family> {
+    let fact = fact.trim().to_ascii_lowercase();
+    if fact.starts_with("github") || fact == "ghes" {
+        Some(Family::GitHub)
+    } else if fact.starts_with("gitlab") {
+        Some(Family::GitLab)
+    } else if fact.starts_with("gitea") || fact.starts_with("forgejo") {
+        Some(Family::Gitea)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_names_are_checked() {
+        assert!(is_variable_name("GITHUB_TOKEN"));
+        assert!(is_variable_name("_x1"));
+        for bad in ["", "1A", "A-B", "A=B", "A B", "É"] {
+            assert!(!is_variable_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stored_forge_facts_name_a_family() {
+        assert_eq!(family_named("GitHub"), Some(Family::GitHub));
+        assert_eq!(
+            family_named("GitHub Enterprise Server"),
+            Some(Family::GitHub)
+        );
+        assert_eq!(family_named("GitLab"), Some(Family::GitLab));
+        assert_eq!(family_named("Gitea/Forgejo"), Some(Family::Gitea));
+        assert_eq!(family_named("Bitbucket"), None);
+    }
+}

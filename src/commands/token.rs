@@ -1,0 +1,154 @@
+//! `git credential-pat token [HOST|URL] [--user NAME] [--show | --copy]`: the token git would
+//! be served for a host, for a second tool (`gh auth login --with-token`, a web form), so that
+//! the tool uses the same tracked token and no second one is made.
+//!
+//! The token is chosen by [`helper::get`], exactly as for git: the same user, the `--default`
+//! mark, the lab timer (an ended lab erases the token and prints nothing) and the expiry.
+//!
+//! `--copy` waits, with a countdown on stderr, rather than forking a clearer: on X11 the
+//! clipboard is not a buffer but a promise by the owning process to answer for the selection,
+//! so the process that set it must stay alive while the token is meant to be there (arboard
+//! serves it from a thread of this process). Waiting keeps that one process, shows the person
+//! how long the token stays, and ends with the clipboard cleared (unless something else was
+//! copied meanwhile, as `pass -c` does). Ctrl-C ends the process, and with it the X11
+//! selection; a clipboard manager that took a copy keeps it, which is why the clearing exists.
+
+use crate::cli::{self, Context, DEFAULT_HOST, Run};
+use crate::helper::{self, Query};
+use crate::show::escape;
+use anyhow::{Context as _, bail};
+use secrecy::zeroize::Zeroizing;
+use secrecy::{ExposeSecret, SecretString};
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+impl Run for cli::Token {
+    /// Runs `token`.
+    ///
+    /// # Errors
+    /// When the target is not a host or https URL, the keychain fails, no token is served for
+    /// the host, stdout is a terminal without `--show`, or (`--copy`) there is no clipboard.
+    fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout();
+        if !self.copy && !self.show && stdout.is_terminal() {
+            bail!(
+                "stdout is a terminal, where the token would stay on the screen and in the \
+                 scrollback: pipe it (git credential-pat token | gh auth login --with-token), \
+                 put it on the clipboard (--copy), or print it anyway (--show)"
+            );
+        }
+        let token = served(self.target.as_deref(), self.user.as_deref(), ctx)?;
+        if self.copy {
+            return copy(&token, Duration::from_secs(self.clear_after));
+        }
+        let mut line = Zeroizing::new(String::with_capacity(token.expose_secret().len() + 1));
+        line.push_str(token.expose_secret());
+        line.push('\n');
+        stdout.write_all(line.as_bytes())?;
+        stdout.flush()?;
+        Ok(())
+    }
+}
+
+/// The token [`helper::get`] serves for `target` (default github.com) and `user`.
+///
+/// # Errors
+/// One sentence when nothing is served: nothing stored, the lab timer ended, or expired.
+fn served(target: Option<&str>, user: Option<&str>, ctx: &Context) -> anyhow::Result<SecretString> {
+    let target = target.unwrap_or(DEFAULT_HOST);
+    let mut query = Query::for_target(target)?;
+    // git sends a path only with credential.useHttpPath; a URL's path selects nothing here.
+    query.path = None;
+    if let Some(user) = user {
+        query.username = Some(user.to_owned());
+    }
+    let vault = ctx.open_vault()?;
+    let mut served = helper::get(&query, &vault, ctx.now)?;
+    if user.is_some() && served.instead_of.is_some() {
+        // `--user NAME` asks for that account's token, not the host's other one that git
+        // would be handed for an unknown user name on GitHub or GitLab.
+        served.answer = None;
+    }
+    let host = query.origin.host.to_string();
+    if let Some(token) = served.answer.and_then(|a| a.password) {
+        return Ok(token);
+    }
+    if !served.lab_ended.is_empty() {
+        // As git's `get` does: revoke and erase it (or keep it marked to revoke), and say so.
+        for (found, stored) in served.lab_ended {
+            crate::ending::end_lab(
+                found.vault(),
+                &found,
+                stored,
+                &crate::ending::revoke,
+                &mut std::io::stderr(),
+            )?;
+        }
+        bail!(
+            "the lab timer of the token for {host} ran out; run `git credential-pat login {host}` for a new one"
+        );
+    }
+    bail!(
+        "no token is stored for {host}{} (or it has expired); create one with \
+         `git credential-pat login {host}`",
+        user.map(|u| format!(" and user {}", escape(u)))
+            .unwrap_or_default()
+    )
+}
+
+/// Puts `token` on the clipboard, counts `keep` down on stderr, then clears the clipboard if
+/// it still holds the token.
+///
+/// # Errors
+/// When there is no clipboard (no graphical session) or it refuses the text.
+fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
+    if cfg!(all(unix, not(target_os = "macos")))
+        && std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty())
+        && std::env::var_os("WAYLAND_DISPLAY").is_none_or(|d| d.is_empty())
+    {
+        bail!(
+            "there is no clipboard here (neither DISPLAY nor WAYLAND_DISPLAY is set: no \
+             graphical session); pipe the token instead: git credential-pat token | COMMAND"
+        );
+    }
+    let mut clipboard = arboard::Clipboard::new().context("could not open the clipboard")?;
+    clipboard
+        .set_text(token.expose_secret())
+        .context("could not put the token on the clipboard")?;
+    let holds_token = |c: &mut arboard::Clipboard| {
+        c.get_text()
+            .map(Zeroizing::new)
+            .is_ok_and(|t| t.as_str() == token.expose_secret())
+    };
+    let err = &mut std::io::stderr();
+    let start = Instant::now();
+    let mut changed = false;
+    while let Some(left) = keep.checked_sub(start.elapsed()).filter(|d| !d.is_zero()) {
+        let _ = write!(
+            err,
+            "\rThe token is on the clipboard; it is cleared in {:>2} s (Ctrl-C clears it now). ",
+            left.as_secs_f64().ceil() as u64
+        );
+        let _ = err.flush();
+        std::thread::sleep(left.min(Duration::from_secs(1)));
+        if !holds_token(&mut clipboard) {
+            changed = true;
+            break;
+        }
+    }
+    if changed {
+        let _ = writeln!(
+            err,
+            "\rSomething else was copied; the clipboard is left as it is.                    "
+        );
+    } else {
+        if holds_token(&mut clipboard) {
+            clipboard.clear().context("could not clear the clipboard")?;
+        }
+        let _ = writeln!(
+            err,
+            "\rThe clipboard is cleared.                                                      "
+        );
+    }
+    Ok(())
+}
