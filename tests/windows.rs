@@ -4,6 +4,7 @@
 //! what it stored.
 #![cfg(windows)]
 
+use git_credential_pat::host::{Host, Origin};
 use git_credential_pat::vault::{Account, StoreChoice, Stored, Vault};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
@@ -17,7 +18,7 @@ fn namespace(test: &str) -> String {
 fn account(user: &str, path: Option<&str>) -> Account {
     Account {
         protocol: "https".into(),
-        host: "github.com".into(),
+        host: Host::parse("github.com").unwrap(),
         username: user.into(),
         path: path.map(Into::into),
     }
@@ -36,7 +37,7 @@ fn clear(vault: &Vault) {
 
 fn users(vault: &Vault, host: &str) -> Vec<String> {
     let mut users: Vec<_> = vault
-        .find("https", host)
+        .find(&Origin::parse("https", host).unwrap())
         .expect("search the Credential Manager")
         .into_iter()
         .map(|f| f.account.username)
@@ -49,7 +50,7 @@ fn users(vault: &Vault, host: &str) -> Vec<String> {
 fn tokens_round_trip_through_the_credential_manager() {
     let ns = namespace("round-trip");
     let vault = Vault::open(StoreChoice::Auto, Some(&ns)).expect("open the Credential Manager");
-    assert_eq!(vault.kind().to_string(), "Windows Credential Manager");
+    assert_eq!(vault.store_name(), "Windows Credential Manager");
     vault
         .put(&account("alice", None), &token("ghp_alice"))
         .unwrap();
@@ -57,7 +58,7 @@ fn tokens_round_trip_through_the_credential_manager() {
         .put(&account("bob", Some("o/r.git")), &token("ghp_bob"))
         .unwrap();
     let mut elsewhere = account("carol", None);
-    elsewhere.host = "github.com.evil.tld".into();
+    elsewhere.host = Host::parse("github.com.evil.tld").unwrap();
     vault.put(&elsewhere, &token("ghp_carol")).unwrap();
 
     let alice = vault
@@ -67,7 +68,11 @@ fn tokens_round_trip_through_the_credential_manager() {
     assert_eq!(alice.password.expose_secret(), "ghp_alice");
     assert_eq!(users(&vault, "github.com"), ["alice", "bob"]);
     let bob = vault
-        .find_user("https", "github.com", Some("bob"), Some("o/r.git"))
+        .find_user(
+            &Origin::parse("https", "github.com").unwrap(),
+            Some("bob"),
+            Some("o/r.git"),
+        )
         .unwrap();
     assert_eq!(bob.len(), 1);
     assert_eq!(bob[0].account.path.as_deref(), Some("o/r.git"));
