@@ -8,10 +8,13 @@
 //! Sources: gitcredentials(7) "CUSTOM HELPERS", git-credential(1), and git's own helpers'
 //! tests (t/lib-credential.sh), which fix the behaviour git expects of a storage helper.
 
-use crate::host::{Origin, OriginError};
+mod query;
+
+use crate::host::OriginError;
 use crate::protocol::{self, Credential};
 use crate::show::escape;
 use crate::vault::{Account, Found, Stored, Vault, VaultError};
+pub use query::Query;
 use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -254,110 +257,6 @@ pub fn mark_served(request: &Credential, answer: &mut Credential) {
 /// Whether a `store` request carries the [`SERVED_STATE`] this helper gave the credential.
 pub fn served_by_us(request: &Credential) -> bool {
     request.state.iter().any(|s| s == SERVED_STATE)
-}
-
-/// What a `get` or `erase` asks for: one origin, optionally one user and one path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Query {
-    /// git's `protocol` and `host`, parsed.
-    pub origin: Origin,
-    /// git's `username`, when it sent one.
-    pub username: Option<String>,
-    /// git's `path`, when it sent one (`credential.useHttpPath`).
-    pub path: Option<String>,
-}
-
-impl Query {
-    /// The query of a `get`: `None` (answer nothing) without `protocol` or `host`, since a
-    /// missing field is never a wildcard (CVE-2020-11008), and for any protocol but `https`,
-    /// except `http` to a loopback host (tests, local forges).
-    ///
-    /// # Errors
-    /// [`HelperError::Origin`] when the protocol or host is outside its grammar.
-    pub fn for_get(c: &Credential) -> Result<Option<Query>, HelperError> {
-        Ok(Self::for_erase(c)?.filter(|q| q.origin.may_carry_tokens()))
-    }
-
-    /// The query of an `erase`: `None` without `protocol` or `host`.
-    ///
-    /// # Errors
-    /// [`HelperError::Origin`] when the protocol or host is outside its grammar.
-    pub fn for_erase(c: &Credential) -> Result<Option<Query>, HelperError> {
-        let (Some(protocol), Some(host)) = (
-            c.protocol.as_deref().filter(|p| !p.is_empty()),
-            c.host.as_deref().filter(|h| !h.is_empty()),
-        ) else {
-            return Ok(None);
-        };
-        let origin = Origin::parse(protocol, host).map_err(HelperError::Origin)?;
-        // A path that only a client's `url=` carries is not meant for http(s): see
-        // `Credential::path_from_url`.
-        let path = c
-            .path
-            .clone()
-            .filter(|p| !p.is_empty())
-            .filter(|_| !(c.path_from_url && origin.protocol.starts_with("http")));
-        Ok(Some(Query {
-            origin,
-            username: c.username.clone(),
-            path,
-        }))
-    }
-
-    fn matches(&self, a: &Account) -> bool {
-        self.username.as_ref().is_none_or(|u| *u == a.username) && self.path_matches(a)
-    }
-
-    fn path_matches(&self, a: &Account) -> bool {
-        self.path
-            .as_ref()
-            .is_none_or(|p| a.path.as_ref() == Some(p))
-    }
-}
-
-impl Query {
-    /// The query a person means by `target`: `github.com`, `github.com:8443` or
-    /// `https://alice@github.com/org/repo.git` (an https URL, or plain http to a loopback
-    /// host), as `login` and `logout` take it.
-    ///
-    /// # Errors
-    /// A sentence naming the target (without any `user:password@`, since a pasted URL may hold
-    /// a token) when it is not a host name or an https URL.
-    pub fn for_target(target: &str) -> anyhow::Result<Query> {
-        let url = if target.contains("://") {
-            target.to_owned()
-        } else {
-            format!("https://{target}")
-        };
-        let shown = without_userinfo(target);
-        let mut request = protocol::read(&mut format!("url={url}\n").as_bytes())
-            .map_err(|e| anyhow::anyhow!("'{shown}' is not a host name or URL: {e}"))?;
-        // A person's URL means its path.
-        request.path_from_url = false;
-        match Query::for_get(&request) {
-            Ok(Some(query)) => Ok(query),
-            Ok(None) => anyhow::bail!(
-                "'{shown}' is not an https URL or a host name; tokens are only sent over https"
-            ),
-            Err(e) => anyhow::bail!("'{shown}' is not a host name or URL: {e}"),
-        }
-    }
-}
-
-/// `target` with any `user:password@` removed, escaped, for messages.
-fn without_userinfo(target: &str) -> String {
-    let (scheme, rest) = target.split_once("://").unwrap_or(("", target));
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let rest = match rest[..end].find('@') {
-        Some(at) => format!("…@{}", &rest[at + 1..]),
-        None => rest.to_owned(),
-    };
-    let shown = if scheme.is_empty() {
-        rest
-    } else {
-        format!("{scheme}://{rest}")
-    };
-    escape(&shown)
 }
 
 /// What a `get` found.
