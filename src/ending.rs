@@ -63,22 +63,6 @@ pub fn is_over(stored: &Stored, now: u64) -> bool {
     stored.to_revoke || stored.erase_by.is_some_and(|t| t <= now)
 }
 
-/// `alice@github.com`, `alice@http://127.0.0.1:8080/org/repo`: how a token is named to a
-/// person, escaped.
-pub fn name(a: &Account) -> String {
-    let host = if a.protocol == "https" {
-        a.host.to_string()
-    } else {
-        format!("{}://{}", a.protocol, a.host)
-    };
-    let path = a
-        .path
-        .as_deref()
-        .map(|p| format!("/{p}"))
-        .unwrap_or_default();
-    escape(&format!("{}@{host}{path}", a.username))
-}
-
 /// The command that revokes the token of `a`: `git credential-pat logout HOST --user NAME
 /// --revoke`.
 pub fn revoke_command(a: &Account) -> String {
@@ -107,7 +91,7 @@ pub fn end_lab(
     revoke_fn: &dyn Fn(&Account, &Stored) -> Ending,
     err: &mut dyn Write,
 ) -> Result<bool, VaultError> {
-    let who = name(&found.account);
+    let who = found.account.display_name();
     let what = if stored.to_revoke {
         "marked to revoke"
     } else {

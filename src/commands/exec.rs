@@ -84,8 +84,8 @@ fn is_variable_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The token [`helper::get`] serves for `target` (default github.com) and `user`, and its
-/// forge's family: the stored entry's `forge` fact, else what [`Forge::detect`] sees.
+/// The token [`helper::handed_over`] gives for `target` (default github.com) and `user`, and
+/// its forge's family: the stored entry's `forge` fact, else what [`Forge::detect`] sees.
 ///
 /// # Errors
 /// One sentence when nothing is served: nothing stored, the lab timer ended, or expired.
@@ -95,61 +95,17 @@ fn served(
     ctx: &Context,
 ) -> anyhow::Result<(SecretString, Option<Family>)> {
     let target = target.unwrap_or(DEFAULT_HOST);
-    let mut query = Query::for_target(target)?;
-    // git sends a path only with credential.useHttpPath; a URL's path selects nothing here.
-    query.path = None;
-    if let Some(user) = user {
-        query.username = Some(user.to_owned());
-    }
-    let vault = ctx.open_vault()?;
-    let mut served = helper::get(&query, &vault, ctx.now)?;
-    if user.is_some() && served.instead_of.is_some() {
-        // `--user NAME` asks for that account's token, not the host's other one that git
-        // would be handed for an unknown user name on GitHub or GitLab.
-        served.answer = None;
-    }
-    let host = query.origin.host.to_string();
-    if let Some(answer) = served.answer
-        && let Some(token) = answer.password
-    {
-        let username = answer.username.unwrap_or_default();
-        let mut fact = None;
-        for found in vault.find(&query.origin)? {
-            if found.account.username == username
-                && let Some(stored) = vault.read(&found)?
-                && stored.forge.is_some()
-            {
-                fact = stored.forge;
-                break;
-            }
-        }
-        let family = fact.as_deref().and_then(family_named).or_else(|| {
-            let settings = HostSettings::read(&query.origin.to_string());
-            Forge::detect(&query.origin.host, &[], &settings).map(|f| f.kind.family())
+    let handover = helper::handed_over(target, user, &ctx.open_vault()?, ctx.now)?;
+    let family = handover
+        .forge
+        .as_deref()
+        .and_then(family_named)
+        .or_else(|| {
+            let origin = Query::for_target(target).ok()?.origin;
+            let settings = HostSettings::read(&origin.to_string());
+            Forge::detect(&origin.host, &[], &settings).map(|f| f.kind.family())
         });
-        return Ok((token, family));
-    }
-    if !served.lab_ended.is_empty() {
-        // As git's `get` does: revoke and erase it (or keep it marked to revoke), and say so.
-        for (found, stored) in served.lab_ended {
-            crate::ending::end_lab(
-                found.vault(),
-                &found,
-                stored,
-                &crate::ending::revoke,
-                &mut std::io::stderr(),
-            )?;
-        }
-        bail!(
-            "the lab timer of the token for {host} ran out; run `git credential-pat login {host}` for a new one"
-        );
-    }
-    bail!(
-        "no token is stored for {host}{} (or it has expired); create one with \
-         `git credential-pat login {host}`",
-        user.map(|u| format!(" and user {}", escape(u)))
-            .unwrap_or_default()
-    )
+    Ok((handover.token, family))
 }
 
 /// The family a stored `forge` fact names (`GitHub`, `GitHub Enterprise Server`, `GitLab`,

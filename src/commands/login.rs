@@ -152,7 +152,7 @@ fn replaced(
         {
             continue;
         }
-        let name = ending::name(&found.account);
+        let name = found.account.display_name();
         match ending::revoke(&found.account, &stored) {
             Ending::Dead(said) => writeln!(
                 err,

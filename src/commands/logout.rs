@@ -60,7 +60,10 @@ fn run(options: &cli::Logout, vaults: &[Vault]) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    let names: Vec<String> = chosen.iter().map(|(f, _)| name(&f.account)).collect();
+    let names: Vec<String> = chosen
+        .iter()
+        .map(|(f, _)| f.account.display_name())
+        .collect();
     if chosen.len() > 1 && !options.yes {
         let question = format!(
             "Erase {} tokens ({})? [y/N] ",
@@ -188,21 +191,6 @@ fn find(options: &cli::Logout, vault: &Vault) -> anyhow::Result<Vec<Found>> {
         });
         found
     })
-}
-
-/// `alice@github.com`, `alice@http://127.0.0.1:8080/org/repo`: how a token is named to a person.
-fn name(a: &Account) -> String {
-    let host = if a.protocol == "https" {
-        a.host.to_string()
-    } else {
-        format!("{}://{}", a.protocol, a.host)
-    };
-    let path = a
-        .path
-        .as_deref()
-        .map(|p| format!("/{p}"))
-        .unwrap_or_default();
-    crate::show::escape(&format!("{}@{host}{path}", a.username))
 }
 
 fn forge_of(found: &Found) -> Option<Forge> {

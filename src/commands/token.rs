@@ -14,8 +14,7 @@
 //! selection; a clipboard manager that took a copy keeps it, which is why the clearing exists.
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
-use crate::helper::{self, Query};
-use crate::show::escape;
+use crate::helper;
 use anyhow::{Context as _, bail};
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
@@ -37,7 +36,9 @@ impl Run for cli::Token {
                  put it on the clipboard (--copy), or print it anyway (--show)"
             );
         }
-        let token = served(self.target.as_deref(), self.user.as_deref(), ctx)?;
+        let target = self.target.as_deref().unwrap_or(DEFAULT_HOST);
+        let token =
+            helper::handed_over(target, self.user.as_deref(), &ctx.open_vault()?, ctx.now)?.token;
         if self.copy {
             return copy(&token, Duration::from_secs(self.clear_after));
         }
@@ -48,52 +49,6 @@ impl Run for cli::Token {
         stdout.flush()?;
         Ok(())
     }
-}
-
-/// The token [`helper::get`] serves for `target` (default github.com) and `user`.
-///
-/// # Errors
-/// One sentence when nothing is served: nothing stored, the lab timer ended, or expired.
-fn served(target: Option<&str>, user: Option<&str>, ctx: &Context) -> anyhow::Result<SecretString> {
-    let target = target.unwrap_or(DEFAULT_HOST);
-    let mut query = Query::for_target(target)?;
-    // git sends a path only with credential.useHttpPath; a URL's path selects nothing here.
-    query.path = None;
-    if let Some(user) = user {
-        query.username = Some(user.to_owned());
-    }
-    let vault = ctx.open_vault()?;
-    let mut served = helper::get(&query, &vault, ctx.now)?;
-    if user.is_some() && served.instead_of.is_some() {
-        // `--user NAME` asks for that account's token, not the host's other one that git
-        // would be handed for an unknown user name on GitHub or GitLab.
-        served.answer = None;
-    }
-    let host = query.origin.host.to_string();
-    if let Some(token) = served.answer.and_then(|a| a.password) {
-        return Ok(token);
-    }
-    if !served.lab_ended.is_empty() {
-        // As git's `get` does: revoke and erase it (or keep it marked to revoke), and say so.
-        for (found, stored) in served.lab_ended {
-            crate::ending::end_lab(
-                found.vault(),
-                &found,
-                stored,
-                &crate::ending::revoke,
-                &mut std::io::stderr(),
-            )?;
-        }
-        bail!(
-            "the lab timer of the token for {host} ran out; run `git credential-pat login {host}` for a new one"
-        );
-    }
-    bail!(
-        "no token is stored for {host}{} (or it has expired); create one with \
-         `git credential-pat login {host}`",
-        user.map(|u| format!(" and user {}", escape(u)))
-            .unwrap_or_default()
-    )
 }
 
 /// Puts `token` on the clipboard, counts `keep` down on stderr, then clears the clipboard if

@@ -8,7 +8,9 @@
 //! Sources: gitcredentials(7) "CUSTOM HELPERS", git-credential(1), and git's own helpers'
 //! tests (t/lib-credential.sh), which fix the behaviour git expects of a storage helper.
 
+mod handover;
 mod query;
+pub use handover::{Handover, handed_over};
 
 use crate::host::OriginError;
 use crate::protocol::{self, Credential};

@@ -24,6 +24,22 @@ pub struct Account {
 }
 
 impl Account {
+    /// How a token is named to a person: `alice@github.com`, and
+    /// `alice@http://127.0.0.1:8080/org/repo` for another protocol or a path; escaped.
+    pub fn display_name(&self) -> String {
+        let host = if self.protocol == "https" {
+            self.host.to_string()
+        } else {
+            format!("{}://{}", self.protocol, self.host)
+        };
+        let path = self
+            .path
+            .as_deref()
+            .map(|p| format!("/{p}"))
+            .unwrap_or_default();
+        crate::show::escape(&format!("{}@{host}{path}", self.username))
+    }
+
     /// The account's protocol and host.
     pub fn origin(&self) -> Origin {
         Origin {
