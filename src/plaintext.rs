@@ -200,6 +200,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn removing_lines_keeps_the_others_and_the_mode() {
         use std::os::unix::fs::PermissionsExt;
         let tmp = tempfile::tempdir().unwrap();

@@ -279,7 +279,7 @@ pub fn keyring_links(ring: i32) -> std::io::Result<Vec<i32>> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
