@@ -6,6 +6,9 @@
 #![deny(unsafe_code)]
 
 pub mod cache;
+// cli's doc comments are clap's help text, which a person reads in a terminal: a bare URL or a
+// `credential.<url>.pat…` key there is meant as plain text, not as a link or an HTML tag.
+#[allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 pub mod cli;
 pub mod commands;
 pub mod ending;

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenInfo {
     /// The account the token belongs to: the username git should store with it
-    /// ([`UNKNOWN_LOGIN`] when GitLab would not say).
+    /// ([`UNKNOWN_LOGIN`](super::UNKNOWN_LOGIN) when GitLab would not say).
     pub login: String,
     /// The scopes the token carries; `None` when the forge reports none (fine-grained and GitHub
     /// App tokens, Gitea), `Some(vec![])` for a classic token with no scope ticked.

@@ -1,7 +1,7 @@
 //! git's credential-helper wire format: the [`Credential`] with git's attribute names, and
 //! reading and writing it under the rules of git-credential(1) and gitcredentials(7).
 //!
-//! Only [`write`] may write to stdout, because stdout belongs to git. The reader is strict where
+//! Only [`write()`] may write to stdout, because stdout belongs to git. The reader is strict where
 //! git's own history shows that leniency leaked tokens (CVE-2020-5260, CVE-2020-11008,
 //! CVE-2024-52006, CVE-2025-23040) and lenient where git is (unknown keys are ignored).
 
