@@ -119,6 +119,25 @@ pub struct Found {
     /// The credential's identity.
     pub account: Account,
     entry: Entry,
+    /// The secret, when the look-up that found the entry has read it already (a direct
+    /// look-up reads as it finds), so that [`Vault::read`] does not ask the store again.
+    prefetched: Option<Zeroizing<Vec<u8>>>,
+    /// The kernel keyring key holding the entry, when a listing found it: read by id, once,
+    /// instead of by a search for its description.
+    #[cfg(target_os = "linux")]
+    key: Option<i32>,
+}
+
+impl Found {
+    fn new(account: Account, entry: Entry) -> Found {
+        Found {
+            account,
+            entry,
+            prefetched: None,
+            #[cfg(target_os = "linux")]
+            key: None,
+        }
+    }
 }
 
 /// The keychain, opened on one store and one namespace. Cloning shares the open store.
@@ -231,11 +250,18 @@ impl Vault {
         #[cfg(target_os = "linux")]
         if self.kind == Some(StoreKind::Keyutils)
             && let Some(user) = username
-            && let Some(found) = self.keyutils_lookup(origin, user, path)?
+            && let Some(found) = self.lookup(origin, user, path)?
         {
             return Ok(vec![found]);
         }
-        // Only the kernel keyring looks an entry up by its path.
+        #[cfg(target_os = "linux")]
+        if self.kind == Some(StoreKind::SecretService)
+            && let Some(user) = username
+            && let Some(found) = self.lookup(origin, user, path)?
+        {
+            return Ok(vec![found]);
+        }
+        // Only the Linux stores look an entry up by its path.
         #[cfg(not(target_os = "linux"))]
         let _ = path;
         let mut found = self.search(Some(origin), username)?;
@@ -260,10 +286,13 @@ impl Vault {
             return Ok(self
                 .keyutils_accounts()?
                 .into_iter()
-                .filter(wanted)
-                .filter_map(|account| {
+                .filter(|(account, _)| wanted(account))
+                .filter_map(|(account, key)| {
                     let entry = self.entry(&account).ok()?;
-                    Some(Found { account, entry })
+                    Some(Found {
+                        key: Some(key),
+                        ..Found::new(account, entry)
+                    })
                 })
                 .collect());
         }
@@ -295,14 +324,19 @@ impl Vault {
             Err(KeyringError::NoEntry) => Vec::new(),
             Err(e) => return Err(self.error(e)),
         };
-        Ok(entries
+        Ok(self.ours(entries, wanted))
+    }
+
+    /// The entries of `entries` that belong to this namespace and pass `wanted`.
+    fn ours(&self, entries: Vec<Entry>, wanted: impl Fn(&Account) -> bool) -> Vec<Found> {
+        entries
             .into_iter()
             .filter_map(|entry| {
                 let (service, user) = entry.get_specifiers()?;
                 let account = Account::parse(&user)?;
-                (service == self.service && wanted(&account)).then_some(Found { account, entry })
+                (service == self.service && wanted(&account)).then(|| Found::new(account, entry))
             })
-            .collect())
+            .collect()
     }
 
     /// Reads what `found` holds; `None` when it was deleted since it was found, or when its
@@ -311,6 +345,13 @@ impl Vault {
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn read(&self, found: &Found) -> Result<Option<Stored>, VaultError> {
+        if let Some(bytes) = &found.prefetched {
+            return Ok(Stored::decode(bytes));
+        }
+        #[cfg(target_os = "linux")]
+        if let Some(key) = found.key {
+            return self.keyutils_read(key);
+        }
         self.read_entry(&found.entry)
     }
 
@@ -339,6 +380,7 @@ impl Vault {
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
         let _lock = write_lock()?;
+        let pick = self.next_pick(account, stored)?;
         let entry = self.entry(account)?;
         let secret = stored.encode();
         match entry.set_secret(secret.as_bytes()) {
@@ -357,7 +399,13 @@ impl Vault {
             attrs.insert("protocol", account.protocol.as_str());
             attrs.insert("host", host.as_str());
             attrs.insert("user", account.username.as_str());
+            if let Some(pick) = &pick {
+                attrs.insert(PICK, if pick.is_none() { "1" } else { "" });
+            }
             entry.update_attributes(&attrs).map_err(|e| self.error(e))?;
+        }
+        if let Some(pick) = pick {
+            self.set_pick(account, pick.as_ref())?;
         }
         Ok(())
     }
@@ -368,11 +416,135 @@ impl Vault {
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn delete(&self, found: &Found) -> Result<bool, VaultError> {
         let _lock = write_lock()?;
+        // A Secret Service item's pick attribute goes with the item; the kernel keyring's pick
+        // is a key of its own, which would point at nothing.
+        #[cfg(target_os = "linux")]
+        if self.kind == Some(StoreKind::Keyutils) {
+            self.keyutils_drop_pick(&found.account);
+        }
         match found.entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(KeyringError::NoEntry) => Ok(false),
             Err(e) => Err(self.error(e)),
         }
+    }
+
+    /// The credential marked as `origin`'s pick: the one a `get` without a user name serves
+    /// (the `login --default` one, else the most recently stored), kept by [`Vault::put`] so
+    /// that such a `get` reads one entry instead of every user's. `None` when no pick is kept
+    /// (a store without the mark, entries written by an older version, the pick erased): the
+    /// caller then searches every candidate. The caller still checks that the pick may be
+    /// served (not expired, lab timer not run out), and searches when it may not.
+    ///
+    /// On the Secret Service the pick is the item with the attribute `pick=1`; on the kernel
+    /// keyring a key `pick SERVICE PROTOCOL://HOST` holding the picked account's name.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store cannot be searched.
+    pub fn find_pick(&self, origin: &Origin) -> Result<Option<Found>, VaultError> {
+        match self.kind {
+            #[cfg(target_os = "linux")]
+            Some(StoreKind::Keyutils) => self.keyutils_find_pick(origin),
+            Some(StoreKind::SecretService) => {
+                let host = origin.host.to_string();
+                let spec = HashMap::from([
+                    ("service", self.service.as_str()),
+                    ("protocol", origin.protocol.as_str()),
+                    ("host", host.as_str()),
+                    (PICK, "1"),
+                ]);
+                let entries = match self.store.search(&spec) {
+                    Ok(entries) => entries,
+                    Err(KeyringError::NoEntry) => Vec::new(),
+                    Err(e) => return Err(self.error(e)),
+                };
+                let mut found = self.ours(entries, |a| a.origin() == *origin);
+                // Two picks (two writers without the lock): neither is trusted.
+                Ok(if found.len() == 1 { found.pop() } else { None })
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Which credential of `account`'s host carries the pick once `stored` is written for
+    /// `account`: `None` for a store that keeps no pick, `Some(None)` for `account` itself,
+    /// `Some(Some(other))` for another one.
+    #[allow(clippy::option_option)]
+    fn next_pick(
+        &self,
+        account: &Account,
+        stored: &Stored,
+    ) -> Result<Option<Option<Account>>, VaultError> {
+        if !matches!(
+            self.kind,
+            Some(StoreKind::SecretService | StoreKind::Keyutils)
+        ) {
+            return Ok(None);
+        }
+        let origin = account.origin();
+        let new = rank(stored);
+        // The current pick, unless it is `account` itself and this write lowers its rank (then
+        // the others must be looked at).
+        if let Some(pick) = self.find_pick(&origin)?
+            && let Some(old) = self.read(&pick)?
+            && (pick.account != *account || new >= rank(&old))
+        {
+            return Ok(Some(
+                (pick.account != *account && rank(&old) > new).then_some(pick.account),
+            ));
+        }
+        let mut best: Option<(Account, (bool, u64))> = None;
+        for found in self.find(&origin)? {
+            if found.account == *account {
+                continue;
+            }
+            if let Some(other) = self.read(&found)?
+                && best.as_ref().is_none_or(|(_, b)| rank(&other) > *b)
+            {
+                best = Some((found.account, rank(&other)));
+            }
+        }
+        Ok(Some(best.filter(|(_, b)| *b > new).map(|(a, _)| a)))
+    }
+
+    /// Moves `account`'s host's pick to `other` (`None`: to `account`, whose own Secret
+    /// Service attribute [`Vault::put`] has set already).
+    fn set_pick(&self, account: &Account, other: Option<&Account>) -> Result<(), VaultError> {
+        let picked = other.unwrap_or(account);
+        #[cfg(target_os = "linux")]
+        if self.kind == Some(StoreKind::Keyutils) {
+            return self.keyutils_set_pick(picked);
+        }
+        if self.kind != Some(StoreKind::SecretService) {
+            return Ok(());
+        }
+        let origin = account.origin();
+        let host = origin.host.to_string();
+        let spec = HashMap::from([
+            ("service", self.service.as_str()),
+            ("protocol", origin.protocol.as_str()),
+            ("host", host.as_str()),
+            (PICK, "1"),
+        ]);
+        let marked = match self.store.search(&spec) {
+            Ok(entries) => entries,
+            Err(KeyringError::NoEntry) => Vec::new(),
+            Err(e) => return Err(self.error(e)),
+        };
+        for found in self.ours(marked, |a| a != picked) {
+            let attrs = HashMap::from([(PICK, "")]);
+            found
+                .entry
+                .update_attributes(&attrs)
+                .map_err(|e| self.error(e))?;
+        }
+        if let Some(other) = other {
+            let attrs = HashMap::from([(PICK, "1")]);
+            self.entry(other)?
+                .update_attributes(&attrs)
+                .map_err(|e| self.error(e))?;
+        }
+        Ok(())
     }
 
     fn error(&self, e: KeyringError) -> VaultError {
@@ -454,6 +626,16 @@ fn lock_in(
             Err(std::fs::TryLockError::Error(_)) => return Ok(None),
         }
     }
+}
+
+/// The Secret Service attribute that marks a host's pick (see [`Vault::find_pick`]): `1` on
+/// the picked item, empty on an item that was picked before.
+const PICK: &str = "pick";
+
+/// How a `get` without a user name ranks the credentials of one host: the `login --default`
+/// one first, then the most recently stored. `helper::get` ranks the same way.
+fn rank(stored: &Stored) -> (bool, u64) {
+    (stored.default, stored.stored_at.unwrap_or(0))
 }
 
 fn regex_escape(s: &str) -> String {

@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use dbus_secret_service::Path;
 
@@ -88,7 +89,7 @@ impl Specifier {
             _ => {
                 let mut entries: Vec<Entry> = Vec::with_capacity(paths.len());
                 for path in paths {
-                    entries.push(Entry::new_with_credential(Wrapper::new(
+                    entries.push(Entry::new_with_credential(Wrapper::new_unlocked(
                         self.ss.clone(),
                         path,
                     )))
@@ -160,7 +161,7 @@ impl CredentialApi for Specifier {
     /// See the keyring-core API docs.
     fn get_credential(&self) -> Result<Option<Arc<Credential>>> {
         let path = self.get_unique_item()?;
-        Ok(Some(Wrapper::new(self.ss.clone(), path)))
+        Ok(Some(Wrapper::new_unlocked(self.ss.clone(), path)))
     }
 
     /// See the keyring-core API docs.
@@ -187,6 +188,11 @@ impl CredentialApi for Specifier {
 pub struct Wrapper {
     ss: Arc<Service>,
     path: Path<'static>,
+    /// Set when the search that found the item also unlocked it (`find_matching_items`
+    /// unlocks every locked item it returns), so the first operations need not ask for the
+    /// item's `Locked` property again. Cleared when an operation fails, after which every
+    /// operation checks (and unlocks) first, as before.
+    unlocked_by_search: AtomicBool,
 }
 
 impl std::fmt::Debug for Wrapper {
@@ -196,8 +202,28 @@ impl std::fmt::Debug for Wrapper {
 }
 
 impl Wrapper {
-    pub(crate) fn new(ss: Arc<Service>, path: Path<'static>) -> Arc<Self> {
-        Arc::new(Self { ss, path })
+    /// A wrapper for an item that a search has just returned unlocked.
+    pub(crate) fn new_unlocked(ss: Arc<Service>, path: Path<'static>) -> Arc<Self> {
+        Arc::new(Self {
+            ss,
+            path,
+            unlocked_by_search: AtomicBool::new(true),
+        })
+    }
+
+    /// Runs `op` on the unlocked item. While the item is known unlocked (see
+    /// `unlocked_by_search`) it runs at once, saving one D-Bus round trip; should it fail
+    /// (the item was locked since, or is gone), the item is checked and unlocked and `op` runs
+    /// again.
+    fn unlocked<T>(&self, op: impl Fn() -> Result<T>) -> Result<T> {
+        if self.unlocked_by_search.load(Ordering::Relaxed) {
+            match op() {
+                Ok(v) => return Ok(v),
+                Err(_) => self.unlocked_by_search.store(false, Ordering::Relaxed),
+            }
+        }
+        self.ss.ensure_unlocked(&self.path)?;
+        op()
     }
 
     /// Returns the label on the wrapped item.
@@ -221,32 +247,27 @@ impl Wrapper {
 impl CredentialApi for Wrapper {
     /// See the keyring-core API docs.
     fn set_secret(&self, secret: &[u8]) -> Result<()> {
-        self.ss.ensure_unlocked(&self.path)?;
-        self.ss.set_secret(&self.path, secret)
+        self.unlocked(|| self.ss.set_secret(&self.path, secret))
     }
 
     /// See the keyring-core API docs.
     fn get_secret(&self) -> Result<Vec<u8>> {
-        self.ss.ensure_unlocked(&self.path)?;
-        self.ss.get_secret(&self.path)
+        self.unlocked(|| self.ss.get_secret(&self.path))
     }
 
     /// See the keyring-core API docs.
     fn get_attributes(&self) -> Result<HashMap<String, String>> {
-        self.ss.ensure_unlocked(&self.path)?;
-        self.ss.get_attributes(&self.path)
+        self.unlocked(|| self.ss.get_attributes(&self.path))
     }
 
     /// See the keyring-core API docs.
     fn update_attributes(&self, attributes: &HashMap<&str, &str>) -> Result<()> {
-        self.ss.ensure_unlocked(&self.path)?;
-        self.ss.update_attributes(&self.path, attributes)
+        self.unlocked(|| self.ss.update_attributes(&self.path, attributes))
     }
 
     /// See the keyring-core API docs.
     fn delete_credential(&self) -> Result<()> {
-        self.ss.ensure_unlocked(&self.path)?;
-        self.ss.delete(&self.path)
+        self.unlocked(|| self.ss.delete(&self.path))
     }
 
     /// See the keyring-core API docs.
@@ -257,10 +278,9 @@ impl CredentialApi for Wrapper {
 
     /// See the keyring-core API docs.
     fn get_specifiers(&self) -> Option<(String, String)> {
-        if self.ss.ensure_unlocked(&self.path).is_err() {
-            return None;
-        }
-        let attributes = self.ss.get_attributes(&self.path).unwrap_or_default();
+        let attributes = self
+            .unlocked(|| self.ss.get_attributes(&self.path))
+            .ok()?;
         if let Some(service) = attributes.get("service")
             && let Some(user) = attributes.get("username")
         {

@@ -113,7 +113,8 @@ impl CredentialStoreApi for Store {
         let paths = self.ss.find_matching_items(spec)?;
         let mut results = Vec::with_capacity(paths.len());
         for path in paths {
-            results.push(Entry::new_with_credential(Wrapper::new(
+            // find_matching_items has unlocked every item it returns.
+            results.push(Entry::new_with_credential(Wrapper::new_unlocked(
                 self.ss.clone(),
                 path.clone(),
             )));
