@@ -128,16 +128,17 @@ impl Vault {
         }
     }
 
-    /// The description of the key naming `origin`'s pick (see [`Vault::find_pick`]). It does
-    /// not have the store's `keyring:…@SERVICE` form, so no listing takes it for an account.
+    /// The description of the key naming `origin`'s pick (see [`Vault::find_pick`]):
+    /// `pick:PROTOCOL://HOST@SERVICE#pick`. It does not have the store's `keyring:…@SERVICE`
+    /// form, so no listing takes it for an account, and a sweep of `@SERVICE` keys finds it.
     fn pick_name(&self, origin: &Origin) -> String {
         format!(
-            "pick {} {}://{}",
-            self.service, origin.protocol, origin.host
+            "pick:{}://{}@{}#pick",
+            origin.protocol, origin.host, self.service
         )
     }
 
-    /// The kernel keyring's pick for `origin`: the key [`Vault::pick_name`] names holds the
+    /// The kernel keyring's pick for `origin`: the key `pick_name` names holds the
     /// picked account's name, looked up directly. `None` when there is none or it points at
     /// nothing.
     pub(super) fn keyutils_find_pick(&self, origin: &Origin) -> Result<Option<Found>, VaultError> {

@@ -399,15 +399,14 @@ impl Vault {
             attrs.insert("protocol", account.protocol.as_str());
             attrs.insert("host", host.as_str());
             attrs.insert("user", account.username.as_str());
-            if let Some(pick) = &pick {
-                attrs.insert(PICK, if pick.is_none() { "1" } else { "" });
-            }
+            match pick {
+                PickMove::ToWritten(_) => attrs.insert(PICK, "1"),
+                PickMove::ToOther(_) => attrs.insert(PICK, ""),
+                PickMove::NotKept | PickMove::Stays => None,
+            };
             entry.update_attributes(&attrs).map_err(|e| self.error(e))?;
         }
-        if let Some(pick) = pick {
-            self.set_pick(account, pick.as_ref())?;
-        }
-        Ok(())
+        self.move_pick(account, pick)
     }
 
     /// Deletes `found`; `false` when it was already gone.
@@ -437,7 +436,7 @@ impl Vault {
     /// served (not expired, lab timer not run out), and searches when it may not.
     ///
     /// On the Secret Service the pick is the item with the attribute `pick=1`; on the kernel
-    /// keyring a key `pick SERVICE PROTOCOL://HOST` holding the picked account's name.
+    /// keyring a key `pick:PROTOCOL://HOST@SERVICE#pick` holding the picked account's name.
     ///
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
@@ -466,20 +465,14 @@ impl Vault {
         }
     }
 
-    /// Which credential of `account`'s host carries the pick once `stored` is written for
-    /// `account`: `None` for a store that keeps no pick, `Some(None)` for `account` itself,
-    /// `Some(Some(other))` for another one.
-    #[allow(clippy::option_option)]
-    fn next_pick(
-        &self,
-        account: &Account,
-        stored: &Stored,
-    ) -> Result<Option<Option<Account>>, VaultError> {
+    /// Where `account`'s host's pick goes once `stored` is written for `account` (the most
+    /// recently written wins a tie of rank).
+    fn next_pick(&self, account: &Account, stored: &Stored) -> Result<PickMove, VaultError> {
         if !matches!(
             self.kind,
             Some(StoreKind::SecretService | StoreKind::Keyutils)
         ) {
-            return Ok(None);
+            return Ok(PickMove::NotKept);
         }
         let origin = account.origin();
         let new = rank(stored);
@@ -487,11 +480,17 @@ impl Vault {
         // the others must be looked at).
         if let Some(pick) = self.find_pick(&origin)?
             && let Some(old) = self.read(&pick)?
-            && (pick.account != *account || new >= rank(&old))
         {
-            return Ok(Some(
-                (pick.account != *account && rank(&old) > new).then_some(pick.account),
-            ));
+            if pick.account == *account && new >= rank(&old) {
+                return Ok(PickMove::Stays);
+            }
+            if pick.account != *account {
+                return Ok(if rank(&old) > new {
+                    PickMove::Stays
+                } else {
+                    PickMove::ToWritten(Some(pick))
+                });
+            }
         }
         let mut best: Option<(Account, (bool, u64))> = None;
         for found in self.find(&origin)? {
@@ -504,43 +503,33 @@ impl Vault {
                 best = Some((found.account, rank(&other)));
             }
         }
-        Ok(Some(best.filter(|(_, b)| *b > new).map(|(a, _)| a)))
+        Ok(match best {
+            Some((other, b)) if b > new => PickMove::ToOther(other),
+            _ => PickMove::ToWritten(None),
+        })
     }
 
-    /// Moves `account`'s host's pick to `other` (`None`: to `account`, whose own Secret
-    /// Service attribute [`Vault::put`] has set already).
-    fn set_pick(&self, account: &Account, other: Option<&Account>) -> Result<(), VaultError> {
-        let picked = other.unwrap_or(account);
+    /// Carries out `pick` after [`Vault::put`] wrote `account` (whose own Secret Service
+    /// attribute `put` has set already).
+    fn move_pick(&self, account: &Account, pick: PickMove) -> Result<(), VaultError> {
+        let (picked, unpicked) = match pick {
+            PickMove::NotKept | PickMove::Stays => return Ok(()),
+            PickMove::ToWritten(from) => (None, from),
+            PickMove::ToOther(other) => (Some(other), None),
+        };
         #[cfg(target_os = "linux")]
         if self.kind == Some(StoreKind::Keyutils) {
-            return self.keyutils_set_pick(picked);
+            return self.keyutils_set_pick(picked.as_ref().unwrap_or(account));
         }
-        if self.kind != Some(StoreKind::SecretService) {
-            return Ok(());
-        }
-        let origin = account.origin();
-        let host = origin.host.to_string();
-        let spec = HashMap::from([
-            ("service", self.service.as_str()),
-            ("protocol", origin.protocol.as_str()),
-            ("host", host.as_str()),
-            (PICK, "1"),
-        ]);
-        let marked = match self.store.search(&spec) {
-            Ok(entries) => entries,
-            Err(KeyringError::NoEntry) => Vec::new(),
-            Err(e) => return Err(self.error(e)),
-        };
-        for found in self.ours(marked, |a| a != picked) {
+        if let Some(old) = unpicked {
             let attrs = HashMap::from([(PICK, "")]);
-            found
-                .entry
+            old.entry
                 .update_attributes(&attrs)
                 .map_err(|e| self.error(e))?;
         }
-        if let Some(other) = other {
+        if let Some(other) = picked {
             let attrs = HashMap::from([(PICK, "1")]);
-            self.entry(other)?
+            self.entry(&other)?
                 .update_attributes(&attrs)
                 .map_err(|e| self.error(e))?;
         }
@@ -631,6 +620,18 @@ fn lock_in(
 /// The Secret Service attribute that marks a host's pick (see [`Vault::find_pick`]): `1` on
 /// the picked item, empty on an item that was picked before.
 const PICK: &str = "pick";
+
+/// Where [`Vault::put`] moves a host's pick (see [`Vault::find_pick`]).
+enum PickMove {
+    /// The store keeps no pick.
+    NotKept,
+    /// The pick stays where it is.
+    Stays,
+    /// The written credential becomes the pick, taken from the one given (if another held it).
+    ToWritten(Option<Found>),
+    /// Another credential becomes the pick: the written one lost its rank, or none was kept.
+    ToOther(Account),
+}
 
 /// How a `get` without a user name ranks the credentials of one host: the `login --default`
 /// one first, then the most recently stored. `helper::get` ranks the same way.

@@ -17,6 +17,7 @@ mod keychain_faults;
 mod keyring_isolation;
 mod login;
 mod network_faults;
+mod pick;
 mod rig_smoke;
 mod secret_service_session;
 mod secrets;
