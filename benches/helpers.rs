@@ -16,7 +16,8 @@
 //!
 //! Writes `bench/RESULTS.md` (the README quotes it). `BENCH_QUICK=1` runs a smoke version in
 //! a minute or two (fewer rounds, growth only to 100) and writes its table to the target
-//! directory instead.
+//! directory instead. `BENCH_HELPER=PATH` measures that binary instead of the one cargo built
+//! (e.g. one linked statically, as install.sh builds it).
 
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/it/rig/mod.rs"]
@@ -170,6 +171,12 @@ fn build_libsecret(dir: &Path) -> Option<PathBuf> {
     (ok && bin.exists()).then_some(bin)
 }
 
+/// The git-credential-pat measured: `BENCH_HELPER` when set (e.g. a statically linked build,
+/// to compare), else the one `cargo bench` built.
+fn pat_bin() -> PathBuf {
+    std::env::var_os("BENCH_HELPER").map_or_else(helper_bin, PathBuf::from)
+}
+
 fn tool(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")?
         .to_str()?
@@ -207,6 +214,9 @@ impl Bench {
     /// git-credential-pat `op` on `store`, in namespace `ns`.
     fn pat(&self, label: &str, store: &str, ns: &str, op: &str, input: &str) -> Job {
         let mut base = self.sb.helper();
+        if let Some(bin) = std::env::var_os("BENCH_HELPER") {
+            base = rebuild(bin.as_ref(), &[], &parts(&base).2);
+        }
         base.env("GIT_CREDENTIAL_PAT_NAMESPACE", ns)
             .arg(store)
             .arg(op);
@@ -315,7 +325,7 @@ fn header(b: &mut Bench, libsecret: bool, gh: Option<&PathBuf>) {
         .unwrap_or_default();
     let linkage = Command::new("file")
         .arg("-L")
-        .arg(helper_bin())
+        .arg(pat_bin())
         .output()
         .map(|o| {
             let s = String::from_utf8_lossy(&o.stdout);
@@ -615,7 +625,7 @@ fn fetch(
     let file = tmp.join("fetch-credentials");
     std::fs::write(&file, format!("https://{user}:{token}@{host}\n"))
         .expect("write the store file");
-    let pat = helper_bin();
+    let pat = pat_bin();
     let mut helpers: Vec<(String, String)> = Vec::new();
     for (name, store) in STORES {
         b.store(store, &ns, &cred);
