@@ -339,15 +339,25 @@ fn header(b: &mut Bench, libsecret: bool, gh: Option<&PathBuf>) {
         .unwrap_or_default();
     b.line("# git-credential-pat benchmark\n");
     b.line(&format!(
-        "- date: {date}; command: `cargo bench --bench helpers`{}",
-        if b.quick { " (BENCH_QUICK=1)" } else { "" }
+        "- date: {date}; command: `{}{}cargo bench --bench helpers`",
+        if b.quick { "BENCH_QUICK=1 " } else { "" },
+        if std::env::var_os("BENCH_HELPER").is_some() {
+            "BENCH_HELPER=target/x86_64-unknown-linux-gnu/release/git-credential-pat "
+        } else {
+            ""
+        }
     ));
     b.line(&format!(
         "- machine: {cpus} CPUs, Linux {}; {git}",
         kernel.trim()
     ));
     b.line(&format!(
-        "- git-credential-pat: the bench build ({linkage}); git-credential-libsecret: {}; gh: {}",
+        "- git-credential-pat: {} ({linkage}); git-credential-libsecret: {}; gh: {}",
+        if std::env::var_os("BENCH_HELPER").is_some() {
+            "the build BENCH_HELPER names, as install.sh makes it"
+        } else {
+            "the bench build"
+        },
         if libsecret {
             "built from Debian's git contrib source"
         } else {
@@ -398,6 +408,18 @@ fn one_credential(b: &mut Bench, libsecret: Option<&Path>, gh: Option<&Path>, tm
     if let Some(ls) = libsecret {
         b.other("store", &cred, ls, &["store"]).output();
         jobs.push(b.other("git-credential-libsecret", &get, ls, &["get"]));
+    }
+    // With BENCH_HELPER, cargo's own (dynamically linked) build runs alongside, to compare.
+    if std::env::var_os("BENCH_HELPER").is_some() {
+        let mut base = b.sb.helper();
+        base.env("GIT_CREDENTIAL_PAT_NAMESPACE", &ns)
+            .args([STORES[0].1, "get"]);
+        let (program, args, envs) = parts(&base);
+        jobs.push(Job::new(
+            "git-credential-pat (kernel keyring), cargo's build",
+            &get,
+            move || rebuild(&program, &args, &envs),
+        ));
     }
     if let Some(gh) = gh {
         let mut job = b.other(
@@ -542,7 +564,7 @@ fn growth_hosts(b: &mut Bench) {
         &[1, 10, 100, 1000]
     };
     b.line("\n## Growth: hosts\n");
-    b.line("N hosts (host0.example.com …), one user each; `get` for host0 without and with its user, paired with the same `get` where 1 host is stored.\n");
+    b.line("N hosts (host0.example.com …), one user each; `get` for host0 without and with its user, paired with the same `get` where 1 host is stored (on the kernel keyring both namespaces live in the one persistent keyring, which also holds the keys of the sections above).\n");
     b.line("| keychain | N hosts | get, no user (ms) | × 1 host | get with user (ms) | × 1 host | load |");
     b.line("|---|---:|---:|---:|---:|---:|---|");
     for (name, store) in STORES {

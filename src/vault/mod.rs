@@ -400,7 +400,7 @@ impl Vault {
             attrs.insert("host", host.as_str());
             attrs.insert("user", account.username.as_str());
             match pick {
-                PickMove::ToWritten(_) | PickMove::Alone => attrs.insert(PICK, "1"),
+                PickMove::ToWritten(_) => attrs.insert(PICK, "1"),
                 PickMove::ToOther(_) => attrs.insert(PICK, ""),
                 PickMove::NotKept | PickMove::Stays => None,
             };
@@ -436,8 +436,10 @@ impl Vault {
     /// served (not expired, lab timer not run out), and searches when it may not.
     ///
     /// On the Secret Service the pick is the item with the attribute `pick=1`; on the kernel
-    /// keyring a key `pick:PROTOCOL://HOST@SERVICE#pick` holding the picked account's name, made
-    /// only once a host has two credentials (keys count against the quota).
+    /// keyring a key `pick:PROTOCOL://HOST@SERVICE#pick` holding the picked account's name (about
+    /// 100 bytes of the user's key quota per host: `/proc/sys/kernel/keys/maxbytes`, 20000 by
+    /// default for a user other than root). Even with one user, the pick spares a `get` the
+    /// listing of the whole persistent keyring, which holds every host's keys.
     ///
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
@@ -494,12 +496,10 @@ impl Vault {
             }
         }
         let mut best: Option<(Account, (bool, u64))> = None;
-        let mut alone = true;
         for found in self.find(&origin)? {
             if found.account == *account {
                 continue;
             }
-            alone = false;
             if let Some(other) = self.read(&found)?
                 && best.as_ref().is_none_or(|(_, b)| rank(&other) > *b)
             {
@@ -508,7 +508,6 @@ impl Vault {
         }
         Ok(match best {
             Some((other, b)) if b > new => PickMove::ToOther(other),
-            _ if alone => PickMove::Alone,
             _ => PickMove::ToWritten(None),
         })
     }
@@ -517,7 +516,7 @@ impl Vault {
     /// attribute `put` has set already).
     fn move_pick(&self, account: &Account, pick: PickMove) -> Result<(), VaultError> {
         let (picked, unpicked) = match pick {
-            PickMove::NotKept | PickMove::Stays | PickMove::Alone => return Ok(()),
+            PickMove::NotKept | PickMove::Stays => return Ok(()),
             PickMove::ToWritten(from) => (None, from),
             PickMove::ToOther(other) => (Some(other), None),
         };
@@ -633,10 +632,6 @@ enum PickMove {
     Stays,
     /// The written credential becomes the pick, taken from the one given (if another held it).
     ToWritten(Option<Found>),
-    /// The written credential is its host's only one: the pick on the Secret Service (an
-    /// attribute costs nothing); on the kernel keyring no pick key is made, since a key counts
-    /// against the user's quota (`maxkeys`, 200 by default) and `get` finds one entry anyway.
-    Alone,
     /// Another credential becomes the pick: the written one lost its rank, or none was kept.
     ToOther(Account),
 }
