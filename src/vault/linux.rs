@@ -115,17 +115,14 @@ impl Vault {
         }
     }
 
-    /// Reads the kernel keyring key `id` by its id; `None` when it is gone or not ours to read.
-    pub(super) fn keyutils_read(&self, id: i32) -> Result<Option<super::Stored>, VaultError> {
-        match Key::from_id(KeySerialId::new(id)).read_to_vec() {
-            Ok(bytes) => Ok(super::Stored::decode(&Zeroizing::new(bytes))),
-            Err(
-                linux_keyutils::KeyError::KeyDoesNotExist
-                | linux_keyutils::KeyError::KeyRevoked
-                | linux_keyutils::KeyError::KeyExpired,
-            ) => Ok(None),
-            Err(e) => Err(self.error(KeyringError::PlatformFailure(Box::new(e)))),
-        }
+    /// Reads the kernel keyring key `id` by its id: `None` when that fails (the key was erased,
+    /// or unlinked and so no longer this process's to read), and the caller then reads the
+    /// entry by its name.
+    pub(super) fn keyutils_read(&self, id: i32) -> Option<Zeroizing<Vec<u8>>> {
+        Key::from_id(KeySerialId::new(id))
+            .read_to_vec()
+            .ok()
+            .map(Zeroizing::new)
     }
 
     /// The description of the key naming `origin`'s pick (see [`Vault::find_pick`]):

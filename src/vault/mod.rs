@@ -349,8 +349,10 @@ impl Vault {
             return Ok(Stored::decode(bytes));
         }
         #[cfg(target_os = "linux")]
-        if let Some(key) = found.key {
-            return self.keyutils_read(key);
+        if let Some(key) = found.key
+            && let Some(bytes) = self.keyutils_read(key)
+        {
+            return Ok(Stored::decode(&bytes));
         }
         self.read_entry(&found.entry)
     }
