@@ -326,6 +326,24 @@ pub fn forge_ignores_username(forge: Option<&str>) -> bool {
 /// A [`VaultError`] when the keychain cannot be searched or read.
 pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError> {
     let mut served = Served::default();
+    // Without a user name, the host's pick (kept by Vault::put) is the credential the search
+    // below would choose; it is read alone, unless it may not be served (then search all).
+    if query.username.is_none()
+        && let Some(found) = vault.find_pick(&query.origin)?
+        && query.matches(&found.account)
+        && let Some(stored) = vault.read(&found)?
+        && stored.erase_by.is_none_or(|t| t > now)
+        && stored.password_expiry_utc.is_none_or(|t| t >= now)
+    {
+        served.answer = Some(Credential {
+            username: Some(found.account.username),
+            password: Some(stored.password),
+            password_expiry_utc: stored.password_expiry_utc,
+            oauth_refresh_token: stored.oauth_refresh_token,
+            ..Credential::default()
+        });
+        return Ok(served);
+    }
     let mut found = matching(query, vault)?;
     let mut any_user = false;
     if found.is_empty()

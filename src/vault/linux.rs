@@ -4,6 +4,8 @@ use super::{Account, Found, StoreChoice, StoreKind, Vault, VaultError};
 use crate::host::Origin;
 use crate::sys;
 use keyring_core::Error as KeyringError;
+use linux_keyutils::{Key, KeyRing, KeyRingIdentifier, KeySerialId};
+use secrecy::zeroize::Zeroizing;
 
 pub(super) fn open(choice: StoreChoice, service: String) -> Result<Vault, VaultError> {
     let secret_service = || match dbus_secret_service_keyring_store::Store::new() {
@@ -105,9 +107,12 @@ pub(super) fn over_quota(e: &KeyringError) -> bool {
 }
 
 impl Vault {
-    /// The entry for exactly `user` (and `path`) on `protocol://host`, when the kernel keyring
-    /// holds it: a direct look-up instead of a listing.
-    pub(super) fn keyutils_lookup(
+    /// The entry for exactly `user` (and `path`) on `protocol://host`, read as it is found: a
+    /// direct look-up instead of a listing (the kernel keyring: one search and one read; the
+    /// Secret Service: one search by the whole account name and one `GetSecret`, with no
+    /// attributes to read since the name says who it is). `None` when there is no such entry,
+    /// or (Secret Service) several.
+    pub(super) fn lookup(
         &self,
         origin: &Origin,
         user: &str,
@@ -120,16 +125,88 @@ impl Vault {
             path: path.map(str::to_owned),
         };
         let entry = self.entry(&account)?;
-        // The keyutils store's get_credential is a KEYCTL_SEARCH: Ok when the key exists.
-        Ok(entry
-            .get_credential()
-            .is_ok()
-            .then(|| self.found(account, entry)))
+        match entry.get_secret() {
+            Ok(bytes) => Ok(Some(Found {
+                prefetched: Some(Zeroizing::new(bytes)),
+                ..self.found(account, entry)
+            })),
+            Err(KeyringError::NoEntry | KeyringError::Ambiguous(_)) => Ok(None),
+            // The kernel keyring's search fails for keys it cannot see; the listing decides.
+            Err(_) if self.kind == Some(StoreKind::Keyutils) => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
     }
 
-    /// The accounts of this namespace in the persistent keyring, from key descriptions
-    /// `keyring:{account}@{service}` (the store's naming).
-    pub(super) fn keyutils_accounts(&self) -> Result<Vec<Account>, VaultError> {
+    /// Reads the kernel keyring key `id` by its id: `None` when that fails (the key was erased,
+    /// or unlinked and so no longer this process's to read), and the caller then reads the
+    /// entry by its name.
+    pub(super) fn keyutils_read(&self, id: i32) -> Option<Zeroizing<Vec<u8>>> {
+        Key::from_id(KeySerialId::new(id))
+            .read_to_vec()
+            .ok()
+            .map(Zeroizing::new)
+    }
+
+    /// The description of the key naming `origin`'s pick (see [`Vault::find_pick`]):
+    /// `pick:PROTOCOL://HOST@SERVICE#pick`. It does not have the store's `keyring:…@SERVICE`
+    /// form, so no listing takes it for an account, and a sweep of `@SERVICE` keys finds it.
+    fn pick_name(&self, origin: &Origin) -> String {
+        format!(
+            "pick:{}://{}@{}#pick",
+            origin.protocol, origin.host, self.service
+        )
+    }
+
+    /// The kernel keyring's pick for `origin`: the key `pick_name` names holds the
+    /// picked account's name, looked up directly. `None` when there is none or it points at
+    /// nothing.
+    pub(super) fn keyutils_find_pick(&self, origin: &Origin) -> Result<Option<Found>, VaultError> {
+        let Some(account) = self.keyutils_pick(origin) else {
+            return Ok(None);
+        };
+        self.lookup(origin, &account.username, account.path.as_deref())
+    }
+
+    /// The account `origin`'s pick key names, if any.
+    fn keyutils_pick(&self, origin: &Origin) -> Option<Account> {
+        // The session keyring is this process's own and links the persistent keyring, which
+        // the search goes through.
+        let session = KeyRing::from_special_id(KeyRingIdentifier::Session, false).ok()?;
+        let bytes = session
+            .search(&self.pick_name(origin))
+            .ok()?
+            .read_to_vec()
+            .ok()?;
+        let account = Account::parse(std::str::from_utf8(&bytes).ok()?)?;
+        (account.origin() == *origin).then_some(account)
+    }
+
+    /// Makes `account` its host's pick on the kernel keyring (adding a key replaces the one
+    /// of the same description).
+    pub(super) fn keyutils_set_pick(&self, account: &Account) -> Result<(), VaultError> {
+        let failed =
+            |e: linux_keyutils::KeyError| self.error(KeyringError::PlatformFailure(Box::new(e)));
+        let ring = KeyRing::get_persistent(KeyRingIdentifier::Session).map_err(failed)?;
+        ring.add_key(&self.pick_name(&account.origin()), account.key().as_bytes())
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    /// Removes `account`'s host's pick key when it names `account` (which is being erased).
+    /// A failure leaves a pick that names nothing, which `get` passes over.
+    pub(super) fn keyutils_drop_pick(&self, account: &Account) {
+        let origin = account.origin();
+        if self.keyutils_pick(&origin).as_ref() == Some(account)
+            && let Ok(session) = KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+            && let Ok(key) = session.search(&self.pick_name(&origin))
+        {
+            let _ = key.invalidate();
+        }
+    }
+
+    /// The accounts of this namespace in the persistent keyring, with their keys' ids, from
+    /// key descriptions `keyring:{account}@{service}` (the store's naming).
+    pub(super) fn keyutils_accounts(&self) -> Result<Vec<(Account, i32)>, VaultError> {
         let Some(ring) = self.keyring else {
             return Ok(Vec::new());
         };
@@ -141,14 +218,14 @@ impl Vault {
         Ok(ids
             .into_iter()
             .filter_map(|id| {
-                let key = linux_keyutils::Key::from_id(linux_keyutils::KeySerialId::new(id));
+                let key = Key::from_id(KeySerialId::new(id));
                 // A key erased by another process since the listing is simply skipped.
                 let meta = key.metadata().ok()?;
                 let name = meta
                     .get_description()
                     .strip_prefix("keyring:")?
                     .strip_suffix(&suffix)?;
-                Account::parse(name)
+                Some((Account::parse(name)?, id))
             })
             .collect())
     }

@@ -123,6 +123,13 @@ pub struct Found {
     pub account: Account,
     entry: Entry,
     vault: Vault,
+    /// The secret, when the look-up that found the entry has read it already (a direct
+    /// look-up reads as it finds), so that [`Vault::read`] does not ask the store again.
+    prefetched: Option<Zeroizing<Vec<u8>>>,
+    /// The kernel keyring key holding the entry, when a listing found it: read by id, once,
+    /// instead of by a search for its description.
+    #[cfg(target_os = "linux")]
+    key: Option<i32>,
 }
 
 impl Found {
@@ -279,11 +286,18 @@ impl Vault {
         #[cfg(target_os = "linux")]
         if self.kind == Some(StoreKind::Keyutils)
             && let Some(user) = username
-            && let Some(found) = self.keyutils_lookup(origin, user, path)?
+            && let Some(found) = self.lookup(origin, user, path)?
         {
             return Ok(vec![found]);
         }
-        // Only the kernel keyring looks an entry up by its path.
+        #[cfg(target_os = "linux")]
+        if self.kind == Some(StoreKind::SecretService)
+            && let Some(user) = username
+            && let Some(found) = self.lookup(origin, user, path)?
+        {
+            return Ok(vec![found]);
+        }
+        // Only the Linux stores look an entry up by its path.
         #[cfg(not(target_os = "linux"))]
         let _ = path;
         let mut found = self.search(Some(origin), username)?;
@@ -308,10 +322,13 @@ impl Vault {
             return Ok(self
                 .keyutils_accounts()?
                 .into_iter()
-                .filter(wanted)
-                .filter_map(|account| {
+                .filter(|(account, _)| wanted(account))
+                .filter_map(|(account, key)| {
                     let entry = self.entry(&account).ok()?;
-                    Some(self.found(account, entry))
+                    Some(Found {
+                        key: Some(key),
+                        ..self.found(account, entry)
+                    })
                 })
                 .collect());
         }
@@ -345,14 +362,19 @@ impl Vault {
             Err(KeyringError::NoEntry) => Vec::new(),
             Err(e) => return Err(self.error(e)),
         };
-        Ok(entries
+        Ok(self.ours(entries, wanted))
+    }
+
+    /// The entries of `entries` that belong to this namespace and pass `wanted`.
+    fn ours(&self, entries: Vec<Entry>, wanted: impl Fn(&Account) -> bool) -> Vec<Found> {
+        entries
             .into_iter()
             .filter_map(|entry| {
                 let (service, user) = entry.get_specifiers()?;
                 let account = Account::parse(&user)?;
                 (service == self.service && wanted(&account)).then(|| self.found(account, entry))
             })
-            .collect())
+            .collect()
     }
 
     /// Reads what `found` holds, from the keychain holding it; `None` when it was deleted since it was found, or when its
@@ -361,6 +383,15 @@ impl Vault {
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn read(&self, found: &Found) -> Result<Option<Stored>, VaultError> {
+        if let Some(bytes) = &found.prefetched {
+            return Ok(Stored::decode(bytes));
+        }
+        #[cfg(target_os = "linux")]
+        if let Some(key) = found.key
+            && let Some(bytes) = found.vault.keyutils_read(key)
+        {
+            return Ok(Stored::decode(&bytes));
+        }
         found.vault.read_entry(&found.entry)
     }
 
@@ -369,6 +400,9 @@ impl Vault {
             account,
             entry,
             vault: self.clone(),
+            prefetched: None,
+            #[cfg(target_os = "linux")]
+            key: None,
         }
     }
 
@@ -397,6 +431,7 @@ impl Vault {
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
         let _lock = write_lock()?;
+        let pick = self.next_pick(account, stored)?;
         let entry = self.entry(account)?;
         let secret = stored.encode();
         match entry.set_secret(secret.as_bytes()) {
@@ -415,9 +450,14 @@ impl Vault {
             attrs.insert("protocol", account.protocol.as_str());
             attrs.insert("host", host.as_str());
             attrs.insert("user", account.username.as_str());
+            match pick {
+                PickMove::ToWritten(_) => attrs.insert(PICK, "1"),
+                PickMove::ToOther(_) => attrs.insert(PICK, ""),
+                PickMove::NotKept | PickMove::Stays => None,
+            };
             entry.update_attributes(&attrs).map_err(|e| self.error(e))?;
         }
-        Ok(())
+        self.move_pick(account, pick)
     }
 
     /// Deletes `found` from the keychain holding it; `false` when it was already gone.
@@ -426,11 +466,128 @@ impl Vault {
     /// A [`VaultError`] when the store fails or refuses access.
     pub fn delete(&self, found: &Found) -> Result<bool, VaultError> {
         let _lock = write_lock()?;
+        // A Secret Service item's pick attribute goes with the item; the kernel keyring's pick
+        // is a key of its own, which would point at nothing.
+        #[cfg(target_os = "linux")]
+        if self.kind == Some(StoreKind::Keyutils) {
+            self.keyutils_drop_pick(&found.account);
+        }
         match found.entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(KeyringError::NoEntry) => Ok(false),
             Err(e) => Err(found.vault.error(e)),
         }
+    }
+
+    /// The credential marked as `origin`'s pick: the one a `get` without a user name serves
+    /// (the `login --default` one, else the most recently stored), kept by [`Vault::put`] so
+    /// that such a `get` reads one entry instead of every user's. `None` when no pick is kept
+    /// (a store without the mark, entries written by an older version, the pick erased): the
+    /// caller then searches every candidate. The caller still checks that the pick may be
+    /// served (not expired, lab timer not run out), and searches when it may not.
+    ///
+    /// On the Secret Service the pick is the item with the attribute `pick=1`; on the kernel
+    /// keyring a key `pick:PROTOCOL://HOST@SERVICE#pick` holding the picked account's name (about
+    /// 100 bytes of the user's key quota per host: `/proc/sys/kernel/keys/maxbytes`, 20000 by
+    /// default for a user other than root). Even with one user, the pick spares a `get` the
+    /// listing of the whole persistent keyring, which holds every host's keys.
+    ///
+    /// # Errors
+    /// A [`VaultError`] when the store cannot be searched.
+    pub fn find_pick(&self, origin: &Origin) -> Result<Option<Found>, VaultError> {
+        match self.kind {
+            #[cfg(target_os = "linux")]
+            Some(StoreKind::Keyutils) => self.keyutils_find_pick(origin),
+            Some(StoreKind::SecretService) => {
+                let host = origin.host.to_string();
+                let spec = HashMap::from([
+                    ("service", self.service.as_str()),
+                    ("protocol", origin.protocol.as_str()),
+                    ("host", host.as_str()),
+                    (PICK, "1"),
+                ]);
+                let entries = match self.store.search(&spec) {
+                    Ok(entries) => entries,
+                    Err(KeyringError::NoEntry) => Vec::new(),
+                    Err(e) => return Err(self.error(e)),
+                };
+                let mut found = self.ours(entries, |a| a.origin() == *origin);
+                // Two picks (two writers without the lock): neither is trusted.
+                Ok(if found.len() == 1 { found.pop() } else { None })
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Where `account`'s host's pick goes once `stored` is written for `account` (the most
+    /// recently written wins a tie of rank).
+    fn next_pick(&self, account: &Account, stored: &Stored) -> Result<PickMove, VaultError> {
+        if !matches!(
+            self.kind,
+            Some(StoreKind::SecretService | StoreKind::Keyutils)
+        ) {
+            return Ok(PickMove::NotKept);
+        }
+        let origin = account.origin();
+        let new = rank(stored);
+        // The current pick, unless it is `account` itself and this write lowers its rank (then
+        // the others must be looked at).
+        if let Some(pick) = self.find_pick(&origin)?
+            && let Some(old) = self.read(&pick)?
+        {
+            if pick.account == *account && new >= rank(&old) {
+                return Ok(PickMove::Stays);
+            }
+            if pick.account != *account {
+                return Ok(if rank(&old) > new {
+                    PickMove::Stays
+                } else {
+                    PickMove::ToWritten(Some(pick))
+                });
+            }
+        }
+        let mut best: Option<(Account, (bool, u64))> = None;
+        for found in self.find(&origin)? {
+            if found.account == *account {
+                continue;
+            }
+            if let Some(other) = self.read(&found)?
+                && best.as_ref().is_none_or(|(_, b)| rank(&other) > *b)
+            {
+                best = Some((found.account, rank(&other)));
+            }
+        }
+        Ok(match best {
+            Some((other, b)) if b > new => PickMove::ToOther(other),
+            _ => PickMove::ToWritten(None),
+        })
+    }
+
+    /// Carries out `pick` after [`Vault::put`] wrote `account` (whose own Secret Service
+    /// attribute `put` has set already).
+    fn move_pick(&self, account: &Account, pick: PickMove) -> Result<(), VaultError> {
+        let (picked, unpicked) = match pick {
+            PickMove::NotKept | PickMove::Stays => return Ok(()),
+            PickMove::ToWritten(from) => (None, from),
+            PickMove::ToOther(other) => (Some(other), None),
+        };
+        #[cfg(target_os = "linux")]
+        if self.kind == Some(StoreKind::Keyutils) {
+            return self.keyutils_set_pick(picked.as_ref().unwrap_or(account));
+        }
+        if let Some(old) = unpicked {
+            let attrs = HashMap::from([(PICK, "")]);
+            old.entry
+                .update_attributes(&attrs)
+                .map_err(|e| self.error(e))?;
+        }
+        if let Some(other) = picked {
+            let attrs = HashMap::from([(PICK, "1")]);
+            self.entry(&other)?
+                .update_attributes(&attrs)
+                .map_err(|e| self.error(e))?;
+        }
+        Ok(())
     }
 
     fn error(&self, e: KeyringError) -> VaultError {
@@ -512,6 +669,28 @@ fn lock_in(
             Err(std::fs::TryLockError::Error(_)) => return Ok(None),
         }
     }
+}
+
+/// The Secret Service attribute that marks a host's pick (see [`Vault::find_pick`]): `1` on
+/// the picked item, empty on an item that was picked before.
+const PICK: &str = "pick";
+
+/// Where [`Vault::put`] moves a host's pick (see [`Vault::find_pick`]).
+enum PickMove {
+    /// The store keeps no pick.
+    NotKept,
+    /// The pick stays where it is.
+    Stays,
+    /// The written credential becomes the pick, taken from the one given (if another held it).
+    ToWritten(Option<Found>),
+    /// Another credential becomes the pick: the written one lost its rank, or none was kept.
+    ToOther(Account),
+}
+
+/// How a `get` without a user name ranks the credentials of one host: the `login --default`
+/// one first, then the most recently stored. `helper::get` ranks the same way.
+fn rank(stored: &Stored) -> (bool, u64) {
+    (stored.default, stored.stored_at.unwrap_or(0))
 }
 
 fn regex_escape(s: &str) -> String {

@@ -20,6 +20,7 @@ mod keychain_faults;
 mod keyring_isolation;
 mod login;
 mod network_faults;
+mod pick;
 mod readme;
 mod refusals;
 mod rig_smoke;
