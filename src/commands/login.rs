@@ -120,7 +120,7 @@ fn stored_now(vault: &Vault, query: &Query) -> anyhow::Result<Vec<(Found, Stored
 /// `alice (scopes repo, workflow; expires in 6 days)`: a stored token, for a person.
 fn describe(f: &Found, s: &Stored, now: u64) -> String {
     let scopes = match &s.scopes {
-        Some(x) if !x.is_empty() => format!("scopes {}", x.join(", ")),
+        Some(x) if !x.is_empty() => format!("scopes {}", crate::show::escape(&x.join(", "))),
         Some(_) => "no scopes".to_owned(),
         None => "scopes unknown".to_owned(),
     };

@@ -413,3 +413,42 @@ fn a_user_name_in_the_clone_url_is_served_the_stored_token_instead_of_a_second_t
         }
     }
 }
+
+#[test]
+fn login_at_a_terminal_for_an_account_with_a_token_names_it_and_asks_before_replacing() {
+    let Some((server, api)) = start() else { return };
+    for w in worlds(&server, &api) {
+        let target = format!("https://{}", server.host());
+        let out = w.helper_args(&["login", &target, "--token-stdin"], &format!("{TOKEN}\n"));
+        assert_eq!(out.code, 0, "{}: {}", w.name(), out.stderr);
+        let before = w.stored_tokens();
+
+        let mut cmd = rig::sandboxed(&w.sb, "sh");
+        cmd.env("GIT_TERMINAL_PROMPT", "1").args([
+            "-c",
+            "stty echo; \"$0\" \"$1\" login \"$2\"; echo \"login ended $?\"",
+            rig::helper_bin().to_str().unwrap(),
+            w.store_arg(),
+            &target,
+        ]);
+        let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn login");
+        let said = p
+            .exp_string("Replace it with a new token? [y/N] ")
+            .unwrap_or_else(|e| panic!("{}: no question: {e}", w.name()));
+        assert!(
+            said.contains(&format!(
+                "git-credential-pat: already stored for {target}: {USER} (scopes repo, workflow; \
+                 expires 2027-01-31 00:00 UTC"
+            )),
+            "{said}"
+        );
+        p.send_line("n").unwrap();
+        let rest = p.exp_string("login ended 1").unwrap();
+        assert!(
+            rest.contains("kept the stored token; nothing changed"),
+            "{rest}"
+        );
+        assert!(w.sb.browser_urls().is_empty(), "a page opened after no");
+        assert_eq!(w.stored_tokens(), before, "{}", w.name());
+    }
+}
