@@ -171,32 +171,6 @@ fn exec_passes_the_token_in_the_variable_and_the_exit_code() {
     }
 }
 
-/// Every file below `dir` whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
-    let mut hits = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file()
-                && let Ok(bytes) = std::fs::read(&path)
-                && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-            {
-                hits.push(path.display().to_string());
-            }
-        }
-    }
-    hits
-}
-
 #[test]
 fn the_token_reaches_no_stderr_no_argv_and_no_file_through_token_and_exec() {
     for kc in keychains() {
@@ -225,7 +199,7 @@ fn the_token_reaches_no_stderr_no_argv_and_no_file_through_token_and_exec() {
         assert!(!out.stdout.contains(SENTINEL), "a token in some argv");
         stderr.push_str(&out.stderr);
         assert!(!stderr.contains(SENTINEL), "{}: stderr {stderr}", w.name());
-        let files = files_containing(w.sb.dir.path(), SENTINEL);
+        let files = rig::files_containing(w.sb.dir.path(), SENTINEL);
         assert!(files.is_empty(), "{}: {files:?}", w.name());
     }
 }

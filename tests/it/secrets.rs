@@ -5,36 +5,9 @@
 //! And a helper holding a token in memory cannot dump core.
 
 use crate::rig::{self, World, keychains};
-use std::path::Path;
 
 const SENTINEL: &str = "ghp_SENTINELz9Qx0000000000000000000000000";
 const HOST: &str = "ghe.lab.test";
-
-/// Every file below `dir` whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
-    let mut hits = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file()
-                && let Ok(bytes) = std::fs::read(&path)
-                && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-            {
-                hits.push(path.display().to_string());
-            }
-        }
-    }
-    hits
-}
 
 #[test]
 fn the_token_never_reaches_stderr_or_a_file_in_any_flow() {
@@ -119,7 +92,7 @@ fn the_token_never_reaches_stderr_or_a_file_in_any_flow() {
         );
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(
-            files_containing(w.sb.dir.path(), SENTINEL),
+            rig::files_containing(w.sb.dir.path(), SENTINEL),
             Vec::<String>::new(),
             "{}",
             w.name()
@@ -145,7 +118,7 @@ fn the_keyrings_own_files_do_not_hold_the_token_in_plain_text() {
     };
     assert_eq!(ss.items(&w.service()).len(), 1);
     assert_eq!(
-        files_containing(&ss.home_dir(), SENTINEL),
+        rig::files_containing(&ss.home_dir(), SENTINEL),
         Vec::<String>::new()
     );
 }
