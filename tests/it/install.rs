@@ -198,3 +198,55 @@ fn uninstall_with_tokens_stored_names_them_and_revokes_them_first() {
     assert!(rig::keyutils_entries(&service).is_empty());
     assert!(!bin.exists());
 }
+
+/// At a terminal, `--uninstall` asks; "no" keeps the token, says that it stays live and that
+/// nothing will list it, and then uninstalls.
+#[test]
+fn uninstall_at_a_terminal_asks_and_on_no_says_the_token_stays_live() {
+    const HOST: &str = "ghe.lab.test";
+    const TOKEN: &str = "ghp_Alice000000000000000000000000000000002";
+    if rig::require_tools("the uninstall test", &["keyctl"]).is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.gitconfig(),
+        format!("[credential \"https://{HOST}\"]\n\tpatForge = ghes\n"),
+    )
+    .unwrap();
+    let prefix = sb.dir.path().join("prefix");
+    let bin = prefix.join("bin/git-credential-pat");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::copy(rig::helper_bin(), &bin).unwrap();
+    let input = format!("protocol=https\nhost={HOST}\nusername=alice\npassword={TOKEN}\n");
+    let stored = sb.run(sb.helper().args(["--store=keyutils", "store"]), &input);
+    assert_eq!(stored.code, 0, "{}", stored.stderr);
+    let service = format!("git-credential-pat:{}", sb.namespace);
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let mut cmd = rig::sandboxed(&sb, "sh");
+    cmd.env("PREFIX", &prefix).args([
+        "-c",
+        "stty echo; \"$0\" --uninstall; echo \"uninstall ended $?\"",
+        script.to_str().unwrap(),
+    ]);
+    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn install.sh");
+    let said = p
+        .exp_string("Revoke them at their forges and erase them before uninstalling? [y/N] ")
+        .unwrap_or_else(|e| panic!("no question: {e}"));
+    assert!(said.contains(&format!("{HOST}  alice")), "{said}");
+    assert!(!said.contains(TOKEN));
+    p.send_line("n").unwrap();
+    let rest = p.exp_string("uninstall ended 0").unwrap();
+    assert!(
+        rest.contains("Keeping them: they stay in the keychain and live at their forges"),
+        "{rest}"
+    );
+    assert!(!bin.exists(), "the binary was kept after no");
+    assert_eq!(
+        rig::keyutils_entries(&service).len(),
+        1,
+        "the token was erased after no"
+    );
+    // The rig erases the sandbox's kernel-keyring keys when it is dropped.
+}
