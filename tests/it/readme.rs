@@ -49,3 +49,119 @@ fn every_command_the_readme_names_exists() {
         );
     }
 }
+
+/// The README's text, and its ```sh blocks' lines (comments after `#` removed).
+fn readme_sh_lines() -> Vec<String> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("read README.md");
+    let mut lines = Vec::new();
+    let mut in_sh = false;
+    for line in text.lines() {
+        if line.starts_with("```") {
+            in_sh = !in_sh && line == "```sh";
+            continue;
+        }
+        if in_sh {
+            let code = match line.find("  #") {
+                Some(at) => &line[..at],
+                None => line,
+            };
+            if !code.trim().is_empty() && !code.trim_start().starts_with('#') {
+                lines.push(code.trim().to_owned());
+            }
+        }
+    }
+    lines
+}
+
+#[test]
+fn the_readmes_per_host_settings_are_settings_the_helper_understands() {
+    let sb = rig::Sandbox::new();
+    let settings: Vec<String> = readme_sh_lines()
+        .into_iter()
+        .filter(|l| l.starts_with("git config --global credential.") && l.contains(".pat"))
+        .collect();
+    assert!(settings.len() >= 4, "{settings:?}");
+    let mut hosts = Vec::new();
+    for line in &settings {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let out = sb.run(sb.git().args(&words[1..]), "");
+        assert_eq!(out.code, 0, "{line}: {}", out.stderr);
+        let key = words[3];
+        let url = key
+            .strip_prefix("credential.")
+            .and_then(|k| k.rsplit_once(".pat"))
+            .map(|(url, _)| url.to_owned())
+            .expect("credential.<url>.pat…");
+        if !hosts.contains(&url) {
+            hosts.push(url);
+        }
+    }
+    // Nothing is stored and nobody is at a terminal: `get` reads the settings (the slow path)
+    // and says in one line where to get a token; a setting it did not understand would be a
+    // warning line of its own.
+    let mut config = std::fs::read_to_string(sb.gitconfig()).unwrap();
+    config.push_str(&format!(
+        "[credential]\n\thelper =\n\thelper = \"{}\"\n",
+        rig::helper_bin().display()
+    ));
+    std::fs::write(sb.gitconfig(), config).unwrap();
+    for url in &hosts {
+        let host = url.trim_start_matches("https://");
+        let out = sb.run(
+            sb.git().args(["credential", "fill"]),
+            &format!("protocol=https\nhost={host}\n"),
+        );
+        let ours: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("git-credential-pat:"))
+            .collect();
+        assert_eq!(ours.len(), 1, "{url}: {}", out.stderr);
+        assert!(
+            ours[0].contains("no token stored for"),
+            "{url}: {}",
+            ours[0]
+        );
+    }
+}
+
+#[test]
+fn the_readmes_commands_for_seeing_tokens_by_hand_show_a_stored_token() {
+    let by_hand: Vec<String> = readme_sh_lines()
+        .into_iter()
+        .filter(|l| l.starts_with("secret-tool ") || l.starts_with("keyctl "))
+        .collect();
+    assert_eq!(by_hand.len(), 2, "{by_hand:?}");
+    for kc in rig::keychains() {
+        let w = rig::World::new(kc);
+        w.approve("protocol=https\nhost=github.com\nusername=readme-user\npassword=ghp_Readme0\n");
+        // The README's command, for this sandbox's namespace (the README says a namespace
+        // makes the service `git-credential-pat:NAME`).
+        let (line, shown) = match &w.kc {
+            rig::Keychain::SecretService(ss) => {
+                let line = by_hand[0].replace(
+                    "service git-credential-pat",
+                    &format!("service {}", w.service()),
+                );
+                let mut cmd = ss.secret_tool();
+                let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+                cmd.args(args).arg("--unlock");
+                let out = rig::run_with_timeout(&mut cmd, b"", rig::procs::RUN_TIMEOUT);
+                (line, format!("{}{}", out.stdout, out.stderr))
+            }
+            rig::Keychain::Keyutils => {
+                let line = by_hand[1].clone();
+                let mut cmd = rig::sandboxed(&w.sb, "sh");
+                cmd.args(["-c", &line]);
+                let out = rig::run_with_timeout(&mut cmd, b"", rig::procs::RUN_TIMEOUT);
+                (line, format!("{}{}", out.stdout, out.stderr))
+            }
+        };
+        assert!(
+            shown.contains("readme-user@github.com"),
+            "{}: `{line}` showed: {shown}",
+            w.name()
+        );
+    }
+}
