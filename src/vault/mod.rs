@@ -575,6 +575,9 @@ impl Vault {
         if self.kind == Some(StoreKind::Keyutils) {
             return self.keyutils_set_pick(picked.as_ref().unwrap_or(account));
         }
+        // Only the kernel keyring names the written account in its pick.
+        #[cfg(not(target_os = "linux"))]
+        let _ = account;
         if let Some(old) = unpicked {
             let attrs = HashMap::from([(PICK, "")]);
             old.entry
