@@ -10,8 +10,10 @@
 mod entry;
 #[cfg(target_os = "linux")]
 mod linux;
+mod lock;
 #[cfg(target_os = "macos")]
 mod macos;
+mod pick;
 #[cfg(target_os = "windows")]
 mod windows;
 
@@ -23,6 +25,8 @@ use macos as platform;
 use windows as platform;
 
 pub use entry::{Account, Stored};
+pub use lock::{LOCK_WAIT, write_lock};
+use pick::{PICK, PickMove};
 
 use crate::host::Origin;
 use entry::service_name;
@@ -479,120 +483,6 @@ impl Vault {
         }
     }
 
-    /// The credential marked as `origin`'s pick: the one a `get` without a user name serves
-    /// (the `login --default` one, else the most recently stored), kept by [`Vault::put`] so
-    /// that such a `get` reads one entry instead of every user's. `None` when no pick is kept
-    /// (a store without the mark, entries written by an older version, the pick erased): the
-    /// caller then searches every candidate. The caller still checks that the pick may be
-    /// served (not expired, lab timer not run out), and searches when it may not.
-    ///
-    /// On the Secret Service the pick is the item with the attribute `pick=1`; on the kernel
-    /// keyring a key `pick:PROTOCOL://HOST@SERVICE#pick` holding the picked account's name (about
-    /// 100 bytes of the user's key quota per host: `/proc/sys/kernel/keys/maxbytes`, 20000 by
-    /// default for a user other than root). Even with one user, the pick spares a `get` the
-    /// listing of the whole persistent keyring, which holds every host's keys.
-    ///
-    /// # Errors
-    /// A [`VaultError`] when the store cannot be searched.
-    pub fn find_pick(&self, origin: &Origin) -> Result<Option<Found>, VaultError> {
-        match self.kind {
-            #[cfg(target_os = "linux")]
-            Some(StoreKind::Keyutils) => self.keyutils_find_pick(origin),
-            Some(StoreKind::SecretService) => {
-                let host = origin.host.to_string();
-                let spec = HashMap::from([
-                    ("service", self.service.as_str()),
-                    ("protocol", origin.protocol.as_str()),
-                    ("host", host.as_str()),
-                    (PICK, "1"),
-                ]);
-                let entries = match self.store.search(&spec) {
-                    Ok(entries) => entries,
-                    Err(KeyringError::NoEntry) => Vec::new(),
-                    Err(e) => return Err(self.error(e)),
-                };
-                let mut found = self.ours(entries, |a| a.origin() == *origin);
-                // Two picks (two writers without the lock): neither is trusted.
-                Ok(if found.len() == 1 { found.pop() } else { None })
-            }
-            _ => Ok(None),
-        }
-    }
-
-    /// Where `account`'s host's pick goes once `stored` is written for `account` (the most
-    /// recently written wins a tie of rank).
-    fn next_pick(&self, account: &Account, stored: &Stored) -> Result<PickMove, VaultError> {
-        if !matches!(
-            self.kind,
-            Some(StoreKind::SecretService | StoreKind::Keyutils)
-        ) {
-            return Ok(PickMove::NotKept);
-        }
-        let origin = account.origin();
-        let new = rank(stored);
-        // The current pick, unless it is `account` itself and this write lowers its rank (then
-        // the others must be looked at).
-        if let Some(pick) = self.find_pick(&origin)?
-            && let Some(old) = self.read(&pick)?
-        {
-            if pick.account == *account && new >= rank(&old) {
-                return Ok(PickMove::Stays);
-            }
-            if pick.account != *account {
-                return Ok(if rank(&old) > new {
-                    PickMove::Stays
-                } else {
-                    PickMove::ToWritten(Some(pick))
-                });
-            }
-        }
-        let mut best: Option<(Account, (bool, u64))> = None;
-        for found in self.find(&origin)? {
-            if found.account == *account {
-                continue;
-            }
-            if let Some(other) = self.read(&found)?
-                && best.as_ref().is_none_or(|(_, b)| rank(&other) > *b)
-            {
-                best = Some((found.account, rank(&other)));
-            }
-        }
-        Ok(match best {
-            Some((other, b)) if b > new => PickMove::ToOther(other),
-            _ => PickMove::ToWritten(None),
-        })
-    }
-
-    /// Carries out `pick` after [`Vault::put`] wrote `account` (whose own Secret Service
-    /// attribute `put` has set already).
-    fn move_pick(&self, account: &Account, pick: PickMove) -> Result<(), VaultError> {
-        let (picked, unpicked) = match pick {
-            PickMove::NotKept | PickMove::Stays => return Ok(()),
-            PickMove::ToWritten(from) => (None, from),
-            PickMove::ToOther(other) => (Some(other), None),
-        };
-        #[cfg(target_os = "linux")]
-        if self.kind == Some(StoreKind::Keyutils) {
-            return self.keyutils_set_pick(picked.as_ref().unwrap_or(account));
-        }
-        // Only the kernel keyring names the written account in its pick.
-        #[cfg(not(target_os = "linux"))]
-        let _ = account;
-        if let Some(old) = unpicked {
-            let attrs = HashMap::from([(PICK, "")]);
-            old.entry
-                .update_attributes(&attrs)
-                .map_err(|e| self.error(e))?;
-        }
-        if let Some(other) = picked {
-            let attrs = HashMap::from([(PICK, "1")]);
-            self.entry(&other)?
-                .update_attributes(&attrs)
-                .map_err(|e| self.error(e))?;
-        }
-        Ok(())
-    }
-
     fn error(&self, e: KeyringError) -> VaultError {
         #[cfg(target_os = "linux")]
         if self.kind == Some(StoreKind::Keyutils) && linux::over_quota(&e) {
@@ -626,76 +516,6 @@ impl Vault {
     }
 }
 
-/// How long a writer waits for the keychain write lock another process holds: 10 s.
-pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// An exclusive lock on `~/.cache/git-credential-pat/vault.lock`, held while this process
-/// writes the keychain, released on drop. `Ok(None)` (writing unlocked) when the cache
-/// directory cannot be used: a lost race then costs at worst a duplicate entry, which `put`
-/// removes.
-///
-/// The file is opened as [`crate::cache::open`] opens it: never through a symlink, nor in a
-/// cache directory another user owns.
-///
-/// # Errors
-/// [`VaultError::Busy`] when another process held the lock for [`LOCK_WAIT`].
-pub fn write_lock() -> Result<Option<std::fs::File>, VaultError> {
-    match crate::cache::dir() {
-        Some(dir) => lock_in(&dir, LOCK_WAIT),
-        None => Ok(None),
-    }
-}
-
-/// [`write_lock`] on `dir/vault.lock`, waiting at most `wait`.
-fn lock_in(
-    dir: &std::path::Path,
-    wait: std::time::Duration,
-) -> Result<Option<std::fs::File>, VaultError> {
-    let Ok(file) = crate::cache::open(
-        dir,
-        "vault.lock",
-        std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true),
-    ) else {
-        return Ok(None);
-    };
-    let deadline = std::time::Instant::now() + wait;
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(Some(file)),
-            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => return Err(VaultError::Busy),
-            Err(std::fs::TryLockError::Error(_)) => return Ok(None),
-        }
-    }
-}
-
-/// The Secret Service attribute that marks a host's pick (see [`Vault::find_pick`]): `1` on
-/// the picked item, empty on an item that was picked before.
-const PICK: &str = "pick";
-
-/// Where [`Vault::put`] moves a host's pick (see [`Vault::find_pick`]).
-enum PickMove {
-    /// The store keeps no pick.
-    NotKept,
-    /// The pick stays where it is.
-    Stays,
-    /// The written credential becomes the pick, taken from the one given (if another held it).
-    ToWritten(Option<Found>),
-    /// Another credential becomes the pick: the written one lost its rank, or none was kept.
-    ToOther(Account),
-}
-
-/// How a `get` without a user name ranks the credentials of one host: the `login --default`
-/// one first, then the most recently stored. `helper::get` ranks the same way.
-fn rank(stored: &Stored) -> (bool, u64) {
-    (stored.default, stored.stored_at.unwrap_or(0))
-}
-
 fn regex_escape(s: &str) -> String {
     s.chars()
         .flat_map(|c| {
@@ -706,53 +526,4 @@ fn regex_escape(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use secrecy::SecretString;
-
-    fn acct(user: &str, path: Option<&str>) -> Account {
-        Account {
-            protocol: "https".into(),
-            host: crate::host::Host::parse("github.com").unwrap(),
-            username: user.into(),
-            path: path.map(Into::into),
-        }
-    }
-
-    #[test]
-    fn a_lock_held_elsewhere_is_waited_for_only_so_long() {
-        let tmp = tempfile::tempdir().unwrap();
-        let held = lock_in(tmp.path(), LOCK_WAIT).unwrap().expect("a lock");
-        let began = std::time::Instant::now();
-        let wait = std::time::Duration::from_millis(200);
-        assert!(matches!(lock_in(tmp.path(), wait), Err(VaultError::Busy)));
-        assert!(began.elapsed() >= wait);
-        drop(held);
-        assert!(lock_in(tmp.path(), wait).unwrap().is_some());
-    }
-
-    #[test]
-    fn find_returns_every_user_of_a_host_and_only_that_host() {
-        let vault = Vault::with_store(
-            keyring_core::mock::Store::new().unwrap(),
-            None,
-            Some("find"),
-        )
-        .unwrap();
-        let stored = || Stored::new(SecretString::from("p"));
-        vault.put(&acct("alice", None), &stored()).unwrap();
-        vault.put(&acct("bob", Some("o/r")), &stored()).unwrap();
-        let mut other = acct("carol", None);
-        other.host = crate::host::Host::parse("github.com.evil.tld").unwrap();
-        vault.put(&other, &stored()).unwrap();
-        let mut users: Vec<_> = vault
-            .find(&crate::host::Origin::parse("https", "github.com").unwrap())
-            .unwrap()
-            .into_iter()
-            .map(|f| f.account.username)
-            .collect();
-        users.sort();
-        assert_eq!(users, ["alice", "bob"]);
-        assert_eq!(vault.find_all().unwrap().len(), 3);
-    }
-}
+mod tests;
