@@ -51,6 +51,7 @@ Examples:
   git credential-pat token | gh auth login --with-token
                                                 the token git would be served, to a pipe
   git credential-pat exec -- docker compose up  run a tool with GITHUB_TOKEN set
+  git credential-pat import                     move tokens out of ~/.git-credentials
   git credential-pat configure github.com       make git use this helper for a host
   git credential-pat doctor                     check the installation and the tokens
 

@@ -308,6 +308,7 @@ mod tests {
             "logout",
             "token",
             "exec",
+            "import",
             "configure",
             "doctor",
         ] {

@@ -34,6 +34,7 @@ fn every_command_the_readme_names_exists() {
         "logout",
         "token",
         "exec",
+        "import",
         "configure",
         "doctor",
     ] {
