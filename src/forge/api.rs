@@ -4,9 +4,9 @@
 //! an answer says about a token ([`TokenInfo`]) or a revocation ([`Revocation`]), and the
 //! headers every forge sends alike (rate limits, `retry-after`, `location`).
 //!
-//! Follows REFERENCE.md Part A §3 (GitHub's REST API description: status codes, `message`
-//! bodies, `x-ratelimit-remaining`/`x-ratelimit-reset`, `retry-after`) and §4 (GitLab's `ratelimit-*` headers and
-//! `error`/`error_description` bodies, Gitea's `message`). Each forge's own headers and dates
+//! Follows what docs/FORGES.md quotes and links: GitHub's REST API description (status codes,
+//! `message` bodies, `x-ratelimit-remaining`/`x-ratelimit-reset`, `retry-after`), GitLab's
+//! (`ratelimit-*` headers, `error`/`error_description` bodies) and Gitea's (`message`). Each forge's own headers and dates
 //! are read in its own file (`github::parse_github_expiry`, `gitlab::parse_gitlab_date`). A token never appears in an error
 //! message or in `Debug` output, and is only ever sent over https (plain http only to this
 //! machine's loopback).

@@ -2,8 +2,8 @@
 //! `GET /user`, and the page where a person deletes one: the API that deletes a token needs
 //! the account's password, which this helper never asks for.
 //!
-//! Follows Gitea's API documentation (and Forgejo's, which keeps it) as REFERENCE.md Part A §4
-//! and C4 quote it: "For historical reasons, Gitea needs the word token included before the API
+//! Follows Gitea's API documentation (and Forgejo's, which keeps it), as docs/FORGES.md
+//! ("Gitea and Forgejo") links it: "For historical reasons, Gitea needs the word token included before the API
 //! key" (`Authorization: token …`); `GET /api/v1/user` → `login`, which needs the `read:user`
 //! permission; no scopes are reported; `DELETE /api/v1/users/{u}/tokens/{id}` needs Basic auth
 //! with the account's password, so it is not used.

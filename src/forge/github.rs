@@ -2,8 +2,8 @@
 //! `GET /user` (and reading its `GitHub-Authentication-Token-Expiration` header), which scopes
 //! stand in for which, and revoking tokens with `POST /credentials/revoke`.
 //!
-//! Follows GitHub's REST API description (github/rest-api-description) as REFERENCE.md Part A
-//! §3 and C4 quote it: `Authorization: Bearer`, `Accept: application/vnd.github+json`,
+//! Follows GitHub's REST API description (github/rest-api-description) and GitHub Docs, as
+//! docs/FORGES.md links them: `Authorization: Bearer`, `Accept: application/vnd.github+json`,
 //! `X-GitHub-Api-Version: 2022-11-28`; `login` from the body, `X-OAuth-Scopes`,
 //! `GitHub-Authentication-Token-Expiration`, `X-GitHub-SSO: required; url=…`; the credential
 //! revocation API ("Credential revocation API", GA 2025-04-29): body `{"credentials":[…]}`,
@@ -45,7 +45,8 @@ struct User {
 /// `GET {api_base}/user` with `Authorization: Bearer`: `login` from the body, scopes from
 /// `X-OAuth-Scopes` (absent → `None`; always `None` for fine-grained and GitHub App tokens,
 /// which have permissions instead), expiry from `GitHub-Authentication-Token-Expiration`
-/// (`2026-12-31 23:59:59 UTC` or `2027-03-31 00:00:00 +0900`) (REFERENCE.md Part A §3).
+/// (`2026-12-31 23:59:59 UTC` or `2027-03-31 00:00:00 +0900`; docs/FORGES.md, GitHub,
+/// "Checking a token").
 pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
     let answer = call.get("/user", "authorization", "Bearer ", HEADERS)?;
     if !(200..300).contains(&answer.status) {
@@ -252,7 +253,7 @@ pub(super) fn revoke_each(
 }
 
 /// `GitHub-Authentication-Token-Expiration`, whose format GitHub does not document: seen as
-/// `2026-12-31 23:59:59 UTC` and as `2027-03-31 00:00:00 +0900` (go-github issue #2649), so
+/// `2026-12-31 23:59:59 UTC` and as `2027-03-31 00:00:00 +0900` (google/go-github#2649), so
 /// both are read. Seconds since the epoch, UTC; `None` for anything else.
 pub fn parse_github_expiry(value: &str) -> Option<u64> {
     use time::macros::format_description;

@@ -2,7 +2,7 @@
 //! `GET /personal_access_tokens/self` (and reading its `expires_at`) and `GET /user`, which scopes stand in for which, and
 //! revoking a token with `DELETE /personal_access_tokens/self`.
 //!
-//! Follows GitLab's REST API v4 documentation as REFERENCE.md Part A §4 and C4 quote it:
+//! Follows GitLab's REST API v4 documentation, as docs/FORGES.md ("GitLab") links it:
 //! `PRIVATE-TOKEN` header; `personal_access_tokens/self` (15.5+; any scope) returns `scopes`,
 //! `active`, `revoked`, `expires_at` (`YYYY-MM-DD`, the token stops at 00:00 UTC that day);
 //! `GET /user` needs `read_user`, `api` or `read_api`; `DELETE /personal_access_tokens/self`
@@ -34,8 +34,8 @@ struct User {
 /// `GET {api_base}/personal_access_tokens/self` with `PRIVATE-TOKEN` (scopes, `expires_at`
 /// `YYYY-MM-DD` → 00:00:00 UTC that day, `active`; skipped on a GitLab older than 15.5, which
 /// answers 404), then `GET {api_base}/user` → `username`; when the token lacks `read_user`,
-/// `git-token-ID` with the token's `id` (each token its own identity, issue 10), or
-/// [`UNKNOWN_LOGIN`] when GitLab gave no id.
+/// `git-token-ID` with the token's `id` (each token its own identity, so that a second
+/// token never overwrites the first), or [`UNKNOWN_LOGIN`] when GitLab gave no id.
 pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
     let answer = call.get(SELF, "private-token", "", JSON)?;
     let about = match answer.status {
@@ -60,7 +60,8 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
         // `GET /user` needs read_user; a token made only for git is still good for git.
         // Each such token gets a name of its own, `git-token-ID` (the token's id from
         // /personal_access_tokens/self), so that a second one never overwrites the first:
-        // GitLab ignores the user name of a personal access token (REFERENCE.md Part A §5).
+        // GitLab ignores the user name of a personal access token (docs/FORGES.md, GitLab,
+        // "The user name git sends").
         403 if about.is_some() && !is_rate_limited(&answer.headers) => {
             match about.as_ref().and_then(|t| t.id) {
                 Some(id) => format!("{UNKNOWN_LOGIN}-token-{id}"),
@@ -115,7 +116,7 @@ pub(super) fn revoke(call: &Call, tokens: &[&SecretString]) -> Vec<Result<Revoca
 }
 
 /// GitLab's `expires_at` (`2026-12-31`): tokens stop working at 00:00 UTC on that date
-/// (REFERENCE.md Part A §4). Seconds since the epoch, UTC.
+/// (docs/FORGES.md, GitLab, "Token page"). Seconds since the epoch, UTC.
 pub fn parse_gitlab_date(value: &str) -> Option<u64> {
     let date = time::Date::parse(
         value.trim(),

@@ -8,9 +8,10 @@
 //! shapes and scopes, `api` the HTTP client and its typed errors, `github`, `gitlab` and `gitea` each
 //! forge's validation and revocation as its own API documents it.
 //!
-//! The facts followed are in REFERENCE.md Part A: §2 (token pages), §3 (GitHub, GHE.com data
-//! residency: web `https://SUBDOMAIN.ghe.com`, API `https://api.SUBDOMAIN.ghe.com`; GHES:
-//! `https://HOST/api/v3`), §4 (GitLab, Gitea) and §5 (usernames), and DESIGN.md "Forges".
+//! The facts followed, with the forges' documents they come from, are in docs/FORGES.md: the
+//! token pages, GitHub (and GHE.com data residency: web `https://SUBDOMAIN.ghe.com`, API
+//! `https://api.SUBDOMAIN.ghe.com`; GHES: `https://HOST/api/v3`), GitLab, Gitea, and the user
+//! name git sends with a token.
 //! Times are seconds since the Unix epoch, UTC. A token never appears in an error message or in
 //! `Debug` output, and is only ever sent over https (plain http only to this machine's loopback,
 //! which is where the tests' mock API lives).
@@ -39,8 +40,8 @@ use std::time::Duration;
 
 /// The username stored with a GitLab token whose owner the API would not name: `GET /user`
 /// needs the `read_user` (or `api`/`read_api`) scope, which a token made only for git lacks, and
-/// GitLab ignores the username of a personal access token anyway (REFERENCE.md Part A §5). The
-/// same word `login` uses for a token it could not check.
+/// GitLab ignores the username of a personal access token anyway (docs/FORGES.md, GitLab, "The
+/// user name git sends"). The same word `login` uses for a token it could not check.
 pub const UNKNOWN_LOGIN: &str = "git";
 
 /// Which forge a host runs. Every fact that differs between them comes from one method here
@@ -73,7 +74,7 @@ pub enum Family {
     Gitea,
 }
 
-/// How a forge revokes a token (REFERENCE.md Part A §3, §4, C4).
+/// How a forge revokes a token (docs/FORGES.md, each forge's "Revoking a token").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevocationMethod {
     /// `POST {api}/credentials/revoke` with `{"credentials": [...]}`, up to 1000 tokens a

@@ -2,7 +2,7 @@
 //! token, with what the forge lets a link fill in, which kind of GitHub token it offers
 //! ([`TokenType`]), and the page where a person deletes a token by hand.
 //!
-//! Follows REFERENCE.md Part A §2 and C4:
+//! Follows what each forge documents for it (docs/FORGES.md, each forge's token page):
 //! - GitHub's classic page `/settings/tokens/new` (`scopes`, `description`; `default_expires_at`
 //!   is not documented: only the values of the page's own menu, 7, 30, 60, 90, `custom` and
 //!   `none`, are observed to work, so a lab timer is rounded up to one of them);
@@ -10,7 +10,7 @@
 //!   GitHub Docs "Managing your personal access tokens", for github.com and GHE.com only:
 //!   `name` ≤ 40, `description` ≤ 1024, `target_name`, `expires_in` 1–366 or `none`,
 //!   `<permission>=read|write|admin` with the REST API's permission names, here `contents` and
-//!   `workflows`). github/docs removed that section on 2026-05-22 (PR #61353, "Remove
+//!   `workflows`). github/docs removed that section on 2026-05-22 (github/docs#44419, "Remove
 //!   documentation for broken FG PAT URL prefill feature"), so the page may ignore them: the
 //!   person is told which permissions to choose either way. On GitHub Enterprise Server,
 //!   where the parameters were never documented and the revocation API refuses fine-grained
@@ -100,7 +100,7 @@ fn owner_of(path: &str) -> Option<&str> {
 impl Forge {
     /// The page at `https://{host}` (never the API host) where a person creates a token, with
     /// what the forge lets a link fill in; values are form-encoded (space → `+`), scope lists
-    /// keep their commas and colons (REFERENCE.md Part A §2, §4):
+    /// keep their commas and colons (docs/FORGES.md, each forge's token page):
     /// - GitHub classic: `/settings/tokens/new?scopes=repo,workflow&description=…` (the
     ///   `scopes` parameter is left out when there are none);
     /// - GitHub fine-grained (github.com, GHE.com):
@@ -294,8 +294,8 @@ mod tests {
     }
 
     /// The classic page's `default_expires_at` is undocumented; only its menu's values 7, 30,
-    /// 60, 90 and `custom` are observed to work (REFERENCE.md Part A §2), so a timer is rounded
-    /// up to one of them, and past 90 days the page is left to ask for a date.
+    /// 60, 90 and `custom` are observed to work (docs/FORGES.md, GitHub, "Token pages"), so a
+    /// timer is rounded up to one of them, and past 90 days the page is left to ask for a date.
     #[test]
     fn the_lab_timer_rounds_the_classic_pages_expiry_up_to_the_pages_own_choices() {
         let github =

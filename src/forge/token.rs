@@ -4,11 +4,11 @@
 //! which of them a token lacks ([`Forge::missing_scopes`]; the forges' rules of which scope
 //! stands in for which are in `github` and `gitlab`).
 //!
-//! Follows REFERENCE.md Part A §3 "Token prefixes" (GitHub's "Behind GitHub's new
+//! Follows docs/FORGES.md, each forge's "Token shapes" (GitHub's "Behind GitHub's new
 //! authentication token formats", 2021: `ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, `ghr_`),
 //! GitHub's changelog 2026-04-24 "Notice about upcoming new format for GitHub App installation
-//! tokens" (`ghs_APPID_JWT`, about 520 characters, variable length, with dots) and §4 (GitLab's
-//! `glpat-` prefix, configurable on self-managed instances; Gitea's 40 hexadecimal characters).
+//! tokens" (`ghs_APPID_JWT`, about 520 characters, variable length, with dots), GitLab's
+//! `glpat-` prefix, configurable on self-managed instances, and Gitea's 40 hexadecimal characters.
 
 use super::{Family, Forge, TokenInfo, github, gitlab};
 
@@ -20,7 +20,7 @@ use super::{Family, Forge, TokenInfo, github, gitlab};
 /// takes (`CRED_MAX_CREDENTIAL_BLOB_SIZE`).
 pub const MAX_TOKEN_LEN: usize = 1024;
 
-/// What a token is, told by its prefix (REFERENCE.md Part A §3 "Token prefixes", §4).
+/// What a token is, told by its prefix (docs/FORGES.md, each forge's "Token shapes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
     /// GitHub `ghp_`.
@@ -71,7 +71,7 @@ impl Forge {
     /// Enterprise): the prefixes `ghp_`, `github_pat_`, `gho_`, `ghu_`, or a legacy 40-hex
     /// token (`ghr_` refresh tokens cannot sign in). GitLab: `glpat-` on gitlab.com, any
     /// shape on a self-managed instance (the prefix is configurable there). Gitea/Forgejo: 40
-    /// hexadecimal characters (REFERENCE.md Part A §3, §4).
+    /// hexadecimal characters (docs/FORGES.md, each forge's "Token shapes").
     ///
     /// A GitHub App installation token (`ghs_`) is refused here, with a sentence saying what it
     /// is, rather than stored unchecked as `x-access-token`: it is the app's token, not the

@@ -296,10 +296,10 @@ impl std::fmt::Debug for Served {
 /// - GitHub (github.com, GHE.com, Enterprise Server): "Although you are required to enter your
 ///   username along with your personal access token, the username is not used to
 ///   authenticate you" (GitHub Docs, "Managing your personal access tokens", "Using a personal
-///   access token on the command line"; REFERENCE.md Part A §5).
+///   access token on the command line"; docs/FORGES.md links it).
 /// - GitLab: "GitLab usernames are ignored when authenticating with a personal access token"
 ///   (GitLab Docs, "Personal access tokens", "Clone repository using personal access token";
-///   REFERENCE.md Part A §5).
+///   docs/FORGES.md links it).
 ///
 /// Gitea/Forgejo is not: very old versions check that the user name is the token's owner, so
 /// another user's token is never served there. Decided from the stored entry alone: no

@@ -126,8 +126,9 @@ pub enum ProtocolError {
 /// Reads one request from `input` up to a blank line or end of input (git sends no blank
 /// line: it closes the pipe).
 ///
-/// Rules (DESIGN.md "Protocol rules"): lines end in `\n`, a `\r` just before it is tolerated and
-/// any other `\r` is refused, as are NUL and U+2028/U+2029; `key[]` lines form arrays and an empty
+/// Rules (git-credential(1), "INPUT/OUTPUT FORMAT", with the stricter refusals that
+/// docs/RELIABILITY.md lists): lines end in `\n`, a `\r` just before it is tolerated and any
+/// other `\r` is refused, as are NUL and U+2028/U+2029; `key[]` lines form arrays and an empty
 /// `key[]=` resets the array; unknown keys are ignored; `url=` clears what was read before it, as
 /// in git, then sets the parts it holds; a single-valued key given twice is refused.
 ///
