@@ -30,9 +30,10 @@ pub struct TokenInfo {
     /// the forge does not say, or what it said cannot be right (see `ignored_expiry`).
     pub expires_at: Option<u64>,
     /// An expiry the forge reported at or before the moment it accepted the token (seconds
-    /// since the Unix epoch, UTC), which is therefore not believed and not stored: go-github
-    /// issue #3708 reports `GitHub-Authentication-Token-Expiration` equal to the current time
-    /// for a working fine-grained token. `None` when nothing was set aside. The caller says so.
+    /// since the Unix epoch, UTC), which is therefore not believed and not stored:
+    /// google/go-github#3708 reports `GitHub-Authentication-Token-Expiration` equal to the
+    /// current time for a working fine-grained token (docs/FORGES.md, GitHub, "Checking a
+    /// token"). `None` when nothing was set aside. The caller says so.
     pub ignored_expiry: Option<u64>,
     /// What the token is, by its prefix.
     pub kind: TokenKind,

@@ -582,7 +582,7 @@ fn completions_and_the_man_page_come_from_the_command_line_definition() {
     );
 }
 
-/// Issue 10 item 3: two GitLab tokens made without `read_user` (GitLab will not name their
+/// Two GitLab tokens made without `read_user` (GitLab will not name their
 /// owner) are both kept, each under its own identity, rather than the second overwriting the
 /// first as user `git`.
 #[test]
@@ -632,7 +632,7 @@ fn a_second_gitlab_token_without_read_user_does_not_overwrite_the_first() {
     }
 }
 
-/// Issue 10 item 2: `login` for an account that has a token says which one is stored and,
+/// `login` for an account that has a token says which one is stored and,
 /// with --token-stdin, replaces it, revoking the old one at the forge.
 #[test]
 fn login_over_a_stored_token_names_it_and_revokes_the_one_it_replaces() {

@@ -1,4 +1,4 @@
-//! Waits with a limit (issue 11, item 7): a command that writes the keychain gives up on a
+//! Waits with a limit: a command that writes the keychain gives up on a
 //! lock another process holds after 10 s with one clear line, and `login --token-stdin`
 //! reads at most 64 KiB.
 

@@ -1,5 +1,5 @@
 //! The cache files (the keychain write lock, the record of expiry warnings) under a HOME
-//! another user may control (issue 11, item 5): a planted symlink never makes the helper
+//! another user may control: a planted symlink never makes the helper
 //! create, append to or truncate the file it points at, and a cache directory another user
 //! owns is not used; the helper still stores and serves tokens.
 

@@ -1,4 +1,4 @@
-//! A token in the other keychain is not invisible (issue 10 item 8): `list`, `logout` and
+//! A token in the other keychain is not invisible: `list`, `logout` and
 //! `doctor`, run without `--store` on a desktop with a Secret Service, also see a token a
 //! session without one (SSH, a container) kept in the kernel keyring, and the reverse; each says
 //! which keychain holds it. An explicit `--store=` still means just that keychain.

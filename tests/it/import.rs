@@ -1,4 +1,4 @@
-//! Tokens already in plaintext (issue 10 item 10): the real `git credential-store` writes
+//! Tokens already in plaintext: the real `git credential-store` writes
 //! `~/.git-credentials` and `~/.config/git/credentials`; `doctor` names what they hold without
 //! printing it, and `import` moves the tokens into the real keychain (checked with the forge's
 //! API, a local mock, where the forge is known) and removes exactly those lines.

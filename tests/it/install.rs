@@ -127,7 +127,7 @@ fn install_refuses_an_unknown_argument() {
     );
 }
 
-/// `./install.sh --uninstall` with a token stored (issue 10 item 7): without a terminal and
+/// `./install.sh --uninstall` with a token stored: without a terminal and
 /// without --yes it names the token and refuses, saying what to run; with --yes it revokes and
 /// erases it, then removes the binary. The binary is copied in rather than built, since
 /// uninstalling builds nothing.

@@ -1,4 +1,4 @@
-//! The kernel keyring reaches only its owner (issue 11, item 1): another uid that shares the
+//! The kernel keyring reaches only its owner: another uid that shares the
 //! caller's session keyring (after `su`, `sudo`, `setpriv` or `runuser`, which keep it) can
 //! neither read nor replace a token the helper stored, while store, get, list and erase keep
 //! working for the owner across separate processes.

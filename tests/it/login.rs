@@ -366,7 +366,7 @@ fn ctrl_c_at_the_token_prompt_stores_nothing_stops_git_and_gives_the_terminal_it
     }
 }
 
-/// Issue 10 item 1: a user name in the clone URL that is not the forge's login (another name,
+/// A user name in the clone URL that is not the forge's login (another name,
 /// an e-mail address, another case) must not walk git into a second token.
 #[test]
 fn a_user_name_in_the_clone_url_is_served_the_stored_token_instead_of_a_second_token_page() {

@@ -1,6 +1,6 @@
 //! A `get` without a user name serves the host's pick: the most recently stored credential (or
 //! the `login --default` one), also among users stored within the same second, and falls back
-//! to reading every candidate when the pick is gone or was never kept (issue 12 item 4).
+//! to reading every candidate when the pick is gone or was never kept.
 
 use crate::rig::{World, keychains};
 

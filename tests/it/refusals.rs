@@ -1,5 +1,8 @@
-//! Security, round two (issue 11): each attack a reviewer tried, replayed on real parts, and
-//! what the helper now does instead. The kernel-keyring and cache-file attacks have modules of
+//! Attacks that once reached a token, a page or a shell, replayed on real parts, and what the
+//! helper now does instead: a host a URL parser reads differently, a text browser writing into
+//! git's answer, a namespace the shell would run, a trailing-dot name taken for loopback,
+//! terminal escapes in the forge's answer, a bare `patApiUrl`, and a server that only claims
+//! to be GitHub. docs/RELIABILITY.md tables them. The kernel-keyring and cache-file attacks have modules of
 //! their own (`keyring_isolation`, `cache_files`, `bounded_waits`).
 
 use crate::rig::{self, Keychain, World};

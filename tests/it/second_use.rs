@@ -1,4 +1,4 @@
-//! The token's second use (issue 15): `token` prints exactly the token git would be served,
+//! The token's second use, in other tools: `token` prints exactly the token git would be served,
 //! only to a pipe (or with --show, or on the clipboard with --copy, cleared afterwards), and
 //! `exec` hands it to a command in an environment variable and passes the exit code on. The
 //! lab timer's end and an expired token give nothing, and the token reaches no stderr, no

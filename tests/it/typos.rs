@@ -1,4 +1,4 @@
-//! Typos fail loudly for a person and stay silent for git (issue 10 item 4): an unknown word
+//! Typos fail loudly for a person and stay silent for git: an unknown word
 //! typed at a terminal (or followed by more words) is clap's error with its suggestion and
 //! exit 2, and the token stays stored; an unknown operation git sends through a pipe is a
 //! silent exit 0, as gitcredentials(7) asks; `get` at a terminal says what it waits for.
