@@ -278,9 +278,7 @@ impl CredentialApi for Wrapper {
 
     /// See the keyring-core API docs.
     fn get_specifiers(&self) -> Option<(String, String)> {
-        let attributes = self
-            .unlocked(|| self.ss.get_attributes(&self.path))
-            .ok()?;
+        let attributes = self.unlocked(|| self.ss.get_attributes(&self.path)).ok()?;
         if let Some(service) = attributes.get("service")
             && let Some(user) = attributes.get("username")
         {
