@@ -1,6 +1,8 @@
-//! Every `unsafe` block of the crate, each behind a safe function and with its SAFETY comment:
-//! process hardening (rlimit, prctl), signals (the keychain deadline, SIGINT at the prompt)
-//! and the raw keyctl(2) calls. The rest of the crate is `#![deny(unsafe_code)]`.
+//! Calls to the operating system that `std` does not offer: process hardening (rlimit,
+//! prctl), signals (the keychain deadline, SIGINT at the prompt), stdout put aside, and the
+//! raw keyctl(2) calls. Safe wrappers from `rustix` (and `nix` for `alarm`) where a crate has
+//! one; the few calls none wraps safely are this crate's only `unsafe` blocks, each saying why.
+//! The rest of the crate is `#![deny(unsafe_code)]`.
 
 /// Turns core dumps off for this process: the core size limit goes to 0 (`RLIMIT_CORE`) and,
 /// on Linux, the process is made non-dumpable (`PR_SET_DUMPABLE` 0), which also keeps other
@@ -10,20 +12,15 @@
 pub fn no_core_dumps() {
     #[cfg(unix)]
     {
-        let zero = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
+        use rustix::process::{Resource, Rlimit, setrlimit};
+        let zero = Rlimit {
+            current: Some(0),
+            maximum: Some(0),
         };
-        // SAFETY: setrlimit only reads the struct we pass, which lives across the call.
-        unsafe {
-            libc::setrlimit(libc::RLIMIT_CORE, &zero);
-        }
+        let _ = setrlimit(Resource::Core, zero);
     }
     #[cfg(target_os = "linux")]
-    // SAFETY: prctl(PR_SET_DUMPABLE, 0) takes integer arguments only and touches no memory.
-    unsafe {
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
-    }
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
 }
 
 /// SIGINT ignored for this value's lifetime; dropping it restores the disposition it found.
@@ -39,6 +36,8 @@ impl SigintIgnored {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         #[cfg(unix)]
+        // Unsafe because no crate offers a safe way to set a disposition: rustix has no
+        // signal(2), and nix's `signal` is an `unsafe fn` for every handler, SIG_IGN included.
         // SAFETY: signal(2) with SIG_IGN installs no Rust code as a handler.
         let previous = unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
         SigintIgnored {
@@ -51,6 +50,7 @@ impl SigintIgnored {
 impl Drop for SigintIgnored {
     fn drop(&mut self) {
         #[cfg(unix)]
+        // Unsafe for the reason in `new`.
         // SAFETY: reinstalls the disposition signal(2) returned in `new`, a handler (or
         // SIG_DFL/SIG_IGN, or SIG_ERR, which signal refuses) the process had before.
         unsafe {
@@ -59,20 +59,34 @@ impl Drop for SigintIgnored {
     }
 }
 
+/// The keychain deadline's literal, so that the message the signal handler writes (a static
+/// string: a handler may not format) says the same number as [`KEYCHAIN_DEADLINE_SECS`].
+macro_rules! deadline_secs {
+    () => {
+        5
+    };
+}
+
 /// How long git's operations may wait for the keychain, in seconds.
-pub const KEYCHAIN_DEADLINE_SECS: u32 = 5;
+pub const KEYCHAIN_DEADLINE_SECS: u32 = deadline_secs!();
 
 #[cfg(unix)]
-const DEADLINE_MESSAGE: &[u8] = b"git-credential-pat: the keychain did not answer within 5 s; \
-giving up so that git can go on (is the keyring locked, or its daemon stuck?)\n";
+const DEADLINE_MESSAGE: &[u8] = concat!(
+    "git-credential-pat: the keychain did not answer within ",
+    deadline_secs!(),
+    " s; giving up so that git can go on (is the keyring locked, or its daemon stuck?)\n"
+)
+.as_bytes();
 
 #[cfg(unix)]
 extern "C" fn on_deadline(_: libc::c_int) {
-    // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer is a static.
-    unsafe {
-        libc::write(2, DEADLINE_MESSAGE.as_ptr().cast(), DEADLINE_MESSAGE.len());
-        libc::_exit(0);
-    }
+    // write(2) through rustix is a bare system call, async-signal-safe.
+    let _ = rustix::io::write(rustix::stdio::stderr(), DEADLINE_MESSAGE);
+    // Unsafe because no crate wraps _exit(2) safely for a program linked with libc (rustix's
+    // `exit_group` is in its Linux-only `runtime` module), and std's `exit` runs atexit
+    // handlers, which is not async-signal-safe.
+    // SAFETY: _exit(2) is async-signal-safe and touches no memory of ours.
+    unsafe { libc::_exit(0) }
 }
 
 /// Arms (`true`) or disarms (`false`) the keychain deadline: when it passes, the process
@@ -81,18 +95,18 @@ extern "C" fn on_deadline(_: libc::c_int) {
 /// path. Off Unix the deadline is not armed (the native keychains there do not hang).
 pub fn keychain_deadline(on: bool) {
     #[cfg(unix)]
-    {
-        if on {
-            let handler = on_deadline as extern "C" fn(libc::c_int);
-            // SAFETY: the handler only calls async-signal-safe functions (see on_deadline).
-            unsafe {
-                libc::signal(libc::SIGALRM, handler as libc::sighandler_t);
-            }
-        }
-        // SAFETY: alarm(2) takes an integer and only schedules or cancels SIGALRM.
+    if on {
+        let handler = on_deadline as extern "C" fn(libc::c_int);
+        // Unsafe because installing a handler is `unsafe` in every crate (rustix has no
+        // signal(2); nix's `signal` and `sigaction` are `unsafe fn`): only the caller can
+        // vouch that the handler is async-signal-safe.
+        // SAFETY: the handler only makes async-signal-safe calls (see on_deadline).
         unsafe {
-            libc::alarm(if on { KEYCHAIN_DEADLINE_SECS } else { 0 });
+            libc::signal(libc::SIGALRM, handler as libc::sighandler_t);
         }
+        nix::unistd::alarm::set(KEYCHAIN_DEADLINE_SECS);
+    } else {
+        nix::unistd::alarm::cancel();
     }
     #[cfg(not(unix))]
     let _ = on;
@@ -101,12 +115,9 @@ pub fn keychain_deadline(on: bool) {
 /// This process's effective user ID (geteuid(2), which cannot fail).
 #[cfg(unix)]
 pub fn effective_uid() -> u32 {
-    // SAFETY: geteuid takes no arguments, touches no memory and always succeeds.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
-#[cfg(target_os = "linux")]
-const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
 /// git's stdout kept aside while the login flow runs: file descriptor 1 points at the terminal
 /// (or `/dev/null` when there is none) until this value is dropped, so that no child process
 /// (a text browser run in the foreground) can write into git's answer. The answer is written
@@ -121,26 +132,16 @@ impl StdoutAside {
     pub fn new() -> StdoutAside {
         #[cfg(unix)]
         {
-            use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-            let target = std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/tty")
-                .or_else(|_| std::fs::OpenOptions::new().write(true).open("/dev/null"));
-            let Ok(target) = target else {
-                return StdoutAside { saved: None };
-            };
-            // SAFETY: dup(2) on fd 1 returns a new descriptor we then own, or -1.
-            let saved = unsafe { libc::dup(1) };
-            if saved < 0 {
-                return StdoutAside { saved: None };
-            }
-            // SAFETY: `saved` is a fresh descriptor owned by nothing else.
-            let saved = unsafe { OwnedFd::from_raw_fd(saved) };
-            // SAFETY: dup2(2) with two open descriptors; fd 1 is replaced atomically.
-            if unsafe { libc::dup2(target.as_raw_fd(), 1) } < 0 {
-                return StdoutAside { saved: None };
-            }
-            StdoutAside { saved: Some(saved) }
+            let open = |path| std::fs::OpenOptions::new().write(true).open(path);
+            let saved = open("/dev/tty")
+                .or_else(|_| open("/dev/null"))
+                .ok()
+                .and_then(|target| {
+                    let saved = rustix::io::dup(rustix::stdio::stdout()).ok()?;
+                    rustix::stdio::dup2_stdout(&target).ok()?;
+                    Some(saved)
+                });
+            StdoutAside { saved }
         }
         #[cfg(not(unix))]
         StdoutAside {}
@@ -157,21 +158,10 @@ impl Drop for StdoutAside {
     fn drop(&mut self) {
         #[cfg(unix)]
         if let Some(saved) = &self.saved {
-            use std::os::fd::AsRawFd;
-            // SAFETY: dup2(2) puts back the descriptor saved in new(); both are open.
-            unsafe {
-                libc::dup2(saved.as_raw_fd(), 1);
-            }
+            let _ = rustix::stdio::dup2_stdout(saved);
         }
     }
 }
-
-#[cfg(target_os = "linux")]
-const KEYCTL_READ: libc::c_long = 11;
-#[cfg(target_os = "linux")]
-const KEYCTL_GET_PERSISTENT: libc::c_long = 22;
-#[cfg(target_os = "linux")]
-const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
 
 #[cfg(target_os = "linux")]
 thread_local! {
@@ -199,11 +189,13 @@ pub fn join_private_session_keyring() -> std::io::Result<i32> {
     if let Some(id) = PRIVATE_SESSION.get() {
         return Ok(id);
     }
+    // Unsafe because linux-keyutils has no call to join a session keyring, and rustix and nix
+    // no keyctl(2) at all.
     // SAFETY: a null name pointer asks for a new anonymous keyring; no memory is passed.
     let id = unsafe {
         libc::syscall(
             libc::SYS_keyctl,
-            KEYCTL_JOIN_SESSION_KEYRING,
+            libc::KEYCTL_JOIN_SESSION_KEYRING as libc::c_long,
             std::ptr::null::<libc::c_char>(),
         )
     };
@@ -224,13 +216,15 @@ pub fn join_private_session_keyring() -> std::io::Result<i32> {
 /// The kernel's error (e.g. `EOPNOTSUPP` when the kernel has no persistent keyrings).
 #[cfg(target_os = "linux")]
 pub fn persistent_keyring() -> std::io::Result<i32> {
+    // Unsafe because linux-keyutils' `KeyRing::get_persistent` keeps the keyring's ID to
+    // itself, and `keyring_links` needs it.
     // SAFETY: integer arguments only; -1 as uid means "the caller's".
     let id = unsafe {
         libc::syscall(
             libc::SYS_keyctl,
-            KEYCTL_GET_PERSISTENT,
+            libc::KEYCTL_GET_PERSISTENT as libc::c_long,
             -1 as libc::c_long,
-            KEY_SPEC_SESSION_KEYRING,
+            libc::KEY_SPEC_SESSION_KEYRING as libc::c_long,
         )
     };
     if id < 0 {
@@ -255,12 +249,13 @@ pub fn keyring_links(ring: i32) -> std::io::Result<Vec<i32>> {
         } else {
             ids.as_mut_ptr()
         };
+        // Unsafe because linux-keyutils' `get_links` can overrun (see above).
         // SAFETY: the kernel writes at most `cap_bytes` bytes into the buffer, which is `ids`'
         // initialised storage of exactly that size (or null with length 0 for the size query).
         let n = unsafe {
             libc::syscall(
                 libc::SYS_keyctl,
-                KEYCTL_READ,
+                libc::KEYCTL_READ as libc::c_long,
                 ring as libc::c_long,
                 ptr,
                 cap_bytes,
@@ -286,6 +281,7 @@ mod tests {
     /// SIGINT's disposition now, read without changing it.
     #[cfg(unix)]
     fn sigint_disposition() -> libc::sighandler_t {
+        // Unsafe because nix's `sigaction` is an `unsafe fn` and rustix has none.
         // SAFETY: sigaction is plain data, for which all zeroes is a valid value.
         let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
         // SAFETY: a null `act` only reads the disposition into `old`, a valid sigaction.
@@ -307,15 +303,16 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn the_private_session_keyring_is_joined_once_per_thread() {
-        // KEYCTL_GET_KEYRING_ID (0) of the session keyring, without creating one.
+        // KEYCTL_GET_KEYRING_ID of the session keyring, without creating one.
         let session = || {
+            // Unsafe because linux-keyutils' `KeyRing::from_special_id` keeps the ID to itself.
             // SAFETY: integer arguments only.
             let id = unsafe {
                 libc::syscall(
                     libc::SYS_keyctl,
+                    libc::KEYCTL_GET_KEYRING_ID as libc::c_long,
+                    libc::KEY_SPEC_SESSION_KEYRING as libc::c_long,
                     0 as libc::c_long,
-                    KEY_SPEC_SESSION_KEYRING,
-                    0,
                 )
             };
             i32::try_from(id).ok().filter(|id| *id > 0)
