@@ -74,225 +74,88 @@ impl Run for cli::Manpage {
     }
 }
 
-/// The `credential.<url>.pat*` keys, as (key, meaning) for the man page.
-const CONFIG_KEYS: &[(&str, &str)] = &[
-    (
-        "credential.<url>.patForge",
-        "Which forge the host runs: github, ghes, gitlab or gitea (Forgejo too). Needed for \
-         hosts whose name does not say it.",
-    ),
-    (
-        "credential.<url>.patApiUrl",
-        "The forge's API base, e.g. https://ghe.example.com/api/v3, when it is not the usual one.",
-    ),
-    (
-        "credential.<url>.patScopes",
-        "The scopes a new token is made with and checked for (commas or spaces).",
-    ),
-    (
-        "credential.<url>.patTokenType",
-        "classic or fine-grained (GitHub): which token page login opens.",
-    ),
-    (
-        "credential.<url>.patBrowser",
-        "false (or never) stops login from opening a browser; it prints the address instead.",
-    ),
-    (
-        "credential.<url>.patLifetime",
-        "The lab timer for new tokens, e.g. 8h: the first get after it erases the token.",
-    ),
-    (
-        "credential.interactive",
-        "git's own key: false (or never) stops the helper from starting a login when nothing is \
-         stored.",
-    ),
-];
+/// git-credential-pat(1) as written by hand: what clap's definition does not hold (the
+/// description, the settings, the environment, the files). Each `.\" clap: …` line in it marks
+/// where a part rendered from [`Cli`] goes; its other `.\"` lines are notes for its reader.
+const MAN_TEMPLATE: &str = include_str!("manpage.roff");
 
-/// The environment variables, as (name, meaning), for the man page.
-const ENVIRONMENT: &[(&str, &str)] = &[
-    (
-        crate::vault::NAMESPACE_ENV,
-        "The same as --namespace: a separate set of tokens under this name.",
-    ),
-    (
-        cli::COPY_SECONDS_ENV,
-        "Seconds token --copy keeps the token on the clipboard (default 45).",
-    ),
-    (
-        "GIT_TERMINAL_PROMPT",
-        "0 stops the helper from starting a login when nothing is stored, as it stops git's \
-         own prompts.",
-    ),
-    (
-        "DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR",
-        "Where the Secret Service (GNOME Keyring, KWallet, KeePassXC) is reached on Linux.",
-    ),
-    (
-        "DISPLAY, WAYLAND_DISPLAY",
-        "The clipboard token --copy uses on Linux.",
-    ),
-    (
-        "GITHUB_TOKEN, GITLAB_TOKEN, GITEA_TOKEN",
-        "Set by exec (not read): the variables a command run by exec receives.",
-    ),
-];
-
-/// The files the helper touches, as (path, meaning), for the man page.
-const FILES: &[(&str, &str)] = &[
-    (
-        "~/.gitconfig",
-        "credential.helper and the credential.<url>.pat* keys (written by configure, \
-         unconfigure and install.sh).",
-    ),
-    (
-        "~/.cache/git-credential-pat/",
-        "vault.lock (the keychain write lock) and expiry-warnings (one expiry warning a day); \
-         never a token.",
-    ),
-    (
-        "~/.local/bin/git-credential-pat",
-        "The program, as install.sh puts it.",
-    ),
-    (
-        "~/.local/share/man/man1/git-credential-pat.1, ~/.local/share/bash-completion/, \
-         ~/.local/share/zsh/site-functions/, ~/.local/share/fish/vendor_completions.d/",
-        "This page and the shell completions, as install.sh puts them.",
-    ),
-];
-
-/// Examples, as (command, what it does), for the man page.
-const MAN_EXAMPLES: &[(&str, &str)] = &[
-    (
-        "git credential-pat login gitlab.com",
-        "Create a token in the browser and store it.",
-    ),
-    ("git credential-pat list", "Show the stored tokens."),
-    (
-        "git credential-pat logout --revoke",
-        "Erase the github.com token and revoke it at GitHub.",
-    ),
-    (
-        "git credential-pat token | gh auth login --with-token",
-        "Give gh the same token git uses.",
-    ),
-    (
-        "git credential-pat token --copy",
-        "Put the token on the clipboard for 45 seconds, for a web form.",
-    ),
-    (
-        "git credential-pat exec -- docker compose up",
-        "Run a tool with GITHUB_TOKEN set to the token.",
-    ),
-    (
-        "git credential-pat configure github.com gitlab.com",
-        "Make git use this helper for these hosts.",
-    ),
-    ("git credential-pat doctor", "Check everything."),
-];
-
-/// Escapes text for roff: backslashes, and a leading `.` or `'`.
-fn roff(text: &str) -> String {
-    let text = text.replace('\\', "\\e").replace('-', "\\-");
-    match text.chars().next() {
-        Some('.' | '\'') => format!("\\&{text}"),
-        _ => text,
-    }
-}
-
-/// The man page, git-credential-pat(1), in roff.
+/// The man page, git-credential-pat(1), in roff: [`MAN_TEMPLATE`] with clap_mangen's
+/// rendering of [`Cli`] put in.
 ///
 /// # Errors
-/// Never in practice (rendering into memory).
+/// Never in practice (rendering into memory; the template's parts are checked by a test).
 pub fn manpage() -> anyhow::Result<Vec<u8>> {
     let full = <Cli as clap::CommandFactory>::command();
     let man = clap_mangen::Man::new(full.clone());
     let mut out = Vec::new();
-    man.render_title(&mut out)?;
-    man.render_name_section(&mut out)?;
-    man.render_synopsis_section(&mut out)?;
-    writeln!(
-        out,
-        ".SH DESCRIPTION\n\
-         git\\-credential\\-pat keeps personal access tokens for GitHub, GitLab and Gitea \
-         (Forgejo) in the OS keychain and serves them to git over https. When nothing is \
-         stored and you are at a terminal, it opens the forge's token page and stores the \
-         token you paste. git runs it as the credential helper \\fBpat\\fR; you run the \
-         commands below as \\fBgit credential\\-pat COMMAND\\fR."
-    )?;
-    writeln!(out, ".SH OPTIONS")?;
-    for arg in full.get_arguments().filter(|a| !a.is_hide_set()) {
-        write_arg(&mut out, arg)?;
+    for line in MAN_TEMPLATE.lines() {
+        match line.strip_prefix(".\\\" clap: ") {
+            Some("title, name, synopsis") => {
+                man.render_title(&mut out)?;
+                man.render_name_section(&mut out)?;
+                man.render_synopsis_section(&mut out)?;
+            }
+            Some("options, commands") => {
+                man.render_options_section(&mut out)?;
+                write_commands(&mut out, &full)?;
+            }
+            Some("examples") => write_examples(&mut out)?,
+            Some("version") => man.render_version_section(&mut out)?,
+            Some(part) => anyhow::bail!("the man page template names no known part: {part}"),
+            None if line.starts_with(".\\\"") => {}
+            None => writeln!(out, "{line}")?,
+        }
     }
+    Ok(out)
+}
+
+/// COMMANDS: each command's usage line (as its `--help` shows it), then its description and
+/// options as clap_mangen renders them, in this one page (clap_mangen's own subcommand section
+/// would point at git-credential-pat-login(1) and the like, pages that do not exist).
+fn write_commands(out: &mut Vec<u8>, full: &Command) -> std::io::Result<()> {
     writeln!(out, ".SH COMMANDS")?;
     for sub in full.get_subcommands().filter(|s| !s.is_hide_set()) {
         let mut sub = sub
             .clone()
-            .bin_name(format!("git credential-pat {}", sub.get_name()));
+            .bin_name(format!("git credential-pat {}", sub.get_name()))
+            .disable_help_flag(true);
         let usage = sub.render_usage().to_string();
-        let usage = usage.trim_start_matches("Usage:").trim();
-        writeln!(out, ".TP\n\\fB{}\\fR", roff(usage))?;
-        let about = sub
-            .get_long_about()
-            .or(sub.get_about())
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        writeln!(out, "{}", roff(&about))?;
+        let mut head = roff::Roff::new();
+        head.control("TP", [])
+            .text([roff::bold(usage.trim_start_matches("Usage:").trim())]);
+        head.to_writer(out)?;
+        let man = clap_mangen::Man::new(sub);
+        write_body(out, |w| man.render_description_section(w))?;
         writeln!(out, ".RS")?;
-        for arg in sub
-            .get_arguments()
-            .filter(|a| !a.is_hide_set() && !a.is_global_set())
-            .filter(|a| !["help", "version"].contains(&a.get_id().as_str()))
-        {
-            write_arg(&mut out, arg)?;
-        }
+        write_body(out, |w| man.render_options_section(w))?;
         writeln!(out, ".RE")?;
     }
-    for (title, items) in [
-        ("CONFIGURATION", CONFIG_KEYS),
-        ("ENVIRONMENT", ENVIRONMENT),
-        ("FILES", FILES),
-        ("EXAMPLES", MAN_EXAMPLES),
-    ] {
-        writeln!(out, ".SH {title}")?;
-        for (name, meaning) in items {
-            writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff(name), roff(meaning))?;
-        }
-    }
-    writeln!(
-        out,
-        ".SH SEE ALSO\n\\fBgitcredentials\\fR(7), \\fBgit\\-credential\\fR(1), \
-         \\fBgit\\-config\\fR(1)"
-    )?;
-    man.render_version_section(&mut out)?;
-    Ok(out)
+    Ok(())
 }
 
-/// One option or argument as a roff `.TP` paragraph.
-fn write_arg(out: &mut Vec<u8>, arg: &clap::Arg) -> std::io::Result<()> {
-    let value = arg
-        .get_value_names()
-        .and_then(|v| v.first())
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| arg.get_id().to_string().to_uppercase());
-    let name = match (arg.get_long(), arg.get_short()) {
-        (Some(long), Some(short)) => format!("-{short}, --{long}"),
-        (Some(long), None) => format!("--{long}"),
-        (None, Some(short)) => format!("-{short}"),
-        (None, None) => value.clone(),
-    };
-    let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values())
-        && (arg.get_long().is_some() || arg.get_short().is_some());
-    let head = if takes_value {
-        format!("{name} {value}")
-    } else {
-        name
-    };
-    let help = arg
-        .get_long_help()
-        .or(arg.get_help())
-        .map(|h| h.to_string())
-        .unwrap_or_default();
-    writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff(&head), roff(&help))
+/// A section clap_mangen renders, without its `.SH` heading: the body goes under a command.
+fn write_body(
+    out: &mut Vec<u8>,
+    render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut section = Vec::new();
+    render(&mut section)?;
+    for line in String::from_utf8_lossy(&section).lines() {
+        if !line.starts_with(".SH ") {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// EXAMPLES: the examples `--help` ends with ([`cli::EXAMPLES`]), laid out as there.
+fn write_examples(out: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut page = roff::Roff::new();
+    page.control("SH", ["EXAMPLES"]).control("nf", []);
+    for line in cli::EXAMPLES.trim_start_matches("Examples:\n").lines() {
+        page.text([roff::roman(line)]);
+    }
+    page.control("fi", []).to_writer(out)
 }
 
 #[cfg(test)]
@@ -314,14 +177,33 @@ mod tests {
         ] {
             assert!(page.contains(&format!("credential\\-pat {word}")), "{word}");
         }
-        for (key, _) in CONFIG_KEYS {
-            assert!(page.contains(&roff(key)), "{key}");
+        for key in [
+            "patForge",
+            "patApiUrl",
+            "patScopes",
+            "patTokenType",
+            "patBrowser",
+            "patLifetime",
+        ] {
+            assert!(page.contains(&format!("credential.<url>.{key}")), "{key}");
+        }
+        for name in [crate::vault::NAMESPACE_ENV, cli::COPY_SECONDS_ENV] {
+            assert!(page.contains(name), "{name}");
         }
         assert!(
             !page.contains("git\\-credential\\-pat\\-login(1)"),
             "{page}"
         );
-        assert!(page.contains(".SH ENVIRONMENT") && page.contains(".SH FILES"));
+        for section in [
+            "OPTIONS",
+            "COMMANDS",
+            "ENVIRONMENT",
+            "FILES",
+            "EXAMPLES",
+            "VERSION",
+        ] {
+            assert!(page.contains(&format!(".SH {section}")), "{section}");
+        }
     }
 
     #[test]
