@@ -268,6 +268,184 @@ fn eight_secret_services_start_concurrently() {
     }
 }
 
+/// A manual measurement, not part of the suite: start the Secret Service `RIG_STARTS` times in
+/// a row (100 unless set), each one ready, storing and finding an item, and leaving nothing
+/// behind. Run it while both cores are busy, as a loaded CI machine is:
+/// `stress-ng --cpu 2 --timeout 15m & RIG_STARTS=100 cargo test --locked --test it
+/// rig_smoke::secret_service_starts_again_and_again -- --ignored --nocapture`.
+/// The last line gives the count, how many gnome-keyring-daemons had to be started again
+/// because one died while starting, the slowest start and the whole time.
+#[test]
+#[ignore = "a manual measurement: RIG_STARTS starts in a row, best with the cores kept busy"]
+fn secret_service_starts_again_and_again() {
+    let starts: u32 = std::env::var("RIG_STARTS").map_or(100, |v| {
+        v.parse()
+            .unwrap_or_else(|_| panic!("RIG_STARTS={v:?} is not a count"))
+    });
+    let all = Instant::now();
+    let (mut restarts, mut slowest) = (0, std::time::Duration::ZERO);
+    let sb = Sandbox::new();
+    for n in 1..=starts {
+        let t = Instant::now();
+        let Some(ss) = SecretService::start() else {
+            return;
+        };
+        slowest = slowest.max(t.elapsed());
+        restarts += ss.restarts();
+        let mut store = ss.secret_tool();
+        store.args(["store", "--label=again", "service", "rig-again", "n"]);
+        store.arg(n.to_string());
+        let out = sb.run(&mut store, &format!("secret-{n}"));
+        assert_eq!(out.code, 0, "start {n}: {out:?}");
+        let mut lookup = ss.secret_tool();
+        lookup.args(["lookup", "service", "rig-again", "n"]);
+        lookup.arg(n.to_string());
+        let out = sb.run(&mut lookup, "");
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, format!("secret-{n}").as_str()),
+            "start {n}: {out:?}"
+        );
+        let pids = ss.pids();
+        drop(ss);
+        for pid in pids {
+            assert!(dead(pid), "start {n}: pid {pid} outlived its SecretService");
+        }
+    }
+    eprintln!(
+        "{starts} Secret Service starts in a row: 0 failures, {restarts} gnome-keyring-daemon restarts, slowest start {slowest:?}, {:?} in all",
+        all.elapsed()
+    );
+}
+
+/// A manual check of the daemon behaviour the Secret Service rig's probes are shaped around
+/// (see `rig/secret_service.rs`): when gnome-keyring-daemon has no entry for a caller,
+/// `Properties.Get` on a collection and `OpenSession` abort the whole daemon, while
+/// `Properties.GetAll` and `ReadAlias` answer. The entry is removed on purpose: the daemon is
+/// stopped, another connection announces (`NameOwnerChanged`, which the daemon takes from any
+/// sender) that the caller's unique name has left, then the caller calls, and the daemon
+/// continues. Run: `cargo test --locked --test it rig_smoke::gnome_keyring_ -- --ignored --nocapture`.
+#[test]
+#[ignore = "a manual check: it aborts gnome-keyring-daemons on purpose"]
+fn gnome_keyring_outlives_getall_and_readalias_from_a_caller_it_has_forgotten() {
+    let collection = "/org/freedesktop/secrets/collection/login";
+    let service = "/org/freedesktop/secrets";
+    let calls: [(&str, &[&str], bool); 4] = [
+        (
+            "Properties.GetAll",
+            &[
+                collection,
+                "org.freedesktop.DBus.Properties.GetAll",
+                "string:org.freedesktop.Secret.Collection",
+            ],
+            true,
+        ),
+        (
+            "Service.ReadAlias",
+            &[
+                service,
+                "org.freedesktop.Secret.Service.ReadAlias",
+                "string:default",
+            ],
+            true,
+        ),
+        (
+            "Properties.Get",
+            &[
+                collection,
+                "org.freedesktop.DBus.Properties.Get",
+                "string:org.freedesktop.Secret.Collection",
+                "string:Locked",
+            ],
+            false,
+        ),
+        (
+            "Service.OpenSession",
+            &[
+                service,
+                "org.freedesktop.Secret.Service.OpenSession",
+                "string:plain",
+                "variant:string:",
+            ],
+            false,
+        ),
+    ];
+    for (name, call, survives) in calls {
+        let Some(ss) = SecretService::start() else {
+            return;
+        };
+        let keyring = ss.pids()[1].to_string();
+        let signal = |sig: &str| {
+            let ok = std::process::Command::new("kill")
+                .args([sig, &keyring])
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "kill {sig} {keyring}");
+        };
+        signal("-STOP");
+        // The bus numbers connections in order: this call's connection is :1.N, the signal's
+        // will be :1.N+1 and the caller's :1.N+2.
+        let mut id = ss.dbus_send_command();
+        id.args([
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetId",
+        ]);
+        let out = std::process::Command::output(&mut id).unwrap();
+        let reply = String::from_utf8_lossy(&out.stdout);
+        let n: u32 = reply
+            .split_once("destination=:1.")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no unique name in {reply:?}"));
+        let caller = format!(":1.{}", n + 2);
+        let mut gone = ss.dbus_send_command();
+        gone.args([
+            "--type=signal",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameOwnerChanged",
+        ])
+        .arg(format!("string:{caller}"))
+        .arg(format!("string:{caller}"))
+        .arg("string:");
+        assert!(gone.status().unwrap().success());
+        let mut call_cmd = ss.dbus_send_command();
+        call_cmd
+            .args([
+                "--print-reply",
+                "--reply-timeout=5000",
+                "--dest=org.freedesktop.secrets",
+            ])
+            .args(call)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = call_cmd.spawn().unwrap();
+        // Time for the call to reach the stopped daemon's socket behind the signal.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        signal("-CONT");
+        let out = child.wait_with_output().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let alive = !dead(ss.pids()[1]);
+        eprintln!(
+            "{name} from a forgotten caller: daemon {}; reply: {}",
+            if alive { "alive" } else { "aborted" },
+            String::from_utf8_lossy(if out.stdout.is_empty() {
+                &out.stderr
+            } else {
+                &out.stdout
+            })
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(160)
+            .collect::<String>()
+        );
+        assert_eq!(alive, survives, "{name}");
+    }
+}
+
 #[test]
 fn watchdog_cleans_up_when_the_test_process_is_killed() {
     use std::io::BufRead;

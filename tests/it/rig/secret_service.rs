@@ -1,6 +1,47 @@
 //! A private Secret Service per test ([`SecretService`]): its own `dbus-daemon` and an
 //! unlocked gnome-keyring `login` collection, and ways to read and lock it from outside the
 //! helper (`secret-tool`, `dbus-send`).
+//!
+//! # Why the readiness probe is shaped as it is
+//!
+//! gnome-keyring-daemon (42.x, read in its source) answers a property read on a collection in
+//! `daemon/dbus/gkd-secret-objects.c` (`gkd_secret_collection_skeleton_get_property_dbus` →
+//! `secret_objects_lookup_gck_object_for_path`), which asks
+//! `gkd_secret_service_get_pkcs11_session` (`daemon/dbus/gkd-secret-service.c`) for the
+//! caller's PKCS#11 session. That session hangs off a per-caller entry which the daemon only
+//! adds from an idle callback (`service_message_filter` → `ensure_client_for_sender`) and drops
+//! again on `NameOwnerChanged` (`service_name_owner_changed`). When a read finds no entry,
+//! the getter returns NULL without setting a `GError`, and GLib's
+//! `invoke_get_property_in_idle_cb` (`gio/gdbusconnection.c`) asserts `error != NULL` and
+//! aborts the whole daemon. A busy machine once showed exactly that on this rig's
+//! `Properties.Get(Locked)` of the login collection, sent by a fresh `dbus-send` connection
+//! while the daemon was starting: `assertion 'client' failed`, then `assertion 'session'
+//! failed`, then the abort. `OpenSession` is no safer as a first call: `plain_negotiate`
+//! (`daemon/dbus/gkd-secret-session.c`) asks for the same session and the reply is then built
+//! from a NULL value. The ignored smoke test
+//! `rig_smoke::gnome_keyring_outlives_getall_and_readalias_from_a_caller_it_has_forgotten`
+//! makes the daemon forget a caller on purpose and shows both halves: `Get` and `OpenSession`
+//! abort it, `GetAll` and `ReadAlias` are answered.
+//!
+//! So every probe here is one the daemon answers without dying even when it has no entry for
+//! the caller, and each says "not yet" rather than "broken":
+//! 1. `GetConnectionUnixProcessID(org.freedesktop.secrets)` on the bus: the name is owned, and
+//!    by whom (so a stray owner dies with the rig);
+//! 2. `Service.ReadAlias("default")`: `service_method_read_alias` answers `/` when its lookup
+//!    fails, and the login collection's path once the alias resolves and the collection
+//!    exists (the helper stores through that alias);
+//! 3. `Properties.GetAll` on that collection, never `Get`: GLib's
+//!    `invoke_get_all_properties_in_idle_cb` leaves out a property whose getter fails instead
+//!    of aborting, so `Locked = false` appears once the collection is really readable.
+//!
+//! No probe goes to `/org/freedesktop/secrets/aliases/…`: the daemon rewrites such paths in
+//! its D-Bus worker thread (`rewrite_default_alias`) from the same alias table its main thread
+//! rewrites for every new caller.
+//!
+//! Should a daemon still die before it is ready, [`SecretService::start`] notices (the process
+//! is gone), says so on stderr in one line, and starts another on a fresh HOME, at most
+//! [`KEYRING_ATTEMPTS`] starts in all; a daemon that is alive but stuck is not restarted: that
+//! fails at once with its log.
 
 use super::procs::{Procs, RUN_TIMEOUT, START_TIMEOUT, run_with_timeout, wait_until};
 use super::sandbox::Sandbox;
@@ -13,10 +54,14 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// How many times [`SecretService::start`] starts gnome-keyring-daemon before it gives up on a
+/// daemon that keeps dying while it starts.
+pub const KEYRING_ATTEMPTS: u32 = 3;
+
 /// A private Secret Service: a `dbus-daemon --session` on a unix socket in a temp dir, and gnome-keyring-daemon with a `login`
-/// keyring created and unlocked non-interactively (`printf pw | gnome-keyring-daemon --unlock --components=secrets` with HOME set to
-/// a private temp home that has .cache and .local/share; see REFERENCE §2 for the leak trap: wait until org.freedesktop.secrets is
-/// owned on the bus, find the daemon's PID via D-Bus (GetConnectionUnixProcessID) and kill it by PID in Drop; also kill dbus-daemon).
+/// keyring created and unlocked non-interactively (`printf pw | gnome-keyring-daemon --foreground --unlock --components=secrets`
+/// with HOME set to a private temp home that has .cache and .local/share). It waits until org.freedesktop.secrets is owned on
+/// the bus, finds the owner's PID via D-Bus (GetConnectionUnixProcessID) and kills it by PID in Drop; also kills dbus-daemon.
 ///
 /// The bus has no service directories, so nothing is ever D-Bus-activated on it: a client that
 /// asks for org.freedesktop.secrets after the daemon is gone gets an error instead of spawning
@@ -28,6 +73,7 @@ pub struct SecretService {
     runtime_dir: PathBuf,
     keyring_pid: u32,
     dbus_pid: u32,
+    restarts: u32,
     // Last, so the daemons are dead (Procs' Drop) before their files are removed.
     _dir: tempfile::TempDir,
 }
@@ -47,13 +93,27 @@ pub struct KeychainItem {
 
 const KEYRING_PASSWORD: &str = "rig-login-password";
 
+/// The login collection's object path, as `ReadAlias("default")` answers it once ready.
+const LOGIN_COLLECTION: &str = "/org/freedesktop/secrets/collection/login";
+
+/// Why one start of gnome-keyring-daemon did not get ready.
+enum NotReady {
+    /// The process exited (or was killed) before it was ready: worth another start.
+    Died { during: &'static str, how: String },
+    /// It is alive but did not get past `during` in time: a hang, not retried.
+    Stuck { during: &'static str },
+}
+
 impl SecretService {
-    /// Start one. Returns None when dbus-daemon or gnome-keyring-daemon is not installed and !in_ci(); panics when in_ci() and missing,
-    /// or when startup fails. Must be fast (tens of ms) and robust when many tests start their own concurrently (cargo nextest runs tests
-    /// in parallel processes), with a bounded wait (e.g. 10 s) for the bus name.
+    /// Start one. Returns None when dbus-daemon or gnome-keyring-daemon is not installed and !in_ci(); panics when in_ci() and
+    /// missing, or when startup fails. Fast (tens of ms) and robust when many tests start their own concurrently, with a bounded
+    /// wait ([`START_TIMEOUT`]) for each step.
     ///
-    /// Ready means: org.freedesktop.secrets is owned and the `login` collection reports
-    /// `Locked = false`, so the first store cannot race the daemon's startup.
+    /// Ready means: org.freedesktop.secrets is owned, the `default` alias names the `login`
+    /// collection, and that collection reports `Locked = false`, so the first store cannot race
+    /// the daemon's startup. A gnome-keyring-daemon that dies before that is started again (one
+    /// line on stderr says so), up to [`KEYRING_ATTEMPTS`] starts in all; then this panics with
+    /// every attempt's log.
     pub fn start() -> Option<SecretService> {
         let tools = require_tools(
             "SecretService",
@@ -67,14 +127,6 @@ impl SecretService {
         let (dbus_daemon, gnome_keyring) = (&tools[0], &tools[1]);
 
         let dir = rig_tempdir("gcp-ss-");
-        let home = dir.path().join("home");
-        let runtime_dir = dir.path().join("run");
-        fs::create_dir_all(home.join(".cache")).expect("create secret service home/.cache");
-        fs::create_dir_all(home.join(".local/share")).expect("create home/.local/share");
-        fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&runtime_dir)
-            .expect("create secret service XDG_RUNTIME_DIR");
         let socket = dir.path().join("bus");
         let address = format!("unix:path={}", path_str(&socket));
         let config = dir.path().join("bus.conf");
@@ -111,67 +163,131 @@ impl SecretService {
             ),
         }
 
-        let keyring_log = dir.path().join("gnome-keyring.log");
+        let mut ss = SecretService {
+            procs,
+            address,
+            home: dir.path().join("home"),
+            runtime_dir: dir.path().join("run"),
+            keyring_pid: 0,
+            dbus_pid,
+            restarts: 0,
+            _dir: dir,
+        };
+        let mut logs = Vec::new();
+        for attempt in 1..=KEYRING_ATTEMPTS {
+            let log = ss._dir.path().join(format!("gnome-keyring-{attempt}.log"));
+            logs.push(log.clone());
+            let why = match ss.start_keyring(gnome_keyring, &log) {
+                Ok(()) => return Some(ss),
+                Err(why) => why,
+            };
+            match why {
+                NotReady::Died { during, how } if attempt < KEYRING_ATTEMPTS => {
+                    ss.restarts += 1;
+                    eprintln!(
+                        "rig: gnome-keyring-daemon (pid {}) on {} {how} while {during}; starting it again on a fresh HOME, start {} of {KEYRING_ATTEMPTS} (its last log line: {})",
+                        ss.keyring_pid,
+                        ss.address,
+                        attempt + 1,
+                        last_line(&read_log(&log)),
+                    );
+                }
+                NotReady::Died { during, how } => panic!(
+                    "gnome-keyring-daemon died while starting, {KEYRING_ATTEMPTS} times in a row on {} (the last one {how} while {during}); their logs:\n{}",
+                    ss.address,
+                    all_logs(&logs)
+                ),
+                NotReady::Stuck { during } => panic!(
+                    "gnome-keyring-daemon (pid {}) on {} is alive but was still {during} after {START_TIMEOUT:?}; its log{}:\n{}",
+                    ss.keyring_pid,
+                    ss.address,
+                    if logs.len() > 1 { "s" } else { "" },
+                    all_logs(&logs)
+                ),
+            }
+        }
+        unreachable!("the last attempt either returns or panics")
+    }
+
+    /// Start gnome-keyring-daemon once, on a fresh HOME and XDG_RUNTIME_DIR, and wait until it
+    /// is ready (see the module documentation for the order of the probes and why).
+    fn start_keyring(&mut self, gnome_keyring: &Path, log: &Path) -> Result<(), NotReady> {
+        for dir in [&self.home, &self.runtime_dir] {
+            if dir.exists() {
+                fs::remove_dir_all(dir)
+                    .unwrap_or_else(|e| panic!("clear {} for a new start: {e}", dir.display()));
+            }
+        }
+        fs::create_dir_all(self.home.join(".cache")).expect("create secret service home/.cache");
+        fs::create_dir_all(self.home.join(".local/share")).expect("create home/.local/share");
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&self.runtime_dir)
+            .expect("create secret service XDG_RUNTIME_DIR");
+
         let mut keyring = Command::new(gnome_keyring);
         keyring
             .args(["--foreground", "--unlock", "--components=secrets"])
             .env_clear()
             .env("PATH", std_path())
-            .env("HOME", &home)
-            .env("XDG_RUNTIME_DIR", &runtime_dir)
-            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", &self.home)
+            .env("XDG_RUNTIME_DIR", &self.runtime_dir)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
             .env("LC_ALL", "C")
             .stdin(Stdio::piped())
-            .stdout(log_file(&keyring_log))
-            .stderr(log_file(&keyring_log));
-        let keyring_pid = procs.spawn(&mut keyring, true);
-        // The password is read up to EOF, so the pipe must be closed, not just written.
-        if let Some(mut stdin) = procs.take_stdin(keyring_pid) {
-            stdin
-                .write_all(KEYRING_PASSWORD.as_bytes())
-                .expect("write the login keyring password to gnome-keyring-daemon");
+            .stdout(log_file(log))
+            .stderr(log_file(log));
+        let pid = self.procs.spawn(&mut keyring, true);
+        self.keyring_pid = pid;
+        // The password is read up to EOF, so the pipe must be closed, not just written. A
+        // daemon that died at once closed its end: then the exit below says so, not a panic.
+        if let Some(mut stdin) = self.procs.take_stdin(pid) {
+            let _ = stdin.write_all(KEYRING_PASSWORD.as_bytes());
         }
 
-        let mut ss = SecretService {
-            procs,
-            address,
-            home,
-            runtime_dir,
-            keyring_pid,
-            dbus_pid,
-            _dir: dir,
-        };
-        let owner = wait_until(START_TIMEOUT, || {
-            if let Some(pid) = ss.secrets_owner_pid() {
-                return Some(Ok(pid));
-            }
-            ss.procs.exited(keyring_pid).then_some(Err(()))
-        });
-        let owner = match owner {
-            Some(Ok(pid)) => pid,
-            Some(Err(())) => panic!(
-                "gnome-keyring-daemon exited during startup; its log:\n{}",
-                read_log(&keyring_log)
-            ),
-            None => panic!(
-                "org.freedesktop.secrets was not owned on {} within {START_TIMEOUT:?}; gnome-keyring log:\n{}",
-                ss.address,
-                read_log(&keyring_log)
-            ),
-        };
-        if owner != keyring_pid {
+        let owner = self.wait_ready("waiting for org.freedesktop.secrets to be owned", |ss| {
+            ss.secrets_owner_pid()
+        })?;
+        if owner != pid {
             // Not expected (nothing can be activated on this bus), but whoever owns the name is
             // a daemon this rig started and must die with it.
-            ss.procs.watch(&owner.to_string());
+            self.procs.watch(&owner.to_string());
         }
-        if wait_until(START_TIMEOUT, || ss.login_unlocked().then_some(())).is_none() {
-            panic!(
-                "the login collection on {} did not become unlocked within {START_TIMEOUT:?}; gnome-keyring log:\n{}",
-                ss.address,
-                read_log(&keyring_log)
-            );
-        }
-        Some(ss)
+        self.wait_ready(
+            "waiting for ReadAlias(\"default\") to name the login collection",
+            |ss| (ss.default_alias().as_deref() == Some(LOGIN_COLLECTION)).then_some(()),
+        )?;
+        self.wait_ready(
+            "waiting for the login collection to report Locked = false",
+            |ss| ss.login_unlocked().then_some(()),
+        )?;
+        Ok(())
+    }
+
+    /// Poll `probe` until it answers, the daemon exits, or [`START_TIMEOUT`] passes.
+    fn wait_ready<T>(
+        &self,
+        during: &'static str,
+        mut probe: impl FnMut(&Self) -> Option<T>,
+    ) -> Result<T, NotReady> {
+        let outcome = wait_until(START_TIMEOUT, || {
+            if let Some(v) = probe(self) {
+                return Some(Ok(v));
+            }
+            self.procs.exited(self.keyring_pid).then(|| {
+                Err(NotReady::Died {
+                    during,
+                    how: exit_description(self.keyring_pid),
+                })
+            })
+        });
+        outcome.unwrap_or(Err(NotReady::Stuck { during }))
+    }
+
+    /// How many times [`SecretService::start`] had to start gnome-keyring-daemon again because
+    /// it died while starting (0 when the first start was ready).
+    pub fn restarts(&self) -> u32 {
+        self.restarts
     }
 
     /// The daemon's HOME, where gnome-keyring keeps its (encrypted) keyring files.
@@ -192,6 +308,15 @@ impl SecretService {
     /// A `secret-tool` Command talking to this bus only (e.g. to plant or read items directly).
     pub fn secret_tool(&self) -> Command {
         let mut cmd = Command::new("secret-tool");
+        self.bus_env(&mut cmd);
+        cmd
+    }
+
+    /// A `dbus-send --bus=<this bus>` Command with this bus's environment, for tests that talk
+    /// to the daemon directly (add `--print-reply`, the destination, path and method).
+    pub fn dbus_send_command(&self) -> Command {
+        let mut cmd = Command::new("dbus-send");
+        cmd.arg(format!("--bus={}", self.address));
         self.bus_env(&mut cmd);
         cmd
     }
@@ -246,11 +371,8 @@ impl SecretService {
     }
 
     fn dbus_send(&self, args: &[&str]) -> Option<String> {
-        let mut cmd = Command::new("dbus-send");
-        cmd.arg(format!("--bus={}", self.address))
-            .arg("--print-reply")
-            .args(args);
-        self.bus_env(&mut cmd);
+        let mut cmd = self.dbus_send_command();
+        cmd.arg("--print-reply").args(args);
         let out = run_with_timeout(&mut cmd, b"", START_TIMEOUT);
         (out.code == 0).then_some(out.stdout)
     }
@@ -270,16 +392,70 @@ impl SecretService {
             .ok()
     }
 
+    /// What `ReadAlias("default")` answers: a collection's object path, or `/` for none yet.
+    fn default_alias(&self) -> Option<String> {
+        let reply = self.dbus_send(&[
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.ReadAlias",
+            "string:default",
+        ])?;
+        let (_, rest) = reply.split_once("object path \"")?;
+        rest.split_once('"').map(|(path, _)| path.to_owned())
+    }
+
+    /// Whether the login collection reports `Locked = false`, read with `Properties.GetAll`
+    /// (never `Get`: see the module documentation).
     fn login_unlocked(&self) -> bool {
         self.dbus_send(&[
             "--dest=org.freedesktop.secrets",
-            "/org/freedesktop/secrets/collection/login",
-            "org.freedesktop.DBus.Properties.Get",
+            LOGIN_COLLECTION,
+            "org.freedesktop.DBus.Properties.GetAll",
             "string:org.freedesktop.Secret.Collection",
-            "string:Locked",
         ])
-        .is_some_and(|reply| reply.contains("boolean false"))
+        .and_then(|reply| property_value(&reply, "Locked"))
+        .is_some_and(|value| value == "boolean false")
     }
+}
+
+/// In `dbus-send --print-reply`'s rendering of an `a{sv}`, the value of `name`, e.g.
+/// `boolean false`: the line after `string "<name>"` reads `variant <value>`.
+fn property_value(reply: &str, name: &str) -> Option<String> {
+    let key = format!("string \"{name}\"");
+    let mut lines = reply.lines().map(str::trim);
+    lines.find(|line| *line == key)?;
+    let value = lines.next()?.strip_prefix("variant")?;
+    Some(value.trim().to_owned())
+}
+
+/// How a child that is gone (a zombie until [`Procs`] reaps it) ended, from the exit code the
+/// kernel keeps in `/proc/<pid>/stat` (field 52, the `waitpid` status).
+fn exit_description(pid: u32) -> String {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let status = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(49))
+        .and_then(|field| field.parse::<i32>().ok());
+    match status {
+        Some(s) if s & 0x7f != 0 => format!("was killed by signal {}", s & 0x7f),
+        Some(s) => format!("exited with status {}", (s >> 8) & 0xff),
+        None => "exited".to_owned(),
+    }
+}
+
+fn last_line(log: &str) -> &str {
+    log.lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("<empty>")
+}
+
+fn all_logs(logs: &[PathBuf]) -> String {
+    logs.iter()
+        .enumerate()
+        .map(|(n, log)| format!("--- start {}:\n{}", n + 1, read_log(log)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn bus_config(socket: &Path) -> String {
