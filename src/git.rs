@@ -196,16 +196,8 @@ pub const UNSCOPED_REDIRECTS: &str = r"^credential\.(patapiurl|patforge)$";
 /// The words `credential.<url>.patForge` takes.
 pub const FORGES: [&str; 5] = ["github", "ghes", "gitlab", "gitea", "forgejo"];
 
-/// git's boolean spellings (config.c, `git_parse_maybe_bool`): `true|yes|on|1` and
-/// `false|no|off|0|` (empty), case-insensitive; `None` for anything else. Also used for the
-/// credential protocol's `ephemeral`, `continue` and `quit`, where git reads integers too.
-pub fn parse_bool(value: &str) -> Option<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "on" => Some(true),
-        "false" | "no" | "off" | "" => Some(false),
-        v => v.parse::<i64>().ok().map(|n| n != 0),
-    }
-}
+// git's boolean spellings, which its config and its credential protocol share.
+use crate::protocol::parse_bool;
 
 /// A `git` command that cannot see the current repository's config: it runs in `/` with the
 /// variables that name a repository removed. System, global and `git -c` config still apply.
@@ -224,13 +216,18 @@ pub fn git_outside_any_repository() -> Command {
 /// The helper binary's file name; git runs `credential.helper = pat` as `git-credential-pat`.
 pub const BIN_NAME: &str = "git-credential-pat";
 
+/// The program a `credential.helper` value names: its first word as `sh` splits it, quotes
+/// removed, since git runs the value through the shell (gitcredentials(7), "CUSTOM HELPERS"):
+/// `pat`, `store`, `/a b/git-credential-pat` for `'/a b/git-credential-pat' --namespace=x`.
+/// `None` for an empty value or one the shell could not split (an unclosed quote).
+pub fn helper_program(value: &str) -> Option<String> {
+    shell_words::split(value).ok()?.into_iter().next()
+}
+
 /// Whether a configured helper value runs this binary.
 pub fn is_ours(value: &str) -> bool {
-    let first = match value.strip_prefix('\'') {
-        Some(quoted) => quoted.split('\'').next().unwrap_or_default(),
-        None => value.split_whitespace().next().unwrap_or_default(),
-    };
-    first == "pat" || Path::new(first).file_name().is_some_and(|f| f == BIN_NAME)
+    helper_program(value)
+        .is_some_and(|p| p == "pat" || Path::new(&p).file_name().is_some_and(|f| f == BIN_NAME))
 }
 
 /// The first `name` file in a `PATH` directory.
@@ -352,22 +349,19 @@ pub fn helper_entries() -> Vec<HelperEntry> {
 /// "CONFIGURATION OPTIONS": scheme and host must match, `*.` matches one label, a pattern
 /// path must be a prefix; partial patterns such as `example.com` are allowed).
 pub fn url_pattern_matches(pattern: &str, host: &str) -> bool {
-    let (scheme, rest) = match pattern.split_once("://") {
-        Some((s, rest)) => (Some(s), rest),
-        None => (None, pattern),
+    // git warns about a pattern it cannot read and skips it.
+    let Ok(want) = crate::protocol::parse_partial_url(pattern) else {
+        return false;
     };
-    if scheme.is_some_and(|s| !s.eq_ignore_ascii_case("https")) {
+    if want
+        .protocol
+        .is_some_and(|s| !s.eq_ignore_ascii_case("https"))
+    {
         return false;
     }
-    let authority = rest.split('/').next().unwrap_or_default();
-    let authority = authority
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if authority.is_empty() {
+    let Some(authority) = want.host.map(|h| h.to_ascii_lowercase()) else {
         return true;
-    }
+    };
     let strip_default = |h: &str| h.strip_suffix(":443").unwrap_or(h).to_owned();
     let (want, have) = (
         strip_default(&authority),

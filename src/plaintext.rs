@@ -9,8 +9,7 @@
 //! a line it cannot read, or one without a user name or password, is left alone.
 
 use crate::host::Origin;
-use percent_encoding::percent_decode_str;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -71,42 +70,23 @@ pub fn parse(text: &str) -> Vec<Line> {
         .collect()
 }
 
-/// One line, as git's `credential_from_url_gently` reads it: `proto://[user[:pass]@]host[/path]`,
-/// each part percent-decoded, the path trimmed of leading and trailing slashes.
+/// One line, as git's `credential_from_url_gently` reads it ([`crate::protocol::parse_url`]).
 fn parse_line(index: usize, line: &str) -> Option<Line> {
-    let (protocol, rest) = line.split_once("://")?;
-    // As credential.c does: the host part ends at the first '/', '?' or '#'; a user part needs
-    // an '@' before that; the user name ends at the first ':', and its password at that '@'.
-    let slash = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let at = rest.find('@').filter(|&at| at < slash)?;
-    let colon = rest.find(':').filter(|&colon| colon < at)?;
-    let (user, pass, host) = (&rest[..colon], &rest[colon + 1..at], &rest[at + 1..slash]);
-    let path = Some(&rest[slash..]).filter(|p| !p.is_empty());
-    let decode = |s: &str| {
-        percent_decode_str(s)
-            .decode_utf8()
-            .ok()
-            .map(|d| d.into_owned())
+    let url = crate::protocol::parse_url(line).ok()?;
+    let (Some(protocol), Some(host), Some(username), Some(password)) =
+        (url.protocol, url.host, url.username, url.password)
+    else {
+        return None;
     };
-    let username = decode(user)?;
-    let password = decode(pass)?;
-    let host = decode(host)?;
-    if username.is_empty() || password.is_empty() || host.is_empty() {
+    if username.is_empty() || password.expose_secret().is_empty() || host.is_empty() {
         return None;
     }
-    let origin = Origin::parse(protocol, &host).ok()?;
-    let path = match path {
-        Some(p) => {
-            Some(decode(p.trim_start_matches('/').trim_end_matches('/'))?).filter(|p| !p.is_empty())
-        }
-        None => None,
-    };
     Some(Line {
         index,
-        origin,
+        origin: Origin::parse(&protocol, &host).ok()?,
         username,
-        path,
-        password: SecretString::from(password),
+        path: url.path,
+        password,
     })
 }
 

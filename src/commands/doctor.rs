@@ -144,11 +144,7 @@ fn check_helpers(r: &mut Report, me: Option<&PathBuf>) {
         .iter()
         .filter(|e| is_ours(&e.value))
         .filter_map(|e| e.pattern.as_deref())
-        .map(|p| {
-            let rest = p.split_once("://").map_or(p, |(_, rest)| rest);
-            rest.split('/').next().unwrap_or_default().to_owned()
-        })
-        .filter(|h| !h.is_empty())
+        .filter_map(|p| crate::protocol::parse_partial_url(p).ok()?.host)
         .collect();
     hosts.sort();
     hosts.dedup();
@@ -201,11 +197,7 @@ fn check_helpers(r: &mut Report, me: Option<&PathBuf>) {
 
 /// Whether the helper command git runs is this program.
 fn check_runs_me(r: &mut Report, command: &str, me: Option<&PathBuf>) {
-    let first = command
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .trim_matches('\'');
+    let first = crate::git::helper_program(command).unwrap_or_default();
     let runs = if first == "pat" {
         let exec_path = crate::git::exec_path().map(|p| p.join("git-credential-pat"));
         exec_path
@@ -468,6 +460,20 @@ mod tests {
             container_sign(None, |p| p == "/.dockerenv").as_deref(),
             Some("/.dockerenv")
         );
+    }
+
+    #[test]
+    fn a_helper_at_a_quoted_path_with_a_space_is_found() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a b");
+        std::fs::create_dir(&dir).unwrap();
+        let bin = dir.join("git-credential-pat");
+        std::fs::write(&bin, "").unwrap();
+        let me = bin.canonicalize().unwrap();
+        let mut r = Report { failures: 0 };
+        let command = format!("'{}' --namespace=x", bin.display());
+        check_runs_me(&mut r, &command, Some(&me));
+        assert_eq!(r.failures, 0, "{command}");
     }
 
     #[test]

@@ -181,8 +181,6 @@ fn import(line: &Line, vault: &Vault, now: u64) -> Result<String, String> {
 fn stores_in_plaintext() -> bool {
     crate::git::config_get_regexp(r"^credential\..*helper$", false)
         .iter()
-        .any(|(_, value)| {
-            let word = value.split_whitespace().next().unwrap_or_default();
-            word == "store" || word.ends_with("git-credential-store")
-        })
+        .filter_map(|(_, value)| crate::git::helper_program(value))
+        .any(|word| word == "store" || word.ends_with("git-credential-store"))
 }

@@ -243,26 +243,20 @@ fn revoke_all(chosen: &[(Found, Stored)]) -> Vec<Option<Result<Revocation, Strin
 /// `git credential reject` for the credential, so that every helper git is configured with
 /// for that URL forgets it (this one included, which finds it gone already).
 fn reject_everywhere(account: &Account, stored: &Stored) -> anyhow::Result<()> {
-    let host = account.host.to_string();
-    let fields = [&account.protocol, &host, &account.username];
-    if fields
-        .into_iter()
-        .chain(&account.path)
-        .any(|v| v.contains(['\n', '\r', '\0']))
-    {
-        // git reads its input line by line: such a value would inject attributes.
-        bail!("its name holds a line break, so git cannot be asked to forget it");
+    let password = stored.password.expose_secret().to_owned();
+    let request = crate::protocol::Credential {
+        protocol: Some(account.protocol.clone()),
+        host: Some(account.host.to_string()),
+        path: account.path.clone(),
+        username: Some(account.username.clone()),
+        password: Some(secrecy::SecretString::from(password)),
+        ..Default::default()
+    };
+    let mut input = secrecy::zeroize::Zeroizing::new(Vec::with_capacity(512));
+    // git reads its input line by line: the writer refuses a value that would inject attributes.
+    if crate::protocol::write(&request, &mut *input).is_err() {
+        bail!("its name or token holds a line break, so git cannot be asked to forget it");
     }
-    let mut request = format!(
-        "protocol={}\nhost={}\nusername={}\n",
-        account.protocol, account.host, account.username
-    );
-    if let Some(path) = &account.path {
-        request.push_str(&format!("path={path}\n"));
-    }
-    let mut input = secrecy::zeroize::Zeroizing::new(request);
-    input.push_str("password=");
-    input.push_str(stored.password.expose_secret());
-    input.push('\n');
-    crate::git::credential_reject(input)
+    let input = String::from_utf8_lossy(&input).into_owned();
+    crate::git::credential_reject(secrecy::zeroize::Zeroizing::new(input))
 }

@@ -96,18 +96,11 @@ impl Query {
     }
 }
 
-/// `target` with any `user:password@` removed, escaped, for messages.
+/// `target` with any `user:password@` replaced by `…@`, escaped, for messages; also when it
+/// does not parse.
 fn without_userinfo(target: &str) -> String {
-    let (scheme, rest) = target.split_once("://").unwrap_or(("", target));
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let rest = match rest[..end].find('@') {
-        Some(at) => format!("…@{}", &rest[at + 1..]),
-        None => rest.to_owned(),
-    };
-    let shown = if scheme.is_empty() {
-        rest
-    } else {
-        format!("{scheme}://{rest}")
-    };
-    escape(&shown)
+    let url = protocol::split_url(target);
+    let scheme = url.scheme.map(|s| format!("{s}://")).unwrap_or_default();
+    let user = if url.username.is_some() { "…@" } else { "" };
+    escape(&format!("{scheme}{user}{}{}", url.host, url.rest))
 }

@@ -335,10 +335,11 @@ fn apply(c: &mut Credential, seen: &mut Seen, key: Key, value: &str) -> Result<(
                 seen.from_url.push((key, v.clone()));
                 Some(v)
             };
-            c.protocol = set(Key::Protocol, Some(parts.protocol));
-            c.host = set(Key::Host, Some(parts.host));
+            c.protocol = set(Key::Protocol, parts.protocol);
+            c.host = set(Key::Host, parts.host);
             c.username = set(Key::Username, parts.username);
-            c.password = set(Key::Password, parts.password).map(SecretString::from);
+            let password = parts.password.map(|p| p.expose_secret().to_owned());
+            c.password = set(Key::Password, password).map(SecretString::from);
             c.path = set(Key::Path, parts.path);
             c.path_from_url = c.path.is_some();
         }
@@ -355,71 +356,142 @@ fn push_array(list: &mut Vec<String>, value: &str) {
     }
 }
 
-/// git's boolean spellings (config.c, `git_config_bool`, shared with [`crate::git::parse_bool`]);
-/// anything else is refused (git dies on it).
+/// git's boolean spellings (config.c, `git_parse_maybe_bool`): `true|yes|on|1` and
+/// `false|no|off|0|` (empty), case-insensitive; `None` for anything else. git reads its config
+/// this way, and the credential protocol's `ephemeral`, `continue` and `quit` too, where it
+/// reads integers as well.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" => Some(true),
+        "false" | "no" | "off" | "" => Some(false),
+        v => v.parse::<i64>().ok().map(|n| n != 0),
+    }
+}
+
+/// [`parse_bool`] for an attribute: anything else is refused (git dies on it).
 fn boolean(key: Key, value: &str) -> Result<bool, ProtocolError> {
-    crate::git::parse_bool(value).ok_or_else(|| ProtocolError::NotBoolean {
+    parse_bool(value).ok_or_else(|| ProtocolError::NotBoolean {
         key: key.name().to_owned(),
     })
 }
 
-/// The parts of a `url=` value.
-struct UrlParts {
-    protocol: String,
-    host: String,
-    username: Option<String>,
-    password: Option<String>,
-    path: Option<String>,
+/// A URL cut where git's credential code cuts it (credential.c, `credential_from_url_1`),
+/// nothing decoded: the scheme ends at the first `://`; the host part ends at the first of
+/// `/?#` after it; an `@` counts only before that, and the user name ends at the first `:`
+/// before the `@`. [`parse_url`] decodes these parts; a message that must repeat a URL
+/// without its `user:password@` rebuilds it from them, even when it does not decode.
+pub struct UrlSplit<'a> {
+    /// What stands before `://`; `None` without `://`.
+    pub scheme: Option<&'a str>,
+    /// The user name, still percent-encoded; `None` without an `@` in the host part.
+    pub username: Option<&'a str>,
+    /// The password, still percent-encoded: `None` without a `:` in the user part.
+    pub password: Option<&'a str>,
+    /// The host (and `:port`), still percent-encoded.
+    pub host: &'a str,
+    /// The rest, from the first of `/?#` after the host on; empty when there is none.
+    pub rest: &'a str,
 }
 
-/// Parses `scheme://[user[:password]@]host[:port][/path]` exactly as git's
-/// `credential_from_url` splits it (credential.c), percent-decoding the user, password, host
+/// Cuts `url` into its parts as git does; see [`UrlSplit`].
+pub fn split_url(url: &str) -> UrlSplit<'_> {
+    let (scheme, after) = match url.split_once("://") {
+        Some((scheme, after)) => (Some(scheme), after),
+        None => (None, url),
+    };
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (authority, rest) = after.split_at(end);
+    let (userinfo, host) = match authority.split_once('@') {
+        Some((userinfo, host)) => (Some(userinfo), host),
+        None => (None, authority),
+    };
+    let (username, password) = match userinfo.map(|u| u.split_once(':')) {
+        None => (None, None),
+        Some(Some((u, p))) => (Some(u), Some(p)),
+        Some(None) => (userinfo, None),
+    };
+    UrlSplit {
+        scheme,
+        username,
+        password,
+        host,
+        rest,
+    }
+}
+
+/// The parts of a URL as git's credential code reads it, percent-decoded; see [`parse_url`].
+#[derive(Default)]
+pub struct UrlParts {
+    /// The scheme, e.g. `https`; `None` only in a partial URL without one.
+    pub protocol: Option<String>,
+    /// The host, with `:port` when the URL has one; `None` only in a partial URL without one.
+    pub host: Option<String>,
+    /// The user name, when the URL has a `user@`.
+    pub username: Option<String>,
+    /// The password, when the URL has a `user:password@`.
+    pub password: Option<SecretString>,
+    /// The path without its leading and trailing slashes; `None` when that leaves nothing.
+    pub path: Option<String>,
+}
+
+/// Reads `scheme://[user[:password]@]host[:port][/path]` exactly as git's
+/// `credential_from_url_gently` does (credential.c), percent-decoding the user, password, host
 /// and path. This differs from a WHATWG or RFC 3986 parser (the `url` crate) on purpose: what
 /// counts is the credential git itself would describe, e.g. git decodes `%2f` in a host, and
-/// the strict host grammar of [`crate::host`] then refuses it.
-fn parse_url(url: &str) -> Result<UrlParts, ProtocolError> {
+/// the strict host grammar of [`crate::host`] then refuses it. Also how a line of
+/// git-credential-store's file is read.
+///
+/// # Errors
+/// [`ProtocolError::BadUrl`] without a scheme, for a part that does not decode to UTF-8, and
+/// for a part that decodes to a line break or NUL (CVE-2020-5260).
+pub fn parse_url(url: &str) -> Result<UrlParts, ProtocolError> {
+    url_parts(url, false)
+}
+
+/// Reads a URL that may lack any part, as git reads the `<url>` of a `credential.<url>.*` key
+/// that is not a whole URL (credential.c, `credential_from_potentially_partial_url`):
+/// `example.com` has only a host, `https://` only a protocol.
+///
+/// # Errors
+/// As [`parse_url`], except that a missing scheme is no error.
+pub fn parse_partial_url(url: &str) -> Result<UrlParts, ProtocolError> {
+    url_parts(url, true)
+}
+
+fn url_parts(url: &str, partial: bool) -> Result<UrlParts, ProtocolError> {
     let bad = |reason| ProtocolError::BadUrl { reason };
-    let (scheme, rest) = url.split_once("://").ok_or(bad("it has no scheme"))?;
-    if scheme.is_empty() {
+    let split = split_url(url);
+    if !partial && split.scheme.is_none_or(str::is_empty) {
         return Err(bad("it has no scheme"));
     }
-    // As git's credential_from_url_1: the host ends at the first of `/?#`, and an `@` counts
-    // only before that; the username ends at the first `:` before the `@`.
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, after) = rest.split_at(end);
-    let (username, password, host) = match authority.find('@') {
-        None => (None, None, authority),
-        Some(at) => {
-            let userinfo = &authority[..at];
-            let host = &authority[at + 1..];
-            match userinfo.split_once(':') {
-                Some((u, p)) => (Some(percent_decode(u)?), Some(percent_decode(p)?), host),
-                None => (Some(percent_decode(userinfo)?), None, host),
+    let decode = |part: Option<&str>| part.map(percent_decode).transpose();
+    // As git: the path loses its leading slashes before decoding and its trailing ones after,
+    // down to one character.
+    let path = match split.rest.trim_start_matches('/') {
+        "" => None,
+        p => {
+            let p = percent_decode(p)?;
+            match p.trim_end_matches('/') {
+                "" => Some(p[..1].to_owned()),
+                trimmed => Some(trimmed.to_owned()),
             }
         }
     };
-    let path = after.get(1..).map(|p| p.trim_end_matches('/'));
-    let path = match path {
-        Some(p) if !p.is_empty() => Some(percent_decode(p)?),
-        _ => None,
-    };
-    let host = percent_decode(host)?;
-    for part in [&username, &password, &path, &Some(host.clone())]
-        .into_iter()
-        .flatten()
-    {
-        // An encoded newline must not smuggle a second attribute (CVE-2020-5260).
-        if part.contains(['\n', '\r', '\0', '\u{2028}', '\u{2029}']) {
-            return Err(bad("it contains an encoded line break or NUL"));
-        }
-    }
-    Ok(UrlParts {
-        protocol: scheme.to_owned(),
-        host,
-        username,
-        password,
+    let parts = UrlParts {
+        protocol: split.scheme.filter(|s| !s.is_empty()).map(str::to_owned),
+        host: decode(Some(split.host).filter(|h| !partial || !h.is_empty()))?,
+        username: decode(split.username)?,
+        password: decode(split.password)?.map(SecretString::from),
         path,
-    })
+    };
+    let password = parts.password.as_ref().map(|p| p.expose_secret());
+    let texts = [&parts.username, &parts.path, &parts.host].map(Option::as_deref);
+    // An encoded newline must not smuggle a second attribute (CVE-2020-5260).
+    let breaks = |p: &str| p.contains(['\n', '\r', '\0', '\u{2028}', '\u{2029}']);
+    if texts.into_iter().chain([password]).flatten().any(breaks) {
+        return Err(bad("it contains an encoded line break or NUL"));
+    }
+    Ok(parts)
 }
 
 /// `%XX` decoding as git's `url_decode_mem` does it: a `%` not followed by two hex digits stays

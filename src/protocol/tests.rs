@@ -189,6 +189,40 @@ fn url_splits_like_gits_own_parser() {
 }
 
 #[test]
+fn a_url_path_is_trimmed_of_slashes_as_git_trims_it() {
+    let path = |url: &str| parse(&format!("url={url}\n")).unwrap().path;
+    assert_eq!(path("https://h//o/r.git/").as_deref(), Some("o/r.git"));
+    assert_eq!(path("https://h?x=1").as_deref(), Some("?x=1"));
+    assert_eq!(path("https://h/%2F").as_deref(), Some("/"));
+    assert_eq!(path("https://h///"), None);
+}
+
+#[test]
+fn a_partial_url_has_only_the_parts_it_names() {
+    let p = parse_partial_url("github.com").unwrap();
+    assert_eq!((p.protocol, p.host.as_deref()), (None, Some("github.com")));
+    let p = parse_partial_url("https://").unwrap();
+    assert_eq!((p.protocol.as_deref(), p.host), (Some("https"), None));
+    let p = parse_partial_url("https://alice@*.example.com/").unwrap();
+    assert_eq!(p.host.as_deref(), Some("*.example.com"));
+    assert_eq!(p.username.as_deref(), Some("alice"));
+    assert!(parse_partial_url("h%0a").is_err());
+}
+
+#[test]
+fn a_split_url_keeps_its_parts_undecoded() {
+    let u = split_url("https://u:p%0a@h%2f/a");
+    assert_eq!(u.scheme, Some("https"));
+    assert_eq!((u.username, u.password), (Some("u"), Some("p%0a")));
+    assert_eq!((u.host, u.rest), ("h%2f", "/a"));
+    let u = split_url("h:8443?@x");
+    assert_eq!(
+        (u.scheme, u.username, u.host, u.rest),
+        (None, None, "h:8443", "?@x")
+    );
+}
+
+#[test]
 fn raw_bytes_in_wwwauth_state_and_unknown_keys_do_not_refuse_the_request() {
     let mut input =
         b"protocol=https\nhost=github.com\nwwwauth[]=Basic realm=\"Gitea \xe9 \xe2\x80\xa8\"\n"
