@@ -11,7 +11,7 @@ use crate::git::HostSettings;
 use crate::helper::{self, Query};
 use crate::host::Origin;
 use crate::protocol::Credential;
-use crate::show::{describe_time, escape, utc_minute};
+use crate::show::{SaidBy, describe_time, escape, token_facts};
 pub use crate::tty::{Prompter, Tty, person_present};
 use crate::vault::{Account, Stored, Vault};
 use secrecy::{ExposeSecret, SecretString};
@@ -361,14 +361,12 @@ fn store(
         path: target.path.clone(),
     };
     let stored = Stored {
-        password_expiry_utc: info.expires_at,
         stored_at: Some(now),
-        forge: Some(forge.name().to_owned()),
-        scopes: info.scopes.clone(),
         erase_by: target.erase_by,
         default: target.default,
         ..Stored::new(token)
-    };
+    }
+    .checked_by(forge, info);
     let answer = Credential {
         username: Some(info.login.clone()),
         password: Some(SecretString::from(
@@ -381,27 +379,18 @@ fn store(
     if target.default {
         clear_other_defaults(&account, vault)?;
     }
-    let scopes = match &info.scopes {
-        Some(s) if !s.is_empty() => format!("scopes {}", escape(&s.join(", "))),
-        Some(_) => "no scopes".to_owned(),
-        None => "no scopes reported".to_owned(),
+    let said_by = SaidBy::Forge {
+        name: forge.name(),
+        ignored_expiry: info.ignored_expiry,
     };
-    let expiry = match (info.expires_at, info.ignored_expiry) {
-        (Some(t), _) => format!("expires {}", describe_time(t, now)),
-        (None, Some(t)) => format!(
-            "expiry unknown: {} reported {}, which cannot be right for a token it accepted",
-            forge.name(),
-            utc_minute(t)
-        ),
-        (None, None) => "no expiry reported".to_owned(),
-    };
+    let facts = token_facts(info.scopes.as_deref(), info.expires_at, &said_by, now);
     let timer = match target.erase_by {
         Some(t) => format!("; the lab timer erases it {}", describe_time(t, now)),
         None => String::new(),
     };
     writeln!(
         err,
-        "git-credential-pat: stored the {} token of {} for {} in the {} ({scopes}; {expiry}{timer}).",
+        "git-credential-pat: stored the {} token of {} for {} in the {} ({facts}{timer}).",
         forge.name(),
         escape(&info.login),
         target.url(),

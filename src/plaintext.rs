@@ -32,17 +32,8 @@ impl Line {
     /// `alice@github.com` (with `protocol://` when it is not https, and `/path` when it has one),
     /// escaped for a terminal: how a person is shown the line, never with its password.
     pub fn name(&self) -> String {
-        let host = if self.origin.protocol == "https" {
-            self.origin.host.to_string()
-        } else {
-            self.origin.to_string()
-        };
-        let path = self
-            .path
-            .as_deref()
-            .map(|p| format!("/{p}"))
-            .unwrap_or_default();
-        crate::show::escape(&format!("{}@{host}{path}", self.username))
+        let (origin, path) = (&self.origin, self.path.as_deref());
+        crate::show::token_name(&origin.protocol, &origin.host, &self.username, path)
     }
 }
 

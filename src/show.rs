@@ -6,6 +6,8 @@
 //! a forge's answer, and may hold terminal escape sequences (colours, OSC 8 hyperlinks, title
 //! changes). Every such name is passed through [`escape`] before it is printed.
 
+use std::fmt::Display;
+
 /// `s` with control characters (C0, DEL, C1, which include ESC and CSI) and Unicode
 /// bidirectional controls shown as escapes (`\n`, `\u{1b}`), so that a name cannot move the
 /// cursor, recolour, retitle or reorder what the person reads.
@@ -22,10 +24,72 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A token named for a person: `user@host[/path]`, escaped.
-pub fn token_name(username: &str, host: &str, path: Option<&str>) -> String {
+/// A stored token named for a person: `alice@github.com`, with `protocol://` before the host
+/// when it is not https and `/path` after it when it has one
+/// (`alice@http://127.0.0.1:8080/org/repo`); escaped, and never with the token.
+pub fn token_name(
+    protocol: &str,
+    host: impl Display,
+    username: &str,
+    path: Option<&str>,
+) -> String {
+    let scheme = if protocol == "https" {
+        String::new()
+    } else {
+        format!("{protocol}://")
+    };
     let path = path.map(|p| format!("/{p}")).unwrap_or_default();
-    escape(&format!("{username}@{host}{path}"))
+    escape(&format!("{username}@{scheme}{host}{path}"))
+}
+
+/// Who gave the facts [`token_facts`] describes, which decides how a missing one is worded.
+pub enum SaidBy<'a> {
+    /// The forge named `name`, which has just accepted the token: what it did not say is "not
+    /// reported". `ignored_expiry` is an expiry it gave that cannot be right (see
+    /// `forge::TokenInfo::ignored_expiry`), which is named as such.
+    Forge {
+        /// The forge's name for people, e.g. `GitHub`.
+        name: &'a str,
+        /// The expiry set aside, seconds since the Unix epoch (UTC).
+        ignored_expiry: Option<u64>,
+    },
+    /// The keychain entry: what it does not hold is "unknown".
+    Keychain,
+}
+
+/// A token's scopes and expiry in one clause, for a person:
+/// `scopes repo, workflow; expires 2027-01-31 00:00 UTC (in 6 days)`, or `no scopes` for a
+/// token with none; how a missing fact is worded depends on [`SaidBy`]. Escaped; `now` and the
+/// expiry are seconds since the Unix epoch (UTC).
+pub fn token_facts(
+    scopes: Option<&[String]>,
+    expires_at: Option<u64>,
+    said_by: &SaidBy,
+    now: u64,
+) -> String {
+    let reported = matches!(said_by, SaidBy::Forge { .. });
+    let scopes = match scopes {
+        Some(s) if !s.is_empty() => format!("scopes {}", escape(&s.join(", "))),
+        Some(_) => "no scopes".to_owned(),
+        None if reported => "no scopes reported".to_owned(),
+        None => "scopes unknown".to_owned(),
+    };
+    let expiry = match (expires_at, said_by) {
+        (Some(t), _) => format!("expires {}", describe_time(t, now)),
+        (
+            None,
+            SaidBy::Forge {
+                name,
+                ignored_expiry: Some(t),
+            },
+        ) => format!(
+            "expiry unknown: {name} reported {}, which cannot be right for a token it accepted",
+            utc_minute(*t)
+        ),
+        (None, SaidBy::Forge { .. }) => "no expiry reported".to_owned(),
+        (None, SaidBy::Keychain) => "no expiry known".to_owned(),
+    };
+    format!("{scopes}; {expiry}")
 }
 
 /// `2026-12-31 23:59 UTC` for `t`, in seconds since the Unix epoch (UTC); the number itself
@@ -101,9 +165,48 @@ mod tests {
     }
 
     #[test]
+    fn a_tokens_facts_say_who_gave_them() {
+        let forge = SaidBy::Forge {
+            name: "GitHub",
+            ignored_expiry: None,
+        };
+        let scopes = ["repo".to_owned(), "work\u{1b}flow".to_owned()];
+        assert_eq!(
+            token_facts(Some(&scopes), Some(NOW + 86_400), &forge, NOW),
+            "scopes repo, work\\u{1b}flow; expires 2027-01-16 08:00 UTC (in 1 day)"
+        );
+        assert_eq!(
+            token_facts(Some(&[]), None, &forge, NOW),
+            "no scopes; no expiry reported"
+        );
+        assert_eq!(
+            token_facts(None, None, &SaidBy::Keychain, NOW),
+            "scopes unknown; no expiry known"
+        );
+        let wrong = SaidBy::Forge {
+            name: "GitHub",
+            ignored_expiry: Some(NOW),
+        };
+        assert_eq!(
+            token_facts(None, None, &wrong, NOW),
+            "no scopes reported; expiry unknown: GitHub reported 2027-01-15 08:00 UTC, which \
+             cannot be right for a token it accepted"
+        );
+    }
+
+    #[test]
     fn a_token_is_named_user_at_host_and_path() {
-        assert_eq!(token_name("octo", "github.com", None), "octo@github.com");
-        assert_eq!(token_name("o", "h", Some("a/b.git")), "o@h/a/b.git");
-        assert_eq!(token_name("o\u{1b}]8;;", "h", None), "o\\u{1b}]8;;@h");
+        assert_eq!(
+            token_name("https", "github.com", "octo", None),
+            "octo@github.com"
+        );
+        assert_eq!(
+            token_name("http", "h:8080", "o", Some("a/b.git")),
+            "o@http://h:8080/a/b.git"
+        );
+        assert_eq!(
+            token_name("https", "h", "o\u{1b}]8;;", None),
+            "o\\u{1b}]8;;@h"
+        );
     }
 }

@@ -7,7 +7,7 @@ use crate::forge::Forge;
 use crate::git::HostSettings;
 use crate::git::{find_on_path, helper_entries, helper_list, is_ours};
 use crate::login::API_TIMEOUT;
-use crate::show::{describe_time, escape};
+use crate::show::{SaidBy, describe_time, escape, token_facts};
 use crate::vault::{Account, StoreChoice, StoreKind, Stored, Vault};
 use secrecy::SecretString;
 use std::path::PathBuf;
@@ -340,7 +340,7 @@ fn check_tokens(r: &mut Report, vaults: &[Vault], offline: bool, now: u64) {
         return r.say(Level::Ok, "no tokens are stored yet");
     }
     for f in found {
-        let mut name = escape(&format!("{}@{}", f.account.username, f.account.host));
+        let mut name = f.account.display_name();
         if vaults.len() > 1 {
             name = format!("{name} (in the {})", f.store_name());
         }
@@ -408,21 +408,18 @@ fn check_tokens(r: &mut Report, vaults: &[Vault], offline: bool, now: u64) {
         match forge.validate(&stored.password, API_TIMEOUT) {
             Ok(info) => {
                 let missing = forge.missing_scopes(&info);
-                let expiry = info
-                    .expires_at
-                    .map(|t| format!("expires {}", describe_time(t, now)))
-                    .unwrap_or_else(|| "no expiry".into());
                 if missing.is_empty() {
-                    let scopes = info
-                        .scopes
-                        .map(|s| s.join(", "))
-                        .unwrap_or_else(|| "no scopes reported".into());
+                    let said_by = SaidBy::Forge {
+                        name: forge.name(),
+                        ignored_expiry: info.ignored_expiry,
+                    };
+                    let facts = token_facts(info.scopes.as_deref(), info.expires_at, &said_by, now);
                     r.say(
                         Level::Ok,
                         format!(
-                            "{name}: {} accepts it as {} ({scopes}; {expiry})",
+                            "{name}: {} accepts it as {} ({facts})",
                             forge.name(),
-                            info.login
+                            escape(&info.login)
                         ),
                     );
                 } else {

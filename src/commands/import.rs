@@ -11,7 +11,7 @@ use crate::git::HostSettings;
 use crate::helper;
 use crate::login::API_TIMEOUT;
 use crate::plaintext::{self, Line};
-use crate::show::{describe_time, escape};
+use crate::show::{SaidBy, escape, token_facts};
 use crate::vault::{Account, Stored, Vault};
 use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};
@@ -127,26 +127,20 @@ fn import(line: &Line, vault: &Vault, now: u64) -> Result<String, String> {
                 if info.login != UNKNOWN_LOGIN {
                     username = info.login.clone();
                 }
-                let scopes = match &info.scopes {
-                    Some(s) if !s.is_empty() => format!("scopes {}", s.join(", ")),
-                    Some(_) => "no scopes".to_owned(),
-                    None => "no scopes reported".to_owned(),
+                let said_by = SaidBy::Forge {
+                    name: forge.name(),
+                    ignored_expiry: info.ignored_expiry,
                 };
-                let expiry = info
-                    .expires_at
-                    .map(|t| format!("expires {}", describe_time(t, now)))
-                    .unwrap_or_else(|| "no expiry reported".into());
+                let facts = token_facts(info.scopes.as_deref(), info.expires_at, &said_by, now);
                 let missing = forge.missing_scopes(&info);
                 let lacks = if missing.is_empty() {
                     String::new()
                 } else {
                     format!("; it lacks {}", missing.join(", "))
                 };
-                stored.forge = Some(forge.name().to_owned());
-                stored.scopes = info.scopes.clone();
-                stored.password_expiry_utc = info.expires_at;
+                stored = stored.checked_by(forge, &info);
                 format!(
-                    "{} accepts it as {} ({scopes}; {expiry}{lacks})",
+                    "{} accepts it as {} ({facts}{lacks})",
                     forge.name(),
                     escape(&info.login)
                 )

@@ -9,7 +9,7 @@ use crate::helper::Query;
 use crate::helper::same_login;
 use crate::login::{self, Outcome, Prompter, Target, Tty};
 use crate::protocol::Credential;
-use crate::show::describe_time;
+use crate::show::{SaidBy, token_facts};
 use crate::vault::{Found, Stored, Vault};
 use anyhow::{Context as _, bail};
 use secrecy::ExposeSecret;
@@ -119,19 +119,8 @@ fn stored_now(vault: &Vault, query: &Query) -> anyhow::Result<Vec<(Found, Stored
 
 /// `alice (scopes repo, workflow; expires in 6 days)`: a stored token, for a person.
 fn describe(f: &Found, s: &Stored, now: u64) -> String {
-    let scopes = match &s.scopes {
-        Some(x) if !x.is_empty() => format!("scopes {}", crate::show::escape(&x.join(", "))),
-        Some(_) => "no scopes".to_owned(),
-        None => "scopes unknown".to_owned(),
-    };
-    let expiry = match s.password_expiry_utc {
-        Some(t) => format!("expires {}", describe_time(t, now)),
-        None => "no expiry known".to_owned(),
-    };
-    format!(
-        "{} ({scopes}; {expiry})",
-        crate::show::escape(&f.account.username)
-    )
+    let facts = token_facts(s.scopes.as_deref(), s.password_expiry_utc, &SaidBy::Keychain, now);
+    format!("{} ({facts})", crate::show::escape(&f.account.username))
 }
 
 /// After a new token was stored as `answer`: each old token of the same user that is another

@@ -378,8 +378,7 @@ pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError>
         if any_user && !forge_ignores_username(stored.forge.as_deref()) {
             continue;
         }
-        let rank = |s: &Stored| (s.default, s.stored_at.unwrap_or(0));
-        if best.as_ref().is_none_or(|(_, b)| rank(&stored) > rank(b)) {
+        if best.as_ref().is_none_or(|(_, b)| stored.rank() > b.rank()) {
             best = Some((found.account, stored));
         }
     }

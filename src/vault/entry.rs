@@ -3,6 +3,7 @@
 //! Pure functions: nothing here touches a store.
 
 use super::{SERVICE, VaultError};
+use crate::forge::{Forge, TokenInfo};
 use crate::host::{Host, Origin};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use secrecy::zeroize::Zeroizing;
@@ -27,17 +28,8 @@ impl Account {
     /// How a token is named to a person: `alice@github.com`, and
     /// `alice@http://127.0.0.1:8080/org/repo` for another protocol or a path; escaped.
     pub fn display_name(&self) -> String {
-        let host = if self.protocol == "https" {
-            self.host.to_string()
-        } else {
-            format!("{}://{}", self.protocol, self.host)
-        };
-        let path = self
-            .path
-            .as_deref()
-            .map(|p| format!("/{p}"))
-            .unwrap_or_default();
-        crate::show::escape(&format!("{}@{host}{path}", self.username))
+        let path = self.path.as_deref();
+        crate::show::token_name(&self.protocol, &self.host, &self.username, path)
     }
 
     /// The account's protocol and host.
@@ -194,6 +186,24 @@ impl Stored {
             default: false,
             to_revoke: false,
         }
+    }
+
+    /// `self` with what `forge` said when it accepted the token (`info`): the expiry and scopes
+    /// it reported, and which forge it is. The one place a forge's answer becomes stored facts.
+    pub fn checked_by(self, forge: &Forge, info: &TokenInfo) -> Stored {
+        Stored {
+            password_expiry_utc: info.expires_at,
+            forge: Some(forge.name().to_owned()),
+            scopes: info.scopes.clone(),
+            ..self
+        }
+    }
+
+    /// How a `get` that names no user ranks the credentials of one host, higher first: the
+    /// `login --default` one, then the most recently stored. The host's pick
+    /// ([`super::Vault::find_pick`]) and `helper::get`'s search of every user both rank so.
+    pub fn rank(&self) -> (bool, u64) {
+        (self.default, self.stored_at.unwrap_or(0))
     }
 
     /// The secret's bytes: password line, then `key=value` lines, each ending in `\n` (so that

@@ -21,12 +21,6 @@ pub(super) enum PickMove {
     ToOther(Account),
 }
 
-/// How a `get` without a user name ranks the credentials of one host: the `login --default`
-/// one first, then the most recently stored. `helper::get` ranks the same way.
-pub(super) fn rank(stored: &Stored) -> (bool, u64) {
-    (stored.default, stored.stored_at.unwrap_or(0))
-}
-
 impl Vault {
     /// The credential marked as `origin`'s pick: the one a `get` without a user name serves
     /// (the `login --default` one, else the most recently stored), kept by [`Vault::put`] so
@@ -82,17 +76,17 @@ impl Vault {
             return Ok(PickMove::NotKept);
         }
         let origin = account.origin();
-        let new = rank(stored);
+        let new = stored.rank();
         // The current pick, unless it is `account` itself and this write lowers its rank (then
         // the others must be looked at).
         if let Some(pick) = self.find_pick(&origin)?
             && let Some(old) = self.read(&pick)?
         {
-            if pick.account == *account && new >= rank(&old) {
+            if pick.account == *account && new >= old.rank() {
                 return Ok(PickMove::Stays);
             }
             if pick.account != *account {
-                return Ok(if rank(&old) > new {
+                return Ok(if old.rank() > new {
                     PickMove::Stays
                 } else {
                     PickMove::ToWritten(Some(pick))
@@ -105,9 +99,9 @@ impl Vault {
                 continue;
             }
             if let Some(other) = self.read(&found)?
-                && best.as_ref().is_none_or(|(_, b)| rank(&other) > *b)
+                && best.as_ref().is_none_or(|(_, b)| other.rank() > *b)
             {
-                best = Some((found.account, rank(&other)));
+                best = Some((found.account, other.rank()));
             }
         }
         Ok(match best {
