@@ -1,5 +1,7 @@
 //! git's credential-helper wire format: the [`Credential`] with git's attribute names, and
-//! reading and writing it under the rules of git-credential(1) and gitcredentials(7).
+//! reading and writing it under the rules of git-credential(1) and gitcredentials(7); the one
+//! reader of git's credential URL ([`parse_url`], also for git-credential-store's file and for
+//! the `<url>` of `credential.<url>.*` keys), and git's boolean spellings ([`parse_bool`]).
 //!
 //! Only [`write()`] may write to stdout, because stdout belongs to git. The reader is strict where
 //! git's own history shows that leniency leaked tokens (CVE-2020-5260, CVE-2020-11008,
