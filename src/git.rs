@@ -12,6 +12,8 @@
 //! (`classic` or `fine-grained`), `credential.<url>.patBrowser` (`never` turns the browser off),
 //! `credential.<url>.patLifetime` (the lab timer, e.g. `8h`).
 
+use crate::forge::{Forge, ForgeKind, ForgeSettings, TokenType};
+use crate::host::Origin;
 use anyhow::{Context as _, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,14 +25,9 @@ use std::time::Duration;
 pub struct HostSettings {
     /// `credential.interactive` as written, lowercased (`false`, `never`, `true`, `auto`, …).
     pub interactive: Option<String>,
-    /// `credential.<url>.patForge`, lowercased.
-    pub forge: Option<String>,
-    /// `credential.<url>.patApiUrl`: the forge's API base, e.g. `https://ghe.example.com/api/v3`.
-    pub api_url: Option<String>,
-    /// `credential.<url>.patScopes`, split on commas and spaces.
-    pub scopes: Option<Vec<String>>,
-    /// `credential.<url>.patTokenType`, lowercased.
-    pub token_type: Option<String>,
+    /// `credential.<url>.patForge`, `patApiUrl`, `patScopes` and `patTokenType`: what
+    /// [`crate::forge::Forge::detect`] reads.
+    pub forge: ForgeSettings,
     /// `credential.<url>.patBrowser`: `false` (or `never`) turns the browser off.
     pub browser: bool,
     /// `credential.<url>.patLifetime`: the lab timer for new tokens, e.g. `8h`.
@@ -43,10 +40,7 @@ impl Default for HostSettings {
     fn default() -> HostSettings {
         HostSettings {
             interactive: None,
-            forge: None,
-            api_url: None,
-            scopes: None,
-            token_type: None,
+            forge: ForgeSettings::default(),
             browser: true,
             lifetime: None,
             warnings: Vec::new(),
@@ -70,7 +64,7 @@ impl HostSettings {
             Ok(out) if out.status.success() => Self::parse(&String::from_utf8_lossy(&out.stdout)),
             _ => HostSettings::default(),
         };
-        if settings.api_url.is_some() || settings.forge.is_some() {
+        if settings.forge.api_url.is_some() || settings.forge.kind.is_some() {
             settings.drop_unscoped(&config_get_regexp(SCOPED_REDIRECTS, false));
         }
         for warning in &settings.warnings {
@@ -90,24 +84,21 @@ impl HostSettings {
             let key = key.to_ascii_lowercase();
             match key.as_str() {
                 "credential.interactive" => s.interactive = lower(),
-                "credential.patforge" => {
-                    if !FORGES.contains(&value.to_ascii_lowercase().as_str()) {
-                        s.warnings.push(format!(
-                            "credential.patForge '{value}' is not one of {}; it is ignored",
-                            FORGES.join(", ")
-                        ));
-                    } else {
-                        s.forge = lower();
-                    }
-                }
+                "credential.patforge" => match ForgeKind::from_setting(&value) {
+                    Some(kind) => s.forge.kind = Some(kind),
+                    None => s.warnings.push(format!(
+                        "credential.patForge '{value}' is not one of {}; it is ignored",
+                        ForgeKind::SETTING_WORDS.join(", ")
+                    )),
+                },
                 "credential.patapiurl" => match reqwest::Url::parse(&value) {
-                    Ok(_) => s.api_url = Some(value),
+                    Ok(_) => s.forge.api_url = Some(value),
                     Err(_) => s.warnings.push(format!(
                         "credential.patApiUrl '{value}' is not a URL; it is ignored"
                     )),
                 },
                 "credential.patscopes" => {
-                    s.scopes = Some(
+                    s.forge.scopes = Some(
                         value
                             .split([',', ' '])
                             .filter(|x| !x.is_empty())
@@ -115,10 +106,11 @@ impl HostSettings {
                             .collect(),
                     )
                 }
-                "credential.pattokentype" => match value.to_ascii_lowercase().as_str() {
-                    "classic" | "fine-grained" => s.token_type = lower(),
-                    _ => s.warnings.push(format!(
-                        "credential.patTokenType '{value}' is not classic or fine-grained; it is ignored"
+                "credential.pattokentype" => match TokenType::from_setting(&value) {
+                    Some(t) => s.forge.token_type = Some(t),
+                    None => s.warnings.push(format!(
+                        "credential.patTokenType '{value}' is not {}; it is ignored",
+                        TokenType::SETTING_WORDS.join(" or ")
                     )),
                 },
                 "credential.patbrowser" => match value.to_ascii_lowercase().as_str() {
@@ -155,18 +147,19 @@ impl HostSettings {
             })
         };
         if self
+            .forge
             .api_url
             .as_deref()
             .is_some_and(|v| !given(".patapiurl", v))
         {
-            self.api_url = None;
+            self.forge.api_url = None;
         }
-        if self
-            .forge
-            .as_deref()
-            .is_some_and(|v| !given(".patforge", v))
-        {
-            self.forge = None;
+        let forge_given = scoped.iter().any(|(k, v)| {
+            k.to_ascii_lowercase().ends_with(".patforge")
+                && ForgeKind::from_setting(v) == self.forge.kind
+        });
+        if self.forge.kind.is_some() && !forge_given {
+            self.forge.kind = None;
         }
     }
 
@@ -185,6 +178,14 @@ impl HostSettings {
     }
 }
 
+/// The forge `origin` runs, as git's config (`credential.<url>.patForge`, `patApiUrl`, …) and
+/// the host's name tell it, with no server challenge to go by: what every command that acts on
+/// a stored token (revoking, checking, handing over) asks. Starts `git config` (a process):
+/// never on the path that serves a token. `None` for a host no rule names.
+pub fn forge_at(origin: &Origin) -> Option<Forge> {
+    Forge::detect(&origin.host, &[], &HostSettings::read(&origin.to_string()).forge)
+}
+
 /// The URL-scoped keys that decide where a token is sent (`credential.<url>.patApiUrl`,
 /// `credential.<url>.patForge`), as a `git config --get-regexp` pattern; the bare keys, without
 /// a URL, do not match it.
@@ -192,9 +193,6 @@ pub const SCOPED_REDIRECTS: &str = r"^credential\..+\.(patapiurl|patforge)$";
 
 /// The bare keys that would apply to every host, which the helper ignores (doctor warns).
 pub const UNSCOPED_REDIRECTS: &str = r"^credential\.(patapiurl|patforge)$";
-
-/// The words `credential.<url>.patForge` takes.
-pub const FORGES: [&str; 5] = ["github", "ghes", "gitlab", "gitea", "forgejo"];
 
 // git's boolean spellings, which its config and its credential protocol share.
 use crate::protocol::parse_bool;
@@ -509,13 +507,13 @@ mod tests {
              credential.patscopes\nrepo, workflow read:org\0credential.pattokentype\nfine-grained\0\
              credential.patbrowser\nnever\0credential.username\nalice\0credential.patlifetime\n8h\0",
         );
-        assert_eq!(s.forge.as_deref(), Some("ghes"));
-        assert_eq!(s.api_url.as_deref(), Some("http://127.0.0.1:9/api/v3"));
+        assert_eq!(s.forge.kind, Some(ForgeKind::GitHubEnterpriseServer));
+        assert_eq!(s.forge.api_url.as_deref(), Some("http://127.0.0.1:9/api/v3"));
         assert_eq!(
-            s.scopes.as_deref(),
+            s.forge.scopes.as_deref(),
             Some(&["repo".to_owned(), "workflow".into(), "read:org".into()][..])
         );
-        assert_eq!(s.token_type.as_deref(), Some("fine-grained"));
+        assert_eq!(s.forge.token_type, Some(TokenType::FineGrained));
         assert_eq!(s.lifetime, Some(Duration::from_secs(8 * 3600)));
         assert!(s.interactive_forbidden() && s.browser_forbidden());
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
@@ -529,7 +527,7 @@ mod tests {
              credential.patbrowser\nmaybe\0credential.pattokentype\nshiny\0\
              credential.patapiurl\nnot a url\0credential.patscope\nrepo\0",
         );
-        assert_eq!(s.forge, None);
+        assert_eq!(s.forge.kind, None);
         assert_eq!(s.lifetime, None);
         assert!(!s.browser_forbidden());
         assert_eq!(s.warnings.len(), 6, "{:?}", s.warnings);
@@ -573,7 +571,7 @@ mod tests {
             "credential.patapiurl\nhttps://evil.example/api\0credential.patforge\ngithub\0",
         );
         s.drop_unscoped(&[]);
-        assert_eq!((s.api_url, s.forge), (None, None));
+        assert_eq!((s.forge.api_url, s.forge.kind), (None, None));
         let mut s = HostSettings::parse(
             "credential.patapiurl\nhttps://ghe.example/api/v3\0credential.patforge\nghes\0",
         );
@@ -587,7 +585,7 @@ mod tests {
                 "ghes".into(),
             ),
         ]);
-        assert_eq!(s.api_url.as_deref(), Some("https://ghe.example/api/v3"));
-        assert_eq!(s.forge.as_deref(), Some("ghes"));
+        assert_eq!(s.forge.api_url.as_deref(), Some("https://ghe.example/api/v3"));
+        assert_eq!(s.forge.kind, Some(ForgeKind::GitHubEnterpriseServer));
     }
 }

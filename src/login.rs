@@ -16,10 +16,6 @@ pub use crate::tty::{Prompter, Tty, person_present};
 use crate::vault::{Account, Stored, Vault};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
-use std::time::Duration;
-
-/// How long the forge's API may take to answer one validation request.
-pub const API_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many tokens a person may paste before the flow gives up.
 pub const ATTEMPTS: usize = 3;
@@ -118,7 +114,7 @@ pub fn on_missing(
 ) -> anyhow::Result<Option<Credential>> {
     let settings = HostSettings::read(&Target::of(query).url());
     let target = Target::of(query).with_lifetime(settings.lifetime, now);
-    let Some(forge) = Forge::detect(&query.origin.host, &request.wwwauth, &settings) else {
+    let Some(forge) = Forge::detect(&query.origin.host, &request.wwwauth, &settings.forge) else {
         return Ok(None);
     };
     let login_arg = if target.origin.protocol == "https" {
@@ -272,7 +268,7 @@ pub fn interactive(
                 continue;
             }
         };
-        let info = match forge.validate(&token, API_TIMEOUT) {
+        let info = match forge.validate(&token, now) {
             Ok(info) => info,
             Err(e) if e.is_network() => {
                 writeln!(err, "git-credential-pat: {e}")?;
@@ -332,7 +328,7 @@ pub fn non_interactive(
     forge
         .check_token(token.expose_secret())
         .map_err(anyhow::Error::msg)?;
-    let info = forge.validate(&token, API_TIMEOUT)?;
+    let info = forge.validate(&token, now)?;
     let missing = forge.missing_scopes(&info);
     if !missing.is_empty() {
         anyhow::bail!(

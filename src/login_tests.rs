@@ -23,12 +23,7 @@ impl Prompter for Script {
 }
 
 fn vault() -> Vault {
-    Vault::with_store(
-        keyring_core::mock::Store::new().unwrap(),
-        None,
-        Some("login"),
-    )
-    .unwrap()
+    Vault::in_memory("login")
 }
 
 fn target(username: Option<&str>) -> Target {
@@ -48,9 +43,9 @@ fn unreachable_github() -> Forge {
         .local_addr()
         .unwrap()
         .port();
-    let settings = HostSettings {
+    let settings = crate::forge::ForgeSettings {
         api_url: Some(format!("http://127.0.0.1:{port}")),
-        ..HostSettings::default()
+        ..Default::default()
     };
     Forge::detect(
         &crate::host::Host::parse("github.com").unwrap(),

@@ -3,10 +3,7 @@
 //! right. Exits non-zero when a check fails.
 
 use crate::cli::{self, Context, Run};
-use crate::forge::Forge;
-use crate::git::HostSettings;
 use crate::git::{find_on_path, helper_entries, helper_list, is_ours};
-use crate::login::API_TIMEOUT;
 use crate::show::{SaidBy, describe_time, escape, token_facts};
 use crate::vault::{Account, StoreChoice, StoreKind, Stored, Vault};
 use secrecy::SecretString;
@@ -352,26 +349,21 @@ fn check_tokens(r: &mut Report, vaults: &[Vault], offline: bool, now: u64) {
                 continue;
             }
         };
-        if crate::ending::is_over(&stored, now) {
+        if crate::helper::is_over(&stored, now) {
             // The lab timer ran out: revoke it now, or say that it is still to revoke.
             if offline {
                 r.say(
                     Level::Fail,
                     format!(
                         "{name}: its lab timer ended and it is still live: TO REVOKE; run `{}`",
-                        crate::ending::revoke_command(&f.account)
+                        crate::helper::revoke_command(&f.account)
                     ),
                 );
                 continue;
             }
-            let mut said = Vec::new();
-            let gone =
-                crate::ending::end_lab(f.vault(), &f, stored, &crate::ending::revoke, &mut said);
-            let said = String::from_utf8_lossy(&said);
-            let said = said.trim_end().trim_start_matches("git-credential-pat: ");
-            match gone {
-                Ok(true) => r.say(Level::Note, said),
-                Ok(false) => r.say(Level::Fail, said),
+            match crate::helper::end_lab(f.vault(), &f, stored, crate::ending::revoke, now) {
+                Ok(ended) if ended.gone => r.say(Level::Note, ended.to_string()),
+                Ok(ended) => r.say(Level::Fail, ended.to_string()),
                 Err(e) => r.say(Level::Fail, format!("{name}: {e}")),
             }
             continue;
@@ -394,8 +386,7 @@ fn check_tokens(r: &mut Report, vaults: &[Vault], offline: bool, now: u64) {
             );
             continue;
         }
-        let settings = HostSettings::read(&format!("{}://{}", f.account.protocol, f.account.host));
-        let Some(forge) = Forge::detect(&f.account.host, &[], &settings) else {
+        let Some(forge) = crate::git::forge_at(&f.account.origin()) else {
             r.say(
                 Level::Note,
                 format!(
@@ -405,7 +396,7 @@ fn check_tokens(r: &mut Report, vaults: &[Vault], offline: bool, now: u64) {
             );
             continue;
         };
-        match forge.validate(&stored.password, API_TIMEOUT) {
+        match forge.validate(&stored.password, now) {
             Ok(info) => {
                 let missing = forge.missing_scopes(&info);
                 if missing.is_empty() {

@@ -8,8 +8,7 @@
 //! (`$?` is then 128+N); elsewhere the command is waited for and its exit code passed on.
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
-use crate::forge::{Family, Forge};
-use crate::git::HostSettings;
+use crate::forge::Family;
 use crate::helper::{self, Query};
 use crate::show::escape;
 use anyhow::bail;
@@ -85,7 +84,7 @@ fn is_variable_name(name: &str) -> bool {
 }
 
 /// The token [`helper::handed_over`] gives for `target` (default github.com) and `user`, and
-/// its forge's family: the stored entry's `forge` fact, else what [`Forge::detect`] sees.
+/// its forge's family: the stored entry's `forge` fact, else what [`crate::git::forge_at`] sees.
 ///
 /// # Errors
 /// One sentence when nothing is served: nothing stored, the lab timer ended, or expired.
@@ -95,32 +94,19 @@ fn served(
     ctx: &Context,
 ) -> anyhow::Result<(SecretString, Option<Family>)> {
     let target = target.unwrap_or(DEFAULT_HOST);
-    let handover = helper::handed_over(target, user, &ctx.open_vault()?, ctx.now)?;
-    let family = handover
-        .forge
-        .as_deref()
-        .and_then(family_named)
-        .or_else(|| {
-            let origin = Query::for_target(target).ok()?.origin;
-            let settings = HostSettings::read(&origin.to_string());
-            Forge::detect(&origin.host, &[], &settings).map(|f| f.kind.family())
-        });
+    let handover = helper::handed_over(
+        target,
+        user,
+        &ctx.open_vault()?,
+        ctx.now,
+        crate::ending::revoke,
+    )?;
+    let kind = handover.forge.or_else(|| {
+        let origin = Query::for_target(target).ok()?.origin;
+        crate::git::forge_at(&origin).map(|f| f.kind)
+    });
+    let family = kind.map(|k| k.family());
     Ok((handover.token, family))
-}
-
-/// The family a stored `forge` fact names (`GitHub`, `GitHub Enterprise Server`, `GitLab`,
-/// `Gitea/Forgejo`, as `ForgeKind::name` writes them).
-fn family_named(fact: &str) -> Option<Family> {
-    let fact = fact.trim().to_ascii_lowercase();
-    if fact.starts_with("github") || fact == "ghes" {
-        Some(Family::GitHub)
-    } else if fact.starts_with("gitlab") {
-        Some(Family::GitLab)
-    } else if fact.starts_with("gitea") || fact.starts_with("forgejo") {
-        Some(Family::Gitea)
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]
@@ -134,17 +120,5 @@ mod tests {
         for bad in ["", "1A", "A-B", "A=B", "A B", "É"] {
             assert!(!is_variable_name(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn stored_forge_facts_name_a_family() {
-        assert_eq!(family_named("GitHub"), Some(Family::GitHub));
-        assert_eq!(
-            family_named("GitHub Enterprise Server"),
-            Some(Family::GitHub)
-        );
-        assert_eq!(family_named("GitLab"), Some(Family::GitLab));
-        assert_eq!(family_named("Gitea/Forgejo"), Some(Family::Gitea));
-        assert_eq!(family_named("Bitbucket"), None);
     }
 }

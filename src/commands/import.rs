@@ -6,10 +6,8 @@
 //! forge refuses, and lines whose account already holds a different token stay, each named.
 
 use crate::cli::{self, Context, Run};
-use crate::forge::{Forge, UNKNOWN_LOGIN};
-use crate::git::HostSettings;
+use crate::forge::UNKNOWN_LOGIN;
 use crate::helper;
-use crate::login::API_TIMEOUT;
 use crate::plaintext::{self, Line};
 use crate::show::{SaidBy, escape, token_facts};
 use crate::vault::{Account, Stored, Vault};
@@ -109,8 +107,7 @@ fn import(line: &Line, vault: &Vault, now: u64) -> Result<String, String> {
             escape(&line.origin.protocol)
         ));
     }
-    let settings = HostSettings::read(&line.origin.to_string());
-    let forge = Forge::detect(&line.origin.host, &[], &settings);
+    let forge = crate::git::forge_at(&line.origin);
     let password = SecretString::from(line.password.expose_secret().to_owned());
     let mut stored = Stored {
         stored_at: Some(now),
@@ -122,7 +119,7 @@ fn import(line: &Line, vault: &Vault, now: u64) -> Result<String, String> {
             "not checked: which forge {} is, is not known (set credential.{}.patForge)",
             line.origin.host, line.origin
         ),
-        Some(forge) => match forge.validate(&line.password, API_TIMEOUT) {
+        Some(forge) => match forge.validate(&line.password, now) {
             Ok(info) => {
                 if info.login != UNKNOWN_LOGIN {
                     username = info.login.clone();

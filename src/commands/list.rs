@@ -48,7 +48,7 @@ impl Row {
             host: account.host.to_string(),
             username: account.username,
             path: account.path,
-            forge: stored.forge.clone(),
+            forge: stored.forge.map(|k| k.name().to_owned()),
             scopes: stored.scopes.clone(),
             expires_at: stored.password_expiry_utc,
             stored_at: stored.stored_at,
@@ -144,7 +144,9 @@ impl Run for cli::List {
 fn run(json: bool, vaults: &[Vault], now: u64) -> anyhow::Result<()> {
     // A token whose lab timer ran out is revoked and erased before it is listed.
     for vault in vaults {
-        crate::ending::end_all_over(vault, now, &crate::ending::revoke, &mut std::io::stderr())?;
+        for ended in crate::helper::end_all_over(vault, now, crate::ending::revoke)? {
+            eprintln!("git-credential-pat: {ended}");
+        }
     }
     let rows = rows(vaults)?;
     let mut out = std::io::stdout().lock();

@@ -2,7 +2,7 @@
 //! token for a host outside of a git command, with the same flow and checks as `get`.
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
-use crate::ending::{self, Ending};
+use crate::ending;
 use crate::forge::Forge;
 use crate::git::HostSettings;
 use crate::helper::Query;
@@ -34,7 +34,7 @@ impl Run for cli::Login {
         let lifetime = options.lifetime.or(settings.lifetime);
         let mut target = Target::of(&query).with_lifetime(lifetime, now);
         target.default = options.default;
-        let Some(forge) = Forge::detect(&query.origin.host, &[], &settings) else {
+        let Some(forge) = Forge::detect(&query.origin.host, &[], &settings.forge) else {
             bail!(
                 "which forge is {host}? Tell git-credential-pat with \
              `git config --global credential.{url}.patForge github` (or ghes, gitlab, gitea)",
@@ -78,12 +78,13 @@ impl Run for cli::Login {
                 .context("could not read the token from stdin")?;
             if line.len() as u64 > MAX_STDIN_TOKEN {
                 bail!(
-                    "the token on stdin is longer than 64 KiB; give the token alone, on one line"
+                    "the token on stdin is longer than {} KiB; give the token alone, on one line",
+                    MAX_STDIN_TOKEN / 1024
                 );
             }
             let token = SecretString::from(line.trim().to_owned());
             let answer = login::non_interactive(&forge, &target, &vault, token, err, now)?;
-            return replaced(&vault, old, &answer, err);
+            return replaced(&vault, old, &answer, err, now);
         }
         let settings_allow_browser = !settings.browser_forbidden();
         let browser: Option<&login::OpenBrowser> =
@@ -92,7 +93,7 @@ impl Run for cli::Login {
             bail!("there is no terminal to paste a token into; pipe it in with --token-stdin");
         }
         match login::interactive(&forge, &target, &vault, &mut Tty, browser, err, now)? {
-            Outcome::Stored(answer) => replaced(&vault, old, &answer, err),
+            Outcome::Stored(answer) => replaced(&vault, old, &answer, err, now),
             Outcome::Cancelled => bail!("no token given; nothing was stored"),
             Outcome::GaveUp => bail!("no token was accepted; nothing was stored"),
         }
@@ -131,6 +132,7 @@ fn replaced(
     old: Vec<(Found, Stored)>,
     answer: &Credential,
     err: &mut dyn Write,
+    now: u64,
 ) -> anyhow::Result<()> {
     let (Some(user), Some(new)) = (answer.username.as_deref(), answer.password.as_ref()) else {
         return Ok(());
@@ -142,12 +144,12 @@ fn replaced(
             continue;
         }
         let name = found.account.display_name();
-        match ending::revoke(&found.account, &stored) {
-            Ending::Dead(said) => writeln!(
+        match ending::revoke(&found.account, &stored, now) {
+            dead if dead.is_dead() => writeln!(
                 err,
-                "git-credential-pat: the replaced token of {name}: {said}."
+                "git-credential-pat: the replaced token of {name}: {dead}."
             )?,
-            Ending::StillLive(why) | Ending::NotNow(why) => writeln!(
+            why => writeln!(
                 err,
                 "git-credential-pat: the replaced token of {name} STILL WORKS at the forge until it expires: {why}."
             )?,

@@ -5,10 +5,9 @@
 //! A token that could not be revoked is kept and named, unless `--force`.
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
-use crate::forge::{Forge, Revocation};
-use crate::git::HostSettings;
+use crate::ending;
 use crate::helper::Query;
-use crate::login::{API_TIMEOUT, Prompter, Tty};
+use crate::login::{Prompter, Tty};
 use crate::show::utc_minute;
 use crate::vault::{Account, Found, Stored, Vault};
 use anyhow::bail;
@@ -17,7 +16,7 @@ use std::io::Write;
 
 impl Run for cli::Logout {
     fn run(&self, ctx: &Context) -> anyhow::Result<()> {
-        run(self, &ctx.open_every_vault()?)
+        run(self, &ctx.open_every_vault()?, ctx.now)
     }
 }
 
@@ -27,7 +26,7 @@ impl Run for cli::Logout {
 /// When nothing may be done (more than one token, no `--yes` and no terminal to ask), the
 /// person said no, or anything failed for some token (a revocation, the keychain, git);
 /// the message then says which tokens are still stored.
-fn run(options: &cli::Logout, vaults: &[Vault]) -> anyhow::Result<()> {
+fn run(options: &cli::Logout, vaults: &[Vault], now: u64) -> anyhow::Result<()> {
     let mut chosen: Vec<(Found, Stored)> = Vec::new();
     // Every keychain that answers: a token stored from an SSH session (kernel keyring) is
     // logged out from the desktop (Secret Service) too, and the reverse.
@@ -82,14 +81,18 @@ fn run(options: &cli::Logout, vaults: &[Vault]) -> anyhow::Result<()> {
         }
     }
 
-    let revocations = if options.revoke {
+    let revocations: Vec<Option<crate::forge::Revocation>> = if options.revoke {
         // Say before any request which tokens no API can revoke, and where to delete them.
         for ((found, stored), name) in chosen.iter().zip(&names) {
-            if let Some(why) = forge_of(found).and_then(|f| f.cannot_revoke(&stored.password)) {
+            if let Some(why) = ending::cannot_revoke(&found.account, stored) {
                 writeln!(err, "{name}: cannot be revoked through the API: {why}")?;
             }
         }
-        revoke_all(&chosen)
+        let tokens: Vec<_> = chosen.iter().map(|(f, s)| (&f.account, s)).collect();
+        ending::revoke_all(&tokens, now)
+            .into_iter()
+            .map(Some)
+            .collect()
     } else {
         chosen.iter().map(|_| None).collect()
     };
@@ -99,12 +102,8 @@ fn run(options: &cli::Logout, vaults: &[Vault]) -> anyhow::Result<()> {
         let mut said = Vec::new();
         match revocation {
             None => {}
-            Some(Ok(Revocation::Revoked)) => said.push(format!("revoked at {}", forge_name(found))),
-            Some(Ok(Revocation::AlreadyInvalid)) => said.push(format!(
-                "{} no longer accepts it (already revoked or expired)",
-                forge_name(found)
-            )),
-            Some(Err(why)) => {
+            Some(dead) if dead.is_dead() => said.push(dead.to_string()),
+            Some(why) => {
                 failed = true;
                 if !options.force {
                     writeln!(
@@ -152,7 +151,7 @@ fn run(options: &cli::Logout, vaults: &[Vault]) -> anyhow::Result<()> {
             _ => "until they expire".to_owned(),
         };
         let command = match chosen.first() {
-            Some((f, _)) if one => crate::ending::revoke_command(&f.account),
+            Some((f, _)) if one => crate::helper::revoke_command(&f.account),
             _ => "git credential-pat logout HOST --revoke".to_owned(),
         };
         writeln!(
@@ -191,53 +190,6 @@ fn find(options: &cli::Logout, vault: &Vault) -> anyhow::Result<Vec<Found>> {
         });
         found
     })
-}
-
-fn forge_of(found: &Found) -> Option<Forge> {
-    let settings = HostSettings::read(&format!(
-        "{}://{}",
-        found.account.protocol, found.account.host
-    ));
-    Forge::detect(&found.account.host, &[], &settings)
-}
-
-fn forge_name(found: &Found) -> &'static str {
-    forge_of(found).map_or("the forge", |f| f.name())
-}
-
-/// Revokes every chosen token, batching those of one forge and host into one call.
-fn revoke_all(chosen: &[(Found, Stored)]) -> Vec<Option<Result<Revocation, String>>> {
-    let mut results: Vec<Option<Result<Revocation, String>>> =
-        chosen.iter().map(|_| None).collect();
-    let mut done = vec![false; chosen.len()];
-    for i in 0..chosen.len() {
-        if done[i] {
-            continue;
-        }
-        let host = &chosen[i].0.account.host;
-        let group: Vec<usize> = (i..chosen.len())
-            .filter(|&j| !done[j] && chosen[j].0.account.host == *host)
-            .collect();
-        let outcomes = match forge_of(&chosen[i].0) {
-            Some(forge) => {
-                let tokens: Vec<_> = group.iter().map(|&j| &chosen[j].1.password).collect();
-                forge.revoke(&tokens, API_TIMEOUT)
-            }
-            None => group
-                .iter()
-                .map(|_| {
-                    Err(format!(
-                        "which forge {host} is, is not known, so it cannot be revoked here"
-                    ))
-                })
-                .collect(),
-        };
-        for (&j, outcome) in group.iter().zip(outcomes) {
-            results[j] = Some(outcome);
-            done[j] = true;
-        }
-    }
-    results
 }
 
 /// `git credential reject` for the credential, so that every helper git is configured with

@@ -11,11 +11,12 @@
 //! message or in `Debug` output, and is only ever sent over https (plain http only to this
 //! machine's loopback).
 
-use super::{Forge, TokenKind, is_loopback};
+use super::{Forge, ForgeKind, TokenKind, is_loopback};
+use crate::host::Host;
 use reqwest::Url;
 use reqwest::blocking::RequestBuilder;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// What the forge's API said about a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,14 +180,98 @@ fn unexpected_detail(status: u16, detail: &str) -> String {
     }
 }
 
-/// What revoking one token came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What asking a forge to revoke one token came to ([`Forge::revoke`]), with what a person
+/// needs to finish the job: its `Display` is the one wording of each outcome, e.g. `revoked at
+/// GitHub`, or `GitLab did not revoke it (HTTP 500); delete it by hand at https://…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revocation {
-    /// The forge accepted the revocation.
-    Revoked,
+    /// The forge accepted the revocation: the token is dead.
+    Revoked {
+        /// The forge that revoked it.
+        forge: ForgeKind,
+    },
     /// The forge no longer accepts the token (GitLab, GitHub Enterprise Server: 401), so
-    /// there is nothing left to revoke.
+    /// there is nothing left to revoke: the token is dead.
+    AlreadyInvalid {
+        /// The forge that said so.
+        forge: ForgeKind,
+    },
+    /// No request can revoke it here (Gitea/Forgejo, a fine-grained token on GitHub
+    /// Enterprise Server, an unknown forge): it stays live until it expires, unless the person
+    /// deletes it by hand.
+    ByHand {
+        /// Why, as a sentence.
+        why: String,
+        /// The page to delete it on; `None` when the forge is not known.
+        page: Option<String>,
+    },
+    /// The forge answered and did not revoke it (HTTP 422, 500, a server without the API).
+    Refused {
+        /// The forge's answer, as a sentence.
+        why: String,
+        /// The page to delete it on by hand.
+        page: Option<String>,
+    },
+    /// The forge could not be asked now (no network, a timeout, the rate limit used up).
+    NotAsked {
+        /// What went wrong, as a sentence.
+        why: String,
+        /// The page to delete it on by hand.
+        page: Option<String>,
+    },
+}
+
+impl Revocation {
+    /// The outcome for a token on `host`, whose forge no rule names.
+    pub fn unknown_forge(host: &Host) -> Revocation {
+        Revocation::ByHand {
+            why: format!("which forge {host} is, is not known, so it cannot be revoked here"),
+            page: None,
+        }
+    }
+
+    /// Whether the token no longer works at its forge ([`Revocation::Revoked`] or
+    /// [`Revocation::AlreadyInvalid`]).
+    pub fn is_dead(&self) -> bool {
+        matches!(
+            self,
+            Revocation::Revoked { .. } | Revocation::AlreadyInvalid { .. }
+        )
+    }
+}
+
+impl std::fmt::Display for Revocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Revocation::Revoked { forge } => write!(f, "revoked at {forge}"),
+            Revocation::AlreadyInvalid { forge } => write!(
+                f,
+                "{forge} no longer accepts it (already revoked or expired)"
+            ),
+            Revocation::ByHand { why, page }
+            | Revocation::Refused { why, page }
+            | Revocation::NotAsked { why, page } => match page {
+                Some(page) => write!(f, "{why}; delete it by hand at {page}"),
+                None => f.write_str(why),
+            },
+        }
+    }
+}
+
+/// What one revocation request (or the decision not to send one) came to, before
+/// [`Forge::revoke`] names the forge and the page of each token ([`Revocation`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Verdict {
+    /// See [`Revocation::Revoked`].
+    Revoked,
+    /// See [`Revocation::AlreadyInvalid`].
     AlreadyInvalid,
+    /// See [`Revocation::ByHand`]: why.
+    ByHand(String),
+    /// See [`Revocation::Refused`]: why.
+    Refused(String),
+    /// See [`Revocation::NotAsked`]: why.
+    NotAsked(String),
 }
 
 /// What a revocation request was answered: the status and the rate-limit headers.
@@ -266,6 +351,8 @@ pub(super) struct Call<'a> {
     pub(super) client: &'a reqwest::blocking::Client,
     pub(super) token: &'a str,
     pub(super) timeout: Duration,
+    /// Now, seconds since the Unix epoch (UTC): the caller's clock, for a `retry-after`.
+    pub(super) now: u64,
 }
 
 /// The parts of an answer the checks read; the body is read at most once.
@@ -284,6 +371,9 @@ struct ApiMessage {
     error: Option<String>,
     error_description: Option<String>,
 }
+
+/// Why a revocation was not sent for a token with characters an HTTP header cannot carry.
+pub(super) const UNSENDABLE: &str = "the token cannot be sent in an HTTP header";
 
 /// `prefix + token` as a header value kept out of reqwest's and http's `Debug` output; `None`
 /// when the token has characters a header cannot carry.
@@ -333,13 +423,11 @@ impl Call<'_> {
     /// `authenticated`, i.e. the request carried the token) a token that no longer works; 422
     /// GitHub's "validation failed, or the endpoint has been spammed"; anything else not
     /// revoked.
-    pub(super) fn revocation(
-        &self,
-        request: RequestBuilder,
-        authenticated: bool,
-    ) -> Result<Revocation, String> {
-        self.send_revocation(request)
-            .and_then(|answer| self.revocation_verdict(&answer, authenticated))
+    pub(super) fn revocation(&self, request: RequestBuilder, authenticated: bool) -> Verdict {
+        match self.send_revocation(request) {
+            Ok(answer) => self.revocation_verdict(&answer, authenticated),
+            Err(why) => Verdict::NotAsked(why),
+        }
     }
 
     /// Sends one revocation `request`; `Err` is the network failure as a sentence.
@@ -356,7 +444,7 @@ impl Call<'_> {
         };
         let reset = number("x-ratelimit-reset")
             .or_else(|| number("ratelimit-reset"))
-            .or_else(|| number("retry-after").map(|after| now() + after));
+            .or_else(|| number("retry-after").map(|after| self.now + after));
         Ok(Sent {
             status: response.status().as_u16(),
             remaining: number("x-ratelimit-remaining").or_else(|| number("ratelimit-remaining")),
@@ -366,23 +454,19 @@ impl Call<'_> {
     }
 
     /// What a revocation answer says, as [`Call::revocation`] reads it.
-    pub(super) fn revocation_verdict(
-        &self,
-        answer: &Sent,
-        authenticated: bool,
-    ) -> Result<Revocation, String> {
+    pub(super) fn revocation_verdict(&self, answer: &Sent, authenticated: bool) -> Verdict {
         match answer.status {
-            200..=299 => Ok(Revocation::Revoked),
-            401 if authenticated => Ok(Revocation::AlreadyInvalid),
+            200..=299 => Verdict::Revoked,
+            401 if authenticated => Verdict::AlreadyInvalid,
             403 | 429 if answer.rate_limited || answer.status == 429 => {
-                Err(self.rate_limit_sentence(answer.reset))
+                Verdict::NotAsked(self.rate_limit_sentence(answer.reset))
             }
-            422 => Err(format!(
+            422 => Verdict::Refused(format!(
                 "{} refused the revocation (422: validation failed, or the endpoint has been \
                  spammed); try again later",
                 self.name()
             )),
-            status => Err(format!("{} did not revoke it (HTTP {status})", self.name())),
+            status => Verdict::Refused(format!("{} did not revoke it (HTTP {status})", self.name())),
         }
     }
 
@@ -487,7 +571,7 @@ impl Call<'_> {
                 .find_map(|h| header(h).and_then(|v| v.parse::<u64>().ok()))
                 .or_else(|| {
                     let after = header("retry-after")?.parse::<u64>().ok()?;
-                    Some(now() + after)
+                    Some(self.now + after)
                 });
             return ValidationError::RateLimited {
                 forge: self.name(),
@@ -551,13 +635,6 @@ pub(super) fn is_rate_limited(headers: &HeaderMap) -> bool {
     ["x-ratelimit-remaining", "ratelimit-remaining"]
         .iter()
         .any(|h| headers.get(*h).and_then(|v| v.to_str().ok()).map(str::trim) == Some("0"))
-}
-
-/// Now, in seconds since the Unix epoch (UTC).
-pub(super) fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// The innermost cause of a reqwest error (`Connection refused (os error 111)`, a DNS or TLS

@@ -10,7 +10,7 @@ fn a_server_that_never_answers_times_out_quickly() {
     let api = format!("http://{}", silent.local_addr().unwrap());
     let forge = Forge::detect(&parse_host("github.com"), &[], &settings(None, Some(&api))).unwrap();
     let started = Instant::now();
-    let e = forge.validate(&secret(CLASSIC), SECOND).unwrap_err();
+    let e = forge.validate_within(&secret(CLASSIC), SECOND, NOW).unwrap_err();
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -39,7 +39,7 @@ fn a_closed_port_is_unreachable() {
         .port();
     let api = format!("http://127.0.0.1:{port}");
     let forge = Forge::detect(&parse_host("github.com"), &[], &settings(None, Some(&api))).unwrap();
-    let e = forge.validate(&secret(CLASSIC), SECOND).unwrap_err();
+    let e = forge.validate_within(&secret(CLASSIC), SECOND, NOW).unwrap_err();
     assert!(matches!(&e, ValidationError::Unreachable { .. }), "{e:?}");
     assert!(e.is_network());
     assert!(
@@ -62,7 +62,7 @@ fn a_plain_http_api_off_this_machine_is_refused_without_a_request() {
             Forge::detect(&parse_host("github.com"), &[], &settings(None, Some(api))).unwrap();
         let started = Instant::now();
         let e = forge
-            .validate(&secret(CLASSIC), Duration::from_secs(30))
+            .validate_within(&secret(CLASSIC), Duration::from_secs(30), NOW)
             .unwrap_err();
         assert!(
             started.elapsed() < Duration::from_millis(500),
@@ -82,7 +82,7 @@ fn a_plain_http_api_off_this_machine_is_refused_without_a_request() {
     )
     .unwrap();
     assert!(matches!(
-        forge.validate(&secret(CLASSIC), SECOND),
+        forge.validate_within(&secret(CLASSIC), SECOND, NOW),
         Err(ValidationError::BadApiUrl { .. })
     ));
     let forge = Forge::detect(
@@ -92,7 +92,7 @@ fn a_plain_http_api_off_this_machine_is_refused_without_a_request() {
     )
     .unwrap();
     assert!(matches!(
-        forge.validate(&secret(CLASSIC), SECOND),
+        forge.validate_within(&secret(CLASSIC), SECOND, NOW),
         Err(ValidationError::BadApiUrl { .. })
     ));
     for ok in [

@@ -8,8 +8,8 @@
 //! permission; no scopes are reported; `DELETE /api/v1/users/{u}/tokens/{id}` needs Basic auth
 //! with the account's password, so it is not used.
 
-use super::api::{Call, JSON};
-use super::{Forge, Revocation, TokenInfo, TokenKind, ValidationError};
+use super::api::{Call, JSON, Verdict};
+use super::{Forge, TokenInfo, TokenKind, ValidationError};
 use secrecy::SecretString;
 
 #[derive(serde::Deserialize)]
@@ -50,23 +50,28 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
     })
 }
 
-/// Gitea's `DELETE /users/{username}/tokens/{token}` takes only Basic auth with the account's
-/// password (Gitea API documentation, "Authentication": token management "requires basic
-/// auth"), which this helper never asks for: each result names the page to delete it on.
-pub(super) fn revoke(forge: &Forge, tokens: &[&SecretString]) -> Vec<Result<Revocation, String>> {
-    let why = format!(
+/// Why no request revokes a Gitea/Forgejo token: `DELETE /users/{username}/tokens/{token}`
+/// takes only Basic auth with the account's password (Gitea API documentation,
+/// "Authentication": token management "requires basic auth"), which this helper never asks for.
+pub(super) fn cannot_revoke(forge: &Forge) -> String {
+    format!(
         "{}'s API deletes a token only with your account password, which git-credential-pat \
-         never asks for; delete it at {}",
-        forge.name(),
-        forge.delete_page(TokenKind::GiteaToken)
-    );
-    tokens.iter().map(|_| Err(why.clone())).collect()
+         never asks for",
+        forge.name()
+    )
+}
+
+/// Each of `tokens` is deleted by hand ([`cannot_revoke`]); no request is sent.
+pub(super) fn revoke(forge: &Forge, tokens: &[&SecretString]) -> Vec<Verdict> {
+    let why = cannot_revoke(forge);
+    tokens.iter().map(|_| Verdict::ByHand(why.clone())).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testutil::*;
     use super::*;
+    use crate::forge::Revocation;
 
     #[test]
     fn a_gitea_token_is_sent_as_token_and_names_its_owner() {
@@ -78,7 +83,7 @@ mod tests {
             .with_body(r#"{"id":3,"login":"alice","full_name":"Alice"}"#)
             .create();
         let forge = mocked("forgejo", &server);
-        let info = forge.validate(&secret(GITEA), SECOND).unwrap();
+        let info = forge.validate_within(&secret(GITEA), SECOND, NOW).unwrap();
         user.assert();
         assert_eq!(
             info,
@@ -102,7 +107,7 @@ mod tests {
             .with_body(r#"{"message":"token does not have at least one of required scope(s), required=[read:user], token scope=write:repository","url":"https://codeberg.org/api/swagger"}"#)
             .create();
         let e = mocked("gitea", &server)
-            .validate(&secret(GITEA), SECOND)
+            .validate_within(&secret(GITEA), SECOND, NOW)
             .unwrap_err();
         assert!(
             matches!(e, ValidationError::Forbidden { status: 403, .. }),
@@ -128,13 +133,16 @@ mod tests {
             .create();
         let forge = mocked("gitea", &server);
         let why = "Gitea/Forgejo's API deletes a token only with your account password, which \
-                   git-credential-pat never asks for; delete it at \
+                   git-credential-pat never asks for; delete it by hand at \
                    https://git.example.com/user/settings/applications";
+        let revoked = forge.revoke_within(&[&secret(GITEA)], SECOND, NOW);
+        assert_eq!(revoked.len(), 1);
+        assert_eq!(revoked[0].to_string(), why);
+        assert!(matches!(revoked[0], Revocation::ByHand { .. }));
         assert_eq!(
-            forge.revoke(&[&secret(GITEA)], SECOND),
-            [Err(why.to_owned())]
+            forge.cannot_revoke(&secret(GITEA)).map(|r| r.to_string()).as_deref(),
+            Some(why)
         );
-        assert_eq!(forge.cannot_revoke(&secret(GITEA)).as_deref(), Some(why));
         any.assert();
     }
 }

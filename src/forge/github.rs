@@ -15,8 +15,8 @@
 //! only, fine-grained tokens "cannot use this endpoint", 60 requests an hour, so a server
 //! older than 3.18 answers 404.
 
-use super::api::{Call, secret_header};
-use super::{Revocation, TokenInfo, TokenKind, ValidationError};
+use super::api::{Call, UNSENDABLE, Verdict, secret_header};
+use super::{TokenInfo, TokenKind, ValidationError};
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -133,16 +133,13 @@ pub(super) fn scope_implied(need: &str, has: &dyn Fn(&str) -> bool) -> bool {
 /// batch's tokens are sent again one a request, as long as the rate limit allows (60 an hour
 /// for an address; what is left is read from `x-ratelimit-remaining`), and each gets its own
 /// verdict; those the limit leaves out are told when it resets.
-pub(super) fn revoke_batch(
-    call: &Call,
-    tokens: &[&SecretString],
-) -> Vec<Result<Revocation, String>> {
+pub(super) fn revoke_batch(call: &Call, tokens: &[&SecretString]) -> Vec<Verdict> {
     let mut results = Vec::with_capacity(tokens.len());
     for batch in tokens.chunks(REVOKE_BATCH) {
         let sent = match call.send_revocation(batch_request(call, batch)) {
             Ok(sent) => sent,
             Err(e) => {
-                results.extend(batch.iter().map(|_| Err(e.clone())));
+                results.extend(batch.iter().map(|_| Verdict::NotAsked(e.clone())));
                 continue;
             }
         };
@@ -158,7 +155,7 @@ pub(super) fn revoke_batch(
         let mut reset = sent.reset;
         for token in batch {
             if left == 0 {
-                results.push(Err(call.rate_limit_sentence(reset)));
+                results.push(Verdict::NotAsked(call.rate_limit_sentence(reset)));
                 continue;
             }
             let outcome = call.send_revocation(batch_request(call, &[token]));
@@ -169,7 +166,10 @@ pub(super) fn revoke_batch(
                 }
                 Err(_) => left - 1,
             };
-            results.push(outcome.and_then(|one| call.revocation_verdict(&one, false)));
+            results.push(match outcome {
+                Ok(one) => call.revocation_verdict(&one, false),
+                Err(why) => Verdict::NotAsked(why),
+            });
         }
     }
     results
@@ -206,10 +206,7 @@ pub(super) fn ghes_cannot_revoke(kind: TokenKind) -> Option<&'static str> {
 /// endpoint does not take ([`ghes_cannot_revoke`]) is not sent. A 404 is a server older than
 /// 3.18, which has no such endpoint: the tokens after it are not sent either. At most 60
 /// requests an hour (as for [`revoke_batch`]).
-pub(super) fn revoke_each(
-    call: &Call,
-    tokens: &[&SecretString],
-) -> Vec<Result<Revocation, String>> {
+pub(super) fn revoke_each(call: &Call, tokens: &[&SecretString]) -> Vec<Verdict> {
     let url = format!("{}/credentials/revoke", call.forge.api_base);
     let no_endpoint = format!(
         "this {} has no revocation API (it came with version 3.18; the server answered 404)",
@@ -222,16 +219,17 @@ pub(super) fn revoke_each(
         .iter()
         .map(|token| {
             if let Some(why) = ghes_cannot_revoke(call.forge.kind_of(token.expose_secret())) {
-                return Err(why.to_owned());
+                return Verdict::ByHand(why.to_owned());
             }
             if older_server {
-                return Err(no_endpoint.clone());
+                return Verdict::Refused(no_endpoint.clone());
             }
             if left == 0 {
-                return Err(call.rate_limit_sentence(reset));
+                return Verdict::NotAsked(call.rate_limit_sentence(reset));
             }
-            let auth = secret_header("Bearer ", token.expose_secret())
-                .ok_or("the token cannot be sent in an HTTP header")?;
+            let Some(auth) = secret_header("Bearer ", token.expose_secret()) else {
+                return Verdict::Refused(UNSENDABLE.to_owned());
+            };
             let mut request = call
                 .client
                 .post(&url)
@@ -240,12 +238,15 @@ pub(super) fn revoke_each(
             for (name, value) in HEADERS {
                 request = request.header(*name, *value);
             }
-            let sent = call.send_revocation(request)?;
+            let sent = match call.send_revocation(request) {
+                Ok(sent) => sent,
+                Err(why) => return Verdict::NotAsked(why),
+            };
             left = sent.remaining.unwrap_or(left - 1);
             reset = sent.reset.or(reset);
             if sent.status == 404 {
                 older_server = true;
-                return Err(no_endpoint.clone());
+                return Verdict::Refused(no_endpoint.clone());
             }
             call.revocation_verdict(&sent, true)
         })

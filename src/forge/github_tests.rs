@@ -1,7 +1,12 @@
 //! Unit tests of `forge/github.rs`, each a sentence of behaviour.
 use super::super::testutil::*;
-use super::super::{Forge, ForgeKind, RevocationMethod, TokenKind};
+use super::super::{Forge, ForgeKind, Revocation, RevocationMethod, TokenKind};
 use super::*;
+
+/// What github.com's answer `202 Accepted` comes to.
+const REVOKED: Revocation = Revocation::Revoked {
+    forge: ForgeKind::GitHub,
+};
 
 #[test]
 fn a_classic_token_reports_login_scopes_and_expiry() {
@@ -15,7 +20,7 @@ fn a_classic_token_reports_login_scopes_and_expiry() {
         .with_body(r#"{"login":"alice","id":1}"#)
         .create();
     let forge = mocked("github", &server);
-    let info = forge.validate(&secret(CLASSIC), SECOND).unwrap();
+    let info = forge.validate_within(&secret(CLASSIC), SECOND, NOW).unwrap();
     mock.assert();
     assert_eq!(
         info,
@@ -42,7 +47,7 @@ fn an_expiry_with_a_numeric_offset_is_converted_to_utc() {
         .with_body(r#"{"login":"alice"}"#)
         .create();
     let info = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap();
     // 2027-03-30 15:00:00 UTC.
     assert_eq!(info.expires_at, Some(1_806_418_800));
@@ -56,7 +61,7 @@ fn a_token_without_an_expiry_header_never_expires() {
         .with_body(r#"{"login":"alice"}"#)
         .create();
     let info = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap();
     assert_eq!(info.expires_at, None);
     assert_eq!(info.scopes, Some(vec!["repo".into(), "workflow".into()]));
@@ -73,7 +78,7 @@ fn a_fine_grained_token_has_no_scopes_and_lacks_none() {
         .with_body(r#"{"login":"alice"}"#)
         .create();
     let forge = mocked("github", &server);
-    let info = forge.validate(&secret(FINE), SECOND).unwrap();
+    let info = forge.validate_within(&secret(FINE), SECOND, NOW).unwrap();
     assert_eq!(
         (info.scopes.clone(), info.kind),
         (None, TokenKind::FineGrainedPat)
@@ -87,7 +92,7 @@ fn a_fine_grained_token_has_no_scopes_and_lacks_none() {
         .with_body(r#"{"login":"alice"}"#)
         .create();
     let forge = mocked("github", &server);
-    let info = forge.validate(&secret(FINE), SECOND).unwrap();
+    let info = forge.validate_within(&secret(FINE), SECOND, NOW).unwrap();
     assert_eq!(info.scopes, None);
     assert!(forge.missing_scopes(&info).is_empty());
 }
@@ -100,7 +105,7 @@ fn a_classic_token_without_repo_is_reported_short_of_it() {
         .with_body(r#"{"login":"alice"}"#)
         .create();
     let forge = mocked("github", &server);
-    let info = forge.validate(&secret(CLASSIC), SECOND).unwrap();
+    let info = forge.validate_within(&secret(CLASSIC), SECOND, NOW).unwrap();
     assert_eq!(forge.missing_scopes(&info), ["repo"]);
 
     let mut server = mockito::Server::new();
@@ -109,7 +114,7 @@ fn a_classic_token_without_repo_is_reported_short_of_it() {
         .with_body(r#"{"login":"alice"}"#)
         .create();
     let info = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap();
     assert_eq!(info.scopes, Some(vec![]));
     assert_eq!(forge.missing_scopes(&info), ["repo"]);
@@ -176,7 +181,7 @@ fn a_rejected_token_gets_the_401_sentence_with_the_token_page() {
         .with_body(BAD_CREDENTIALS)
         .create();
     let forge = mocked("github", &server);
-    let e = forge.validate(&secret(CLASSIC), SECOND).unwrap_err();
+    let e = forge.validate_within(&secret(CLASSIC), SECOND, NOW).unwrap_err();
     assert_eq!(
         e.to_string(),
         "GitHub Enterprise Server did not accept this token (401 Bad credentials). Was all of it copied? \
@@ -198,7 +203,7 @@ fn sso_enforcement_sends_the_person_to_the_authorization_url() {
         .with_body(r#"{"message":"Resource protected by organization SAML enforcement."}"#)
         .create();
     let e = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap_err();
     match &e {
         ValidationError::SsoRequired { url: Some(u), .. } => assert_eq!(u, url),
@@ -223,7 +228,7 @@ fn another_403_passes_on_the_apis_message() {
         )
         .create();
     let e = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -241,7 +246,7 @@ fn server_errors_and_bodies_that_are_not_json_are_unexpected() {
         .with_body("<html>Bad gateway</html>")
         .create();
     let e = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap_err();
     assert!(
         matches!(e, ValidationError::Unexpected { status: 502, .. }),
@@ -254,7 +259,7 @@ fn server_errors_and_bodies_that_are_not_json_are_unexpected() {
         .with_body("<html>sign in</html>")
         .create();
     let e = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap_err();
     assert!(
         matches!(e, ValidationError::Unexpected { status: 200, .. }),
@@ -269,7 +274,7 @@ fn server_errors_and_bodies_that_are_not_json_are_unexpected() {
         .with_body(r#"{"message":"Not Found"}"#)
         .create();
     let e = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap_err();
     assert!(e.to_string().contains("HTTP 404"), "{e}");
     assert!(e.to_string().contains("the API's address"), "{e}");
@@ -305,7 +310,7 @@ fn a_used_up_rate_limit_says_when_it_resets_for_403_and_429() {
         .with_body(r#"{"message":"API rate limit exceeded for user ID 1."}"#)
         .create();
     let e = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap_err();
     assert!(
         matches!(
@@ -335,7 +340,7 @@ fn a_used_up_rate_limit_says_when_it_resets_for_403_and_429() {
         &settings(None, Some(&server.url())),
     )
     .unwrap()
-    .validate(&secret(CLASSIC), SECOND)
+    .validate_within(&secret(CLASSIC), SECOND, NOW)
     .unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -352,7 +357,7 @@ fn a_server_that_echoes_the_token_does_not_put_it_in_an_error() {
         .with_body(format!(r#"{{"message":"token {CLASSIC} is blocked"}}"#))
         .create();
     let e = mocked("github", &server)
-        .validate(&secret(CLASSIC), SECOND)
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap_err();
     assert!(e.to_string().contains("token [token] is blocked"), "{e}");
     assert_no_token(&e, CLASSIC);
@@ -387,8 +392,11 @@ fn ghe_com_revokes_in_one_unauthenticated_batch_as_github_com_does() {
     )
     .unwrap();
     assert_eq!(forge.kind, ForgeKind::GheCom);
-    let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE)], SECOND);
-    assert_eq!(results, [Ok(Revocation::Revoked), Ok(Revocation::Revoked)]);
+    let results = forge.revoke_within(&[&secret(CLASSIC), &secret(FINE)], SECOND, NOW);
+    let revoked = Revocation::Revoked {
+        forge: ForgeKind::GheCom,
+    };
+    assert_eq!(results, [revoked.clone(), revoked]);
     batch.assert();
     authenticated.assert();
 }
@@ -410,8 +418,10 @@ fn ghes_revokes_each_token_with_that_token() {
         RevocationMethod::GitHubEachAuthenticated
     );
     assert_eq!(
-        forge.revoke(&[&secret(CLASSIC)], SECOND),
-        [Ok(Revocation::Revoked)]
+        forge.revoke_within(&[&secret(CLASSIC)], SECOND, NOW),
+        [Revocation::Revoked {
+            forge: ForgeKind::GitHubEnterpriseServer
+        }]
     );
     each.assert();
 }
@@ -432,7 +442,7 @@ fn an_expiry_at_or_before_now_on_a_good_answer_is_unknown_not_expired() {
         .with_body(r#"{"login":"alice"}"#)
         .create();
     let info = mocked("github", &server)
-        .validate(&secret(FINE), SECOND)
+        .validate_within(&secret(FINE), SECOND, u64::try_from(now.unix_timestamp()).unwrap())
         .unwrap();
     assert_eq!(info.expires_at, None);
     assert_eq!(
@@ -477,21 +487,19 @@ fn a_422_for_a_batch_sends_each_token_again_for_its_own_verdict() {
         kind: ForgeKind::GitHub,
         ..forge
     };
-    let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE), &secret(THIRD)], SECOND);
+    let results = forge.revoke_within(&[&secret(CLASSIC), &secret(FINE), &secret(THIRD)], SECOND, NOW);
     for m in [batch, one, two, three] {
         m.assert();
     }
-    assert_eq!(results[0], Ok(Revocation::Revoked));
+    assert_eq!(results[0], REVOKED);
+    assert!(matches!(results[1], Revocation::Refused { .. }));
     assert_eq!(
-        results[1],
-        Err(
-            "GitHub refused the revocation (422: validation failed, or the endpoint has been \
-             spammed); try again later; delete it by hand at \
-             https://git.example.com/settings/personal-access-tokens"
-                .into()
-        )
+        results[1].to_string(),
+        "GitHub refused the revocation (422: validation failed, or the endpoint has been \
+         spammed); try again later; delete it by hand at \
+         https://git.example.com/settings/personal-access-tokens"
     );
-    assert_eq!(results[2], Ok(Revocation::Revoked));
+    assert_eq!(results[2], REVOKED);
 }
 
 #[test]
@@ -528,17 +536,17 @@ fn the_one_by_one_retry_stops_where_the_rate_limit_does() {
         kind: ForgeKind::GitHub,
         ..mocked("github", &server)
     };
-    let results = forge.revoke(&[&secret(CLASSIC), &secret(FINE)], SECOND);
+    let results = forge.revoke_within(&[&secret(CLASSIC), &secret(FINE)], SECOND, NOW);
     batch.assert();
     first.assert();
     second.assert();
-    assert_eq!(results[0], Ok(Revocation::Revoked));
+    assert_eq!(results[0], REVOKED);
+    assert!(matches!(results[1], Revocation::NotAsked { .. }));
     assert_eq!(
-        results[1],
-        Err("GitHub's rate limit for revocations is used up for now (it is shared by \
+        results[1].to_string(),
+        ("GitHub's rate limit for revocations is used up for now (it is shared by \
              everyone behind this network address); it resets at 14:05 UTC, so try again \
-             after that; delete it by hand at https://git.example.com/settings/personal-access-tokens"
-            .into())
+             after that; delete it by hand at https://git.example.com/settings/personal-access-tokens")
     );
 }
 
@@ -555,11 +563,13 @@ fn ghes_says_before_any_request_that_a_fine_grained_token_needs_the_page() {
     let forge = mocked("ghes", &server);
     let why = "GitHub Enterprise Server's revocation API does not take fine-grained tokens; \
                delete it by hand at https://git.example.com/settings/personal-access-tokens";
-    assert_eq!(forge.cannot_revoke(&secret(FINE)).as_deref(), Some(why));
+    let cannot = forge.cannot_revoke(&secret(FINE)).unwrap();
+    assert!(matches!(cannot, Revocation::ByHand { .. }));
+    assert_eq!(cannot.to_string(), why);
     assert_eq!(forge.cannot_revoke(&secret(CLASSIC)), None);
     assert_eq!(
-        forge.revoke(&[&secret(FINE)], SECOND),
-        [Err(why.to_owned())]
+        forge.revoke_within(&[&secret(FINE)], SECOND, NOW),
+        [cannot]
     );
     any.assert();
 }
@@ -579,10 +589,14 @@ fn an_older_ghes_answering_404_sends_the_person_to_the_delete_page() {
         .create();
     let forge = mocked("ghes", &server);
     let second = "ghp_Second00000000000000000000000000000002";
-    let results = forge.revoke(&[&secret(CLASSIC), &secret(second)], SECOND);
+    let results = forge.revoke_within(&[&secret(CLASSIC), &secret(second)], SECOND, NOW);
     not_found.assert();
     let why = "this GitHub Enterprise Server has no revocation API (it came with version \
                3.18; the server answered 404); delete it by hand at \
                https://git.example.com/settings/tokens";
-    assert_eq!(results, [Err(why.to_owned()), Err(why.to_owned())]);
+    for result in &results {
+        assert!(matches!(result, Revocation::Refused { .. }));
+        assert_eq!(result.to_string(), why);
+    }
+    assert_eq!(results.len(), 2);
 }

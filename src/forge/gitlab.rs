@@ -9,8 +9,8 @@
 //! revokes the token itself (15.4+, `204`); the scope abilities from gitlabhq's
 //! `abilities_for_scopes`.
 
-use super::api::{Call, JSON, is_rate_limited, secret_header};
-use super::{Revocation, TokenInfo, TokenKind, UNKNOWN_LOGIN, ValidationError};
+use super::api::{Call, JSON, UNSENDABLE, Verdict, is_rate_limited, secret_header};
+use super::{TokenInfo, TokenKind, UNKNOWN_LOGIN, ValidationError};
 use secrecy::{ExposeSecret, SecretString};
 
 const SELF: &str = "/personal_access_tokens/self";
@@ -102,13 +102,14 @@ pub(super) fn scope_implied(need: &str, has: &dyn Fn(&str) -> bool) -> bool {
 
 /// `DELETE {api_base}/personal_access_tokens/self` with each token as `PRIVATE-TOKEN`: `204`
 /// revoked, `401` a token that no longer works anyway.
-pub(super) fn revoke(call: &Call, tokens: &[&SecretString]) -> Vec<Result<Revocation, String>> {
+pub(super) fn revoke(call: &Call, tokens: &[&SecretString]) -> Vec<Verdict> {
     let url = format!("{}{SELF}", call.forge.api_base);
     tokens
         .iter()
         .map(|token| {
-            let header = secret_header("", token.expose_secret())
-                .ok_or("the token cannot be sent in an HTTP header")?;
+            let Some(header) = secret_header("", token.expose_secret()) else {
+                return Verdict::Refused(UNSENDABLE.to_owned());
+            };
             let request = call.client.delete(&url).header("private-token", header);
             call.revocation(request, true)
         })
@@ -152,7 +153,7 @@ mod tests {
             .with_body(r#"{"id":7,"username":"alice","name":"Alice"}"#)
             .create();
         let forge = mocked("gitlab", &server);
-        let info = forge.validate(&secret(GITLAB), SECOND).unwrap();
+        let info = forge.validate_within(&secret(GITLAB), SECOND, NOW).unwrap();
         about.assert();
         user.assert();
         assert_eq!(
@@ -184,7 +185,7 @@ mod tests {
             .with_body(r#"{"error":"insufficient_scope","error_description":"The request requires higher privileges than provided by the access token.","scope":"api read_api read_user"}"#)
             .create();
         let forge = mocked("gitlab", &server);
-        let info = forge.validate(&secret(GITLAB), SECOND).unwrap();
+        let info = forge.validate_within(&secret(GITLAB), SECOND, NOW).unwrap();
         assert_eq!(
             (info.login.as_str(), info.expires_at),
             (UNKNOWN_LOGIN, None)
@@ -206,7 +207,7 @@ mod tests {
                 .create();
             server.mock("GET", "/user").with_status(403).create();
             let forge = mocked("gitlab", &server);
-            logins.push(forge.validate(&secret(GITLAB), SECOND).unwrap().login);
+            logins.push(forge.validate_within(&secret(GITLAB), SECOND, NOW).unwrap().login);
         }
         assert_eq!(logins, ["git-token-41", "git-token-42"]);
     }
@@ -225,7 +226,7 @@ mod tests {
             &settings(None, Some(&server.url())),
         )
         .unwrap();
-        let e = forge.validate(&secret(GITLAB), SECOND).unwrap_err();
+        let e = forge.validate_within(&secret(GITLAB), SECOND, NOW).unwrap_err();
         assert_eq!(
             e.to_string(),
             "GitLab did not accept this token (401 Bad credentials). Was all of it copied? It may also have expired \
@@ -243,7 +244,7 @@ mod tests {
             )
             .create();
         let e = mocked("gitlab", &server)
-            .validate(&secret(GITLAB), SECOND)
+            .validate_within(&secret(GITLAB), SECOND, NOW)
             .unwrap_err();
         assert!(matches!(e, ValidationError::BadCredentials { .. }), "{e:?}");
     }
@@ -262,7 +263,7 @@ mod tests {
             .with_body(r#"{"username":"alice"}"#)
             .create();
         let info = mocked("gitlab", &server)
-            .validate(&secret(GITLAB), SECOND)
+            .validate_within(&secret(GITLAB), SECOND, NOW)
             .unwrap();
         assert_eq!((info.login.as_str(), info.scopes), ("alice", None));
     }
@@ -289,7 +290,7 @@ mod tests {
             .with_header("location", &format!("{}/user", elsewhere.url()))
             .create();
         let e = mocked("gitlab", &server)
-            .validate(&secret(GITLAB), SECOND)
+            .validate_within(&secret(GITLAB), SECOND, NOW)
             .unwrap_err();
         assert!(
             matches!(e, ValidationError::Unexpected { status: 302, .. }),

@@ -27,16 +27,21 @@ mod token;
 mod testutil;
 
 pub use api::{Revocation, TokenInfo, ValidationError};
+use api::Verdict;
 pub use github::parse_github_expiry;
 pub use gitlab::parse_gitlab_date;
 pub use page::TokenType;
 pub use token::{MAX_TOKEN_LEN, TokenKind};
 
-use crate::git::HostSettings;
 use crate::host::Host;
 use reqwest::Url;
 use secrecy::SecretString;
 use std::time::Duration;
+
+/// How long one request to a forge's API may take, for connecting and again for the whole
+/// exchange: long enough for a slow network, short enough that a person at git's prompt is not
+/// left waiting on a forge that does not answer.
+pub const API_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The username stored with a GitLab token whose owner the API would not name: `GET /user`
 /// needs the `read_user` (or `api`/`read_api`) scope, which a token made only for git lacks, and
@@ -106,7 +111,25 @@ impl ForgeKind {
         }
     }
 
-    /// The `credential.<url>.patForge` word that selects this kind (see `git::FORGES`).
+    /// The words `credential.<url>.patForge` takes, in the order a warning lists them.
+    pub const SETTING_WORDS: [&'static str; 5] = ["github", "ghes", "gitlab", "gitea", "forgejo"];
+
+    /// The kind a `credential.<url>.patForge` word selects (one of [`ForgeKind::SETTING_WORDS`],
+    /// case-insensitive): `github` → [`ForgeKind::GitHub`], which [`Forge::detect`] narrows to
+    /// GHE.com or GitHub Enterprise Server by the host; `ghes`; `gitlab`; `gitea` and `forgejo`
+    /// → [`ForgeKind::Gitea`]. `None` for any other word.
+    pub fn from_setting(word: &str) -> Option<ForgeKind> {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "github" => Some(ForgeKind::GitHub),
+            "ghes" => Some(ForgeKind::GitHubEnterpriseServer),
+            "gitlab" => Some(ForgeKind::GitLab),
+            "gitea" | "forgejo" => Some(ForgeKind::Gitea),
+            _ => None,
+        }
+    }
+
+    /// The `credential.<url>.patForge` word that selects this kind (one of
+    /// [`ForgeKind::SETTING_WORDS`]).
     pub fn setting_word(self) -> &'static str {
         match self {
             ForgeKind::GitHub | ForgeKind::GheCom => "github",
@@ -114,6 +137,50 @@ impl ForgeKind {
             ForgeKind::GitLab => "gitlab",
             ForgeKind::Gitea => "gitea",
         }
+    }
+
+    /// The stable id a stored entry records in its `forge=` fact: `github`, `ghe.com`, `ghes`,
+    /// `gitlab`, `gitea`. Unlike [`ForgeKind::name`], it never changes with the wording.
+    pub fn id(self) -> &'static str {
+        match self {
+            ForgeKind::GitHub => "github",
+            ForgeKind::GheCom => "ghe.com",
+            ForgeKind::GitHubEnterpriseServer => "ghes",
+            ForgeKind::GitLab => "gitlab",
+            ForgeKind::Gitea => "gitea",
+        }
+    }
+
+    /// The kind a stored `forge=` fact names: an [`ForgeKind::id`], or the display name
+    /// ([`ForgeKind::name`]) that entries stored before the ids were written hold. `None` for
+    /// anything else (an entry from a later version, or one edited by hand).
+    pub fn from_fact(fact: &str) -> Option<ForgeKind> {
+        const ALL: [ForgeKind; 5] = [
+            ForgeKind::GitHub,
+            ForgeKind::GheCom,
+            ForgeKind::GitHubEnterpriseServer,
+            ForgeKind::GitLab,
+            ForgeKind::Gitea,
+        ];
+        let fact = fact.trim();
+        ALL.into_iter().find(|k| fact == k.id() || fact == k.name())
+    }
+
+    /// Whether the forge authenticates git over HTTPS by the token alone, ignoring the user
+    /// name sent with it, so that a token may be served to a request naming another user:
+    /// - GitHub (github.com, GHE.com, Enterprise Server): "Although you are required to enter
+    ///   your username along with your personal access token, the username is not used to
+    ///   authenticate you" (GitHub Docs, "Managing your personal access tokens", "Using a
+    ///   personal access token on the command line",
+    ///   <https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens>).
+    /// - GitLab: "GitLab usernames are ignored when authenticating with a personal access
+    ///   token" (GitLab Docs, "Personal access tokens",
+    ///   <https://docs.gitlab.com/user/profile/personal_access_tokens/>).
+    ///
+    /// Gitea/Forgejo does not: very old versions check that the user name is the token's
+    /// owner, so another user's token is never served there.
+    pub fn ignores_username(self) -> bool {
+        self.family() != Family::Gitea
     }
 
     /// Which API, token pages and token shapes the forge has.
@@ -164,6 +231,13 @@ impl ForgeKind {
     }
 }
 
+/// A person reads [`ForgeKind::name`].
+impl std::fmt::Display for ForgeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Family {
     /// The environment variable the forge's own tools read a token from: `GITHUB_TOKEN`
     /// (gh, Actions), `GITLAB_TOKEN` (glab), `GITEA_TOKEN` (tea).
@@ -196,6 +270,21 @@ impl Family {
     }
 }
 
+/// What git's config says of one host's forge (`credential.<url>.patForge`, `patApiUrl`,
+/// `patScopes`, `patTokenType`), parsed by `git::HostSettings::parse` and read by
+/// [`Forge::detect`]. Empty by default: the host alone decides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForgeSettings {
+    /// `credential.<url>.patForge`, as [`ForgeKind::from_setting`] reads it.
+    pub kind: Option<ForgeKind>,
+    /// `credential.<url>.patApiUrl`: the forge's API base, e.g. `https://ghe.example.com/api/v3`.
+    pub api_url: Option<String>,
+    /// `credential.<url>.patScopes`, split on commas and spaces.
+    pub scopes: Option<Vec<String>>,
+    /// `credential.<url>.patTokenType`, as [`TokenType::from_setting`] reads it.
+    pub token_type: Option<TokenType>,
+}
+
 /// One forge as seen from one git host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Forge {
@@ -226,7 +315,7 @@ pub struct Forge {
 
 impl Forge {
     /// Tells which forge `host` (git's `host` attribute, `name[:port]`) runs, from, in order:
-    /// `settings.forge` (`github` → GitHub, GHE.com or GitHub Enterprise Server by the host;
+    /// `settings.kind` (`github` → GitHub, GHE.com or GitHub Enterprise Server by the host;
     /// `ghes` → GitHub Enterprise Server; `gitlab`; `gitea` or `forgejo` → Gitea), the host
     /// itself (github.com, `*.ghe.com`, gitlab.com, codeberg.org, gitea.com; on the default
     /// port only), then the realm of the `WWW-Authenticate` challenges git passes as `wwwauth[]`
@@ -235,7 +324,7 @@ impl Forge {
     ///
     /// The API base is `settings.api_url` (trailing `/` removed) when set, else
     /// [`ForgeKind::default_api_base`].
-    pub fn detect(host: &Host, wwwauth: &[String], settings: &HostSettings) -> Option<Forge> {
+    pub fn detect(host: &Host, wwwauth: &[String], settings: &ForgeSettings) -> Option<Forge> {
         let host = host.clone();
         let default_port = matches!(host.port(), None | Some(443));
         let github = ForgeKind::github_at(&host);
@@ -244,13 +333,11 @@ impl Forge {
             Family::GitLab => ForgeKind::GitLab,
             Family::Gitea => ForgeKind::Gitea,
         };
-        let by_setting = || match settings.forge.as_deref().map(str::trim) {
-            Some(f) if f.eq_ignore_ascii_case("ghes") => Some(ForgeKind::GitHubEnterpriseServer),
-            // An unknown spelling is not a reason to ignore what the host itself says.
-            Some(f) => Family::named_by(f)
-                .filter(|_| f.chars().all(|c| c.is_ascii_alphanumeric()))
-                .map(of_family),
-            None => None,
+        let by_setting = || {
+            settings.kind.map(|kind| match kind {
+                ForgeKind::GitHub | ForgeKind::GheCom => github,
+                other => other,
+            })
         };
         let by_host = || match host.dns_name() {
             _ if github != ForgeKind::GitHubEnterpriseServer => Some(github),
@@ -277,7 +364,7 @@ impl Forge {
             Some(url) if !url.is_empty() => url.to_owned(),
             _ => kind.default_api_base(&host),
         };
-        let token_type = TokenType::from_setting(kind, settings.token_type.as_deref());
+        let token_type = TokenType::for_forge(kind, settings.token_type);
         let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let (scopes, page_scopes) = match (&settings.scopes, token_type) {
             // Fine-grained tokens have no scopes to ask for or to check.
@@ -304,12 +391,12 @@ impl Forge {
         self.kind.name()
     }
 
-    /// Asks the forge's API whose `token` it is, waiting at most `timeout` (for connecting, and
-    /// again for the whole exchange): GitHub `GET /user`, GitLab
+    /// Asks the forge's API whose `token` it is, waiting at most [`API_TIMEOUT`] (for
+    /// connecting, and again for the whole exchange): GitHub `GET /user`, GitLab
     /// `GET /personal_access_tokens/self` and `GET /user`, Gitea `GET /user`; see
     /// `github::validate`, `gitlab::validate` and `gitea::validate` for what each reads. An
-    /// expiry at or before now in an answer that accepted the token is moved to
-    /// [`TokenInfo::ignored_expiry`] and `expires_at` is `None`.
+    /// expiry at or before `now` (seconds since the Unix epoch, UTC) in an answer that accepted
+    /// the token is moved to [`TokenInfo::ignored_expiry`] and `expires_at` is `None`.
     ///
     /// Every request carries `User-Agent: git-credential-pat/VERSION`, uses the proxies in the
     /// environment (none for a loopback API), and follows at most 3 redirects, and only within
@@ -319,10 +406,16 @@ impl Forge {
     /// [`ValidationError::InsecureApi`] (nothing is sent) when `api_base` is `http://` on a host
     /// other than 127.0.0.0/8, `::1` or `localhost`; [`ValidationError::BadApiUrl`] when it is
     /// not a URL; otherwise as the API answered, see [`ValidationError`].
-    pub fn validate(
+    pub fn validate(&self, token: &SecretString, now: u64) -> Result<TokenInfo, ValidationError> {
+        self.validate_within(token, API_TIMEOUT, now)
+    }
+
+    /// [`Forge::validate`], waiting at most `timeout`: the unit tests' short wait.
+    pub(crate) fn validate_within(
         &self,
         token: &SecretString,
         timeout: Duration,
+        now: u64,
     ) -> Result<TokenInfo, ValidationError> {
         use secrecy::ExposeSecret;
         let client = self.http_client(timeout)?;
@@ -331,6 +424,7 @@ impl Forge {
             client: &client,
             token: token.expose_secret(),
             timeout,
+            now,
         };
         let mut info = match self.kind.family() {
             Family::GitHub => github::validate(&call),
@@ -339,21 +433,22 @@ impl Forge {
         }?;
         // The forge has just accepted the token, so an expiry at or before now is wrong
         // (go-github#3708): unknown, never stored as expired.
-        if let Some(at) = info.expires_at.filter(|&at| at <= api::now()) {
+        if let Some(at) = info.expires_at.filter(|&at| at <= now) {
             info.expires_at = None;
             info.ignored_expiry = Some(at);
         }
         Ok(info)
     }
 
-    /// Revokes `tokens` at the forge, so that they stop working everywhere; one result per
-    /// token, in order, `Err` being a sentence that says why it was not revoked. How depends on
+    /// Revokes `tokens` at the forge, so that they stop working everywhere; one
+    /// [`Revocation`] per token, in order, each request waiting at most [`API_TIMEOUT`]. `now`
+    /// (seconds since the Unix epoch, UTC) dates a rate limit's `retry-after`. How depends on
     /// [`ForgeKind::revocation`]:
     ///
     /// - [`RevocationMethod::GitHubBatch`] (github.com, GHE.com): `POST {api_base}/credentials/revoke` with
     ///   `{"credentials": [...]}`, unauthenticated as the endpoint requires, up to 1000 tokens a
-    ///   request; `202 Accepted` means revoked ("Credential revocation API", GA 2025-04-29,
-    ///   REFERENCE.md Part A §3).
+    ///   request; `202 Accepted` means revoked (GitHub Docs, REST API "Revoke a list of
+    ///   credentials", docs/FORGES.md).
     ///   A `422` for a batch is retried one token a request within the rate limit.
     /// - [`RevocationMethod::GitHubEachAuthenticated`] (GitHub Enterprise Server 3.18+): the
     ///   same path, one request per token, authenticated with that token; a token the
@@ -363,64 +458,70 @@ impl Forge {
     ///   `PRIVATE-TOKEN`; `204` means revoked, `401` that the token no longer works anyway.
     /// - [`RevocationMethod::OnThePage`] (Gitea/Forgejo): not sent.
     ///
-    /// Every `Err` sentence ends with the page where the person deletes the token by hand
-    /// ([`Forge::delete_page`]).
-    pub fn revoke(
+    /// Every outcome but a dead token names the page where the person deletes the token by
+    /// hand ([`Forge::delete_page`]).
+    pub fn revoke(&self, tokens: &[&SecretString], now: u64) -> Vec<Revocation> {
+        self.revoke_within(tokens, API_TIMEOUT, now)
+    }
+
+    /// [`Forge::revoke`], waiting at most `timeout` a request: the unit tests' short wait.
+    pub(crate) fn revoke_within(
         &self,
         tokens: &[&SecretString],
         timeout: Duration,
-    ) -> Vec<Result<Revocation, String>> {
+        now: u64,
+    ) -> Vec<Revocation> {
         use secrecy::ExposeSecret;
-        let results = self.revoke_at_forge(tokens, timeout);
-        results
+        let verdicts = self.verdicts(tokens, timeout, now);
+        verdicts
             .into_iter()
             .zip(tokens)
-            .map(|(result, token)| {
-                result.map_err(|why| {
-                    if why.contains("delete it at") {
-                        why
-                    } else {
-                        let page = self.delete_page(self.kind_of(token.expose_secret()));
-                        format!("{why}; delete it by hand at {page}")
-                    }
-                })
+            .map(|(verdict, token)| {
+                let page = || Some(self.delete_page(self.kind_of(token.expose_secret())));
+                match verdict {
+                    Verdict::Revoked => Revocation::Revoked { forge: self.kind },
+                    Verdict::AlreadyInvalid => Revocation::AlreadyInvalid { forge: self.kind },
+                    Verdict::ByHand(why) => Revocation::ByHand { why, page: page() },
+                    Verdict::Refused(why) => Revocation::Refused { why, page: page() },
+                    Verdict::NotAsked(why) => Revocation::NotAsked { why, page: page() },
+                }
             })
             .collect()
     }
 
-    /// Why no request can revoke `token` here, known before any is sent, as a sentence that
-    /// ends with the page to delete it on: a token other than a classic `ghp_` one on GitHub
-    /// Enterprise Server (its 3.18 reference), any token on Gitea/Forgejo. `None` when a
-    /// request may revoke it.
-    pub fn cannot_revoke(&self, token: &SecretString) -> Option<String> {
+    /// Why no request can revoke `token` here, known before any is sent: a token other than a
+    /// classic `ghp_` one on GitHub Enterprise Server (its 3.18 reference), any token on
+    /// Gitea/Forgejo; as the [`Revocation::ByHand`] that [`Forge::revoke`] would give it.
+    /// `None` when a request may revoke it.
+    pub fn cannot_revoke(&self, token: &SecretString) -> Option<Revocation> {
         use secrecy::ExposeSecret;
         let kind = self.kind_of(token.expose_secret());
-        match self.kind.revocation() {
-            RevocationMethod::GitHubEachAuthenticated => github::ghes_cannot_revoke(kind)
-                .map(|why| format!("{why}; delete it by hand at {}", self.delete_page(kind))),
-            RevocationMethod::OnThePage => gitea::revoke(self, &[token]).pop()?.err(),
-            RevocationMethod::GitHubBatch | RevocationMethod::GitLabSelf => None,
-        }
+        let why = match self.kind.revocation() {
+            RevocationMethod::GitHubEachAuthenticated => github::ghes_cannot_revoke(kind)?.to_owned(),
+            RevocationMethod::OnThePage => gitea::cannot_revoke(self),
+            RevocationMethod::GitHubBatch | RevocationMethod::GitLabSelf => return None,
+        };
+        Some(Revocation::ByHand {
+            why,
+            page: Some(self.delete_page(kind)),
+        })
     }
 
-    fn revoke_at_forge(
-        &self,
-        tokens: &[&SecretString],
-        timeout: Duration,
-    ) -> Vec<Result<Revocation, String>> {
+    fn verdicts(&self, tokens: &[&SecretString], timeout: Duration, now: u64) -> Vec<Verdict> {
         let method = self.kind.revocation();
         if method == RevocationMethod::OnThePage {
             return gitea::revoke(self, tokens);
         }
         let client = match self.http_client(timeout) {
             Ok(client) => client,
-            Err(e) => return tokens.iter().map(|_| Err(e.to_string())).collect(),
+            Err(e) => return tokens.iter().map(|_| Verdict::NotAsked(e.to_string())).collect(),
         };
         let call = api::Call {
             forge: self,
             client: &client,
             token: "",
             timeout,
+            now,
         };
         match method {
             RevocationMethod::GitHubBatch => github::revoke_batch(&call, tokens),

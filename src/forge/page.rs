@@ -37,18 +37,28 @@ pub enum TokenType {
 }
 
 impl TokenType {
-    /// `credential.<url>.patTokenType` for a forge of `kind`: `fine-grained` (or
-    /// `fine_grained`, `finegrained`, `fine`) on github.com and GHE.com, else
+    /// The words `credential.<url>.patTokenType` takes.
+    pub const SETTING_WORDS: [&'static str; 2] = ["classic", "fine-grained"];
+
+    /// The type a `credential.<url>.patTokenType` word names, case-insensitive: `classic` or
+    /// `fine-grained`. `None` for any other word.
+    pub fn from_setting(word: &str) -> Option<TokenType> {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "classic" => Some(TokenType::Classic),
+            "fine-grained" => Some(TokenType::FineGrained),
+            _ => None,
+        }
+    }
+
+    /// The type the token page offers for a forge of `kind` when `credential.<url>.patTokenType`
+    /// asks for `setting`: fine-grained only on github.com and GHE.com, else
     /// [`TokenType::Classic`]. GitHub Enterprise Server gets the classic page: its documents
     /// name no prefill for the fine-grained page, and its revocation API refuses fine-grained
     /// tokens, so `logout --revoke` could not end one.
-    pub(super) fn from_setting(kind: ForgeKind, setting: Option<&str>) -> TokenType {
-        match setting.map(str::trim) {
-            Some(t)
-                if matches!(kind, ForgeKind::GitHub | ForgeKind::GheCom)
-                    && ["fine-grained", "fine_grained", "finegrained", "fine"]
-                        .iter()
-                        .any(|s| t.eq_ignore_ascii_case(s)) =>
+    pub(super) fn for_forge(kind: ForgeKind, setting: Option<TokenType>) -> TokenType {
+        match setting {
+            Some(TokenType::FineGrained)
+                if matches!(kind, ForgeKind::GitHub | ForgeKind::GheCom) =>
             {
                 TokenType::FineGrained
             }
@@ -243,7 +253,7 @@ impl Forge {
 mod tests {
     use super::super::testutil::*;
     use super::*;
-    use crate::git::HostSettings;
+    use crate::forge::ForgeSettings;
 
     #[test]
     fn values_are_form_encoded_as_before_with_colons_kept_in_scopes() {
@@ -266,7 +276,7 @@ mod tests {
             "https://octo.ghe.com/settings/tokens/new?scopes=repo,workflow&description=a%26b%3Dc%2F%C3%BC"
         );
         let mut s = settings(None, None);
-        s.token_type = Some("fine-grained".into());
+        s.token_type = Some(TokenType::FineGrained);
         assert_eq!(
             Forge::detect(&parse_host("github.com"), &[], &s)
                 .unwrap()
@@ -285,7 +295,7 @@ mod tests {
         );
         s.token_type = None;
         s.scopes = Some(vec!["repo".into(), "read:org".into()]);
-        s.forge = Some("ghes".into());
+        s.kind = Some(ForgeKind::GitHubEnterpriseServer);
         let ghes = Forge::detect(&parse_host("git.corp.example:8443"), &[], &s).unwrap();
         assert_eq!(
             ghes.token_page_url("x y"),
@@ -299,7 +309,7 @@ mod tests {
     #[test]
     fn the_lab_timer_rounds_the_classic_pages_expiry_up_to_the_pages_own_choices() {
         let github =
-            Forge::detect(&parse_host("github.com"), &[], &HostSettings::default()).unwrap();
+            Forge::detect(&parse_host("github.com"), &[], &ForgeSettings::default()).unwrap();
         let preset = |days| {
             let url = github.token_page_url_expiring("lab", Some(days));
             url.rsplit_once("default_expires_at=").unwrap().1.to_owned()
@@ -330,9 +340,9 @@ mod tests {
     /// `<permission>=read|write|admin`.
     #[test]
     fn the_fine_grained_page_gets_owner_expiry_and_the_permissions_of_repo_and_workflow() {
-        let fine = HostSettings {
-            token_type: Some("fine-grained".into()),
-            ..HostSettings::default()
+        let fine = ForgeSettings {
+            token_type: Some(TokenType::FineGrained),
+            ..ForgeSettings::default()
         };
         let github = Forge::detect(&parse_host("github.com"), &[], &fine).unwrap();
         assert_eq!(
@@ -357,8 +367,8 @@ mod tests {
         let ghe_com = Forge::detect(&parse_host("octo.ghe.com"), &[], &fine).unwrap();
         assert_eq!(ghe_com.token_type, TokenType::FineGrained);
         // Enterprise Server: the classic page, with the classic scopes to check.
-        let ghes = HostSettings {
-            forge: Some("ghes".into()),
+        let ghes = ForgeSettings {
+            kind: Some(ForgeKind::GitHubEnterpriseServer),
             ..fine
         };
         let ghes = Forge::detect(&parse_host("git.corp.example"), &[], &ghes).unwrap();
@@ -391,9 +401,9 @@ mod tests {
 
     #[test]
     fn the_delete_pages_are_the_ones_each_forge_documents() {
-        let fine = HostSettings {
-            forge: Some("ghes".into()),
-            ..HostSettings::default()
+        let fine = ForgeSettings {
+            kind: Some(ForgeKind::GitHubEnterpriseServer),
+            ..ForgeSettings::default()
         };
         let ghes = Forge::detect(&parse_host("git.corp.example:8443"), &[], &fine).unwrap();
         assert_eq!(

@@ -125,7 +125,7 @@ fn an_unknown_host_or_a_known_name_on_another_port_is_no_forge() {
 #[test]
 fn the_realm_of_gits_challenge_names_the_forge() {
     let realm = |host: &str, w: &str| {
-        Forge::detect(&parse_host(host), &[w.to_owned()], &HostSettings::default())
+        Forge::detect(&parse_host(host), &[w.to_owned()], &ForgeSettings::default())
             .map(|f| (f.kind, f.api_base))
     };
     assert_eq!(
@@ -238,4 +238,43 @@ fn pat_forge_overrides_the_host_and_pat_api_url_the_api() {
         .kind,
         ForgeKind::GitLab
     );
+}
+
+#[test]
+fn a_stored_forge_fact_is_read_back_by_its_id_or_by_the_name_older_entries_hold() {
+    for kind in [
+        ForgeKind::GitHub,
+        ForgeKind::GheCom,
+        ForgeKind::GitHubEnterpriseServer,
+        ForgeKind::GitLab,
+        ForgeKind::Gitea,
+    ] {
+        assert_eq!(ForgeKind::from_fact(kind.id()), Some(kind));
+        assert_eq!(ForgeKind::from_fact(kind.name()), Some(kind));
+        assert_eq!(kind.to_string(), kind.name());
+    }
+    assert_eq!(ForgeKind::from_fact("Bitbucket"), None);
+    assert_eq!(ForgeKind::from_fact("github-enterprise"), None);
+}
+
+#[test]
+fn pat_forge_words_select_a_kind_and_nothing_else_does() {
+    assert_eq!(ForgeKind::from_setting("GitHub"), Some(ForgeKind::GitHub));
+    assert_eq!(
+        ForgeKind::from_setting("ghes"),
+        Some(ForgeKind::GitHubEnterpriseServer)
+    );
+    assert_eq!(ForgeKind::from_setting("gitlab"), Some(ForgeKind::GitLab));
+    assert_eq!(ForgeKind::from_setting("forgejo"), Some(ForgeKind::Gitea));
+    assert_eq!(ForgeKind::from_setting("gitea"), Some(ForgeKind::Gitea));
+    for word in ForgeKind::SETTING_WORDS {
+        assert!(ForgeKind::from_setting(word).is_some(), "{word}");
+    }
+    for word in ["", "github.com", "GitHubX", "bitbucket"] {
+        assert_eq!(ForgeKind::from_setting(word), None, "{word}");
+    }
+    // Who ignores the user name sent with a token: GitHub's kinds and GitLab, not Gitea.
+    assert!(ForgeKind::GitHubEnterpriseServer.ignores_username());
+    assert!(ForgeKind::GitLab.ignores_username());
+    assert!(!ForgeKind::Gitea.ignores_username());
 }

@@ -2,8 +2,7 @@
 //! and a [`Forge`] whose API is a local mockito server (as `credential.<url>.patApiUrl` points
 //! the binary at one in the integration tests).
 
-use super::{Forge, ValidationError};
-use crate::git::HostSettings;
+use super::{Forge, ForgeKind, ForgeSettings, ValidationError};
 use secrecy::SecretString;
 use std::time::Duration;
 
@@ -13,12 +12,16 @@ pub const GITLAB: &str = "glpat-abcdefghij0123456789";
 pub const GITEA: &str = "0123456789abcdef0123456789abcdef01234567";
 pub const BAD_CREDENTIALS: &str = r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#;
 pub const SECOND: Duration = Duration::from_secs(1);
+/// The tests' clock: 2026-09-21 (UTC), before every expiry the sample answers carry.
+pub const NOW: u64 = 1_790_000_000;
 
-pub fn settings(forge: Option<&str>, api: Option<&str>) -> HostSettings {
-    HostSettings {
-        forge: forge.map(str::to_owned),
+/// Settings with `patForge` `forge` and `patApiUrl` `api`, as `git::HostSettings::parse`
+/// reads them: a word outside [`ForgeKind::SETTING_WORDS`] is ignored.
+pub fn settings(forge: Option<&str>, api: Option<&str>) -> ForgeSettings {
+    ForgeSettings {
+        kind: forge.and_then(ForgeKind::from_setting),
         api_url: api.map(str::to_owned),
-        ..HostSettings::default()
+        ..ForgeSettings::default()
     }
 }
 
@@ -29,7 +32,7 @@ pub fn parse_host(s: &str) -> crate::host::Host {
 
 pub fn detect(host: &str) -> Option<Forge> {
     let host = crate::host::Host::parse(host).ok()?;
-    Forge::detect(&host, &[], &HostSettings::default())
+    Forge::detect(&host, &[], &ForgeSettings::default())
 }
 
 /// A forge of `kind` (by its patForge spelling) whose API is the mock `server`.

@@ -416,7 +416,7 @@ mod tests {
                 vec!["repo".to_owned(), "read:org".into()]
             )
         );
-        s.token_type = Some("fine-grained".into());
+        s.token_type = Some(TokenType::FineGrained);
         let f = Forge::detect(&parse_host("github.com"), &[], &s).unwrap();
         assert_eq!(f.token_type, TokenType::FineGrained);
         assert!(f.scopes.is_empty() && f.page_scopes.is_empty());

@@ -2,7 +2,8 @@
 //! chosen by [`get`](super::get) itself, handed to what the person names. A lab timer that ran
 //! out is ended here as git's `get` ends it.
 
-use super::{Query, get};
+use super::{Query, Revoker, end_lab, get};
+use crate::forge::ForgeKind;
 use crate::show::escape;
 use crate::vault::Vault;
 use anyhow::bail;
@@ -12,14 +13,15 @@ use secrecy::SecretString;
 pub struct Handover {
     /// The token.
     pub token: SecretString,
-    /// The stored `forge` fact of its entry (e.g. `GitHub`), when it was checked.
-    pub forge: Option<String>,
+    /// The forge its entry records, when the token was checked.
+    pub forge: Option<ForgeKind>,
 }
 
 /// The token git would be served for `target` (a host or URL, as `login` takes it; its path
 /// is ignored, since git sends one only with `credential.useHttpPath`) and, with `user`, for
 /// exactly that account: never the host's other token that `get` hands git for an unknown
-/// user name on GitHub or GitLab. `now` is seconds since the Unix epoch (UTC).
+/// user name on GitHub or GitLab. `now` is seconds since the Unix epoch (UTC); `end` revokes
+/// a token whose lab timer ran out (the binary passes `ending::revoke`).
 ///
 /// # Errors
 /// One sentence when nothing is served: nothing stored, the lab timer ended (the token is
@@ -29,6 +31,7 @@ pub fn handed_over(
     user: Option<&str>,
     vault: &Vault,
     now: u64,
+    end: Revoker,
 ) -> anyhow::Result<Handover> {
     let mut query = Query::for_target(target)?;
     query.path = None;
@@ -57,13 +60,8 @@ pub fn handed_over(
     }
     if !served.lab_ended.is_empty() {
         for (found, stored) in served.lab_ended {
-            crate::ending::end_lab(
-                found.vault(),
-                &found,
-                stored,
-                &crate::ending::revoke,
-                &mut std::io::stderr(),
-            )?;
+            let ended = end_lab(found.vault(), &found, stored, end, now)?;
+            eprintln!("git-credential-pat: {ended}");
         }
         bail!(
             "the lab timer of the token for {host} ran out; run `git credential-pat login {host}` \

@@ -9,8 +9,10 @@
 //! tests (t/lib-credential.sh), which fix the behaviour git expects of a storage helper.
 
 mod handover;
+mod lab;
 mod query;
 pub use handover::{Handover, handed_over};
+pub use lab::{Ended, Revoker, end_all_over, end_lab, is_over, revoke_command};
 
 use crate::host::OriginError;
 use crate::protocol::{self, Credential};
@@ -96,8 +98,8 @@ pub struct Surroundings<'a> {
     /// binary can arm a deadline for a keychain that hangs (the login flow runs outside it).
     pub deadline: &'a mut dyn FnMut(bool),
     /// Asks the forge to revoke a token whose lab timer ran out (the binary passes
-    /// [`crate::ending::revoke`]); called only for such a token, never for one being served.
-    pub end: fn(&Account, &Stored) -> crate::ending::Ending,
+    /// `ending::revoke`); called only for such a token, never for one being served.
+    pub end: Revoker,
 }
 
 /// Surroundings that print to `stderr`, answer nothing for a missing token, show no expiry
@@ -118,8 +120,11 @@ pub fn quiet<'a>(
 
 /// The revocation of [`quiet`]: the forge is never asked, so a token whose lab timer ended is
 /// kept marked to revoke.
-fn not_now(_: &Account, _: &Stored) -> crate::ending::Ending {
-    crate::ending::Ending::NotNow("the forge is not asked here".to_owned())
+fn not_now(_: &Account, _: &Stored, _: u64) -> crate::forge::Revocation {
+    crate::forge::Revocation::NotAsked {
+        why: "the forge is not asked here".to_owned(),
+        page: None,
+    }
 }
 
 /// Reads git's request from `input`, performs `op` on the vault that `open_vault` opens, and
@@ -187,7 +192,7 @@ pub fn run(
 /// What `get` answers git once the keychain has been searched: the stored token (with an
 /// expiry warning on stderr when it is close, and one line naming the token when git asked
 /// for another user name), nothing after a lab timer ended (the token is revoked and erased
-/// here, see [`crate::ending`]), or what the missing-token flow gives.
+/// here, see [`end_lab`]), or what the missing-token flow gives.
 fn answer_get(
     request: &Credential,
     query: &Query,
@@ -199,7 +204,8 @@ fn answer_get(
     let lab_ended = !served.lab_ended.is_empty();
     for (found, stored) in served.lab_ended {
         // Only a token whose timer already ended reaches the forge: never one being served.
-        crate::ending::end_lab(vault, &found, stored, &around.end, around.stderr)?;
+        let ended = end_lab(vault, &found, stored, around.end, now)?;
+        writeln!(around.stderr, "git-credential-pat: {ended}")?;
     }
     if let (Some(asked), Some(answer)) = (&served.instead_of, &served.answer) {
         // Names from git and the keychain are escaped: they must not drive the terminal.
@@ -269,7 +275,7 @@ pub struct Served {
     /// The user name git asked for when the answer is another user's token (see [`get`]).
     pub instead_of: Option<String>,
     /// Credentials whose lab timer (`erase_by`) had run out, or marked to revoke: not served;
-    /// [`run`] revokes and erases them after the search (see [`crate::ending::end_lab`]).
+    /// [`run`] revokes and erases them after the search (see [`end_lab`]).
     pub lab_ended: Vec<(Found, Stored)>,
 }
 
@@ -290,31 +296,13 @@ impl std::fmt::Debug for Served {
     }
 }
 
-/// Whether the forge named `forge` (as [`Stored::forge`] records it: the forge's name from
-/// [`crate::forge::ForgeKind::name`]) authenticates git over HTTPS by the token alone,
-/// ignoring the user name sent with it:
-/// - GitHub (github.com, GHE.com, Enterprise Server): "Although you are required to enter your
-///   username along with your personal access token, the username is not used to
-///   authenticate you" (GitHub Docs, "Managing your personal access tokens", "Using a personal
-///   access token on the command line"; docs/FORGES.md links it).
-/// - GitLab: "GitLab usernames are ignored when authenticating with a personal access token"
-///   (GitLab Docs, "Personal access tokens", "Clone repository using personal access token";
-///   docs/FORGES.md links it).
-///
-/// Gitea/Forgejo is not: very old versions check that the user name is the token's owner, so
-/// another user's token is never served there. Decided from the stored entry alone: no
-/// network, no process, no `git config`.
-pub fn forge_ignores_username(forge: Option<&str>) -> bool {
-    forge.is_some_and(|f| f.starts_with("GitHub") || f == "GitLab")
-}
-
 /// The answer to a `get`: the stored `username`, `password`, and `password_expiry_utc` and
 /// `oauth_refresh_token` where stored, for the credential matching `query` that is not expired
 /// at `now` (seconds since the Unix epoch). When several match (several users of one host and
 /// no username in the request), the one marked by `login --default` is served, else the most
 /// recently stored. User names are compared case-insensitively, as GitHub, GitLab and Gitea
 /// compare logins. When git names a user of whom no token is stored, and the host's tokens are
-/// for a forge that ignores the user name ([`forge_ignores_username`]), the host's default (or
+/// for a forge that ignores the user name ([`crate::forge::ForgeKind::ignores_username`]), the host's default (or
 /// most recent) token is served under its own stored login, with
 /// [`Served::instead_of`] naming the user git asked for. A matching credential whose lab timer
 /// has run out (or that is marked to revoke) is never served; it is returned in
@@ -367,7 +355,7 @@ pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError>
         let Some(stored) = vault.read(&found)? else {
             continue;
         };
-        if crate::ending::is_over(&stored, now) {
+        if is_over(&stored, now) {
             served.lab_ended.push((found, stored));
             continue;
         }
@@ -375,7 +363,7 @@ pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError>
         if stored.password_expiry_utc.is_some_and(|t| t < now) {
             continue;
         }
-        if any_user && !forge_ignores_username(stored.forge.as_deref()) {
+        if any_user && !stored.forge.is_some_and(|f| f.ignores_username()) {
             continue;
         }
         if best.as_ref().is_none_or(|(_, b)| stored.rank() > b.rank()) {

@@ -4,12 +4,7 @@ use super::*;
 const NOW: u64 = 1_800_000_000;
 
 fn vault() -> Vault {
-    Vault::with_store(
-        keyring_core::mock::Store::new().unwrap(),
-        None,
-        Some("unit"),
-    )
-    .unwrap()
+    Vault::in_memory("unit")
 }
 
 /// A missing-token case that answers nothing, as when no person is present.
@@ -324,7 +319,7 @@ fn logged_in(v: &Vault, password: &str) -> Account {
         password_expiry_utc: Some(NOW + 86_400),
         oauth_refresh_token: Some(SecretString::from("r".to_owned())),
         stored_at: Some(NOW - 60),
-        forge: Some("GitHub".into()),
+        forge: Some(crate::forge::ForgeKind::GitHub),
         scopes: Some(vec!["repo".into()]),
         erase_by: Some(NOW + 3600),
         default: true,
@@ -348,7 +343,7 @@ fn a_store_of_the_same_password_without_facts_keeps_them_all() {
     assert_eq!(kept.password_expiry_utc, Some(NOW + 86_400));
     assert_eq!(kept.oauth_refresh_token.unwrap().expose_secret(), "r");
     assert_eq!(kept.stored_at, Some(NOW - 60));
-    assert_eq!(kept.forge.as_deref(), Some("GitHub"));
+    assert_eq!(kept.forge, Some(crate::forge::ForgeKind::GitHub));
     assert_eq!(kept.scopes, Some(vec!["repo".to_owned()]));
     assert_eq!(kept.erase_by, Some(NOW + 3600));
     assert!(kept.default);

@@ -5,6 +5,7 @@ use super::*;
 
 /// Stores `password` for `user` at github.com as checked by `forge`, at `stored_at`.
 fn keep(vault: &Vault, user: &str, password: &str, forge: Option<&str>, stored_at: u64) {
+    let forge = forge.map(|f| crate::forge::ForgeKind::from_fact(f).unwrap());
     let account = Account {
         protocol: "https".into(),
         host: crate::host::Host::parse("github.com").unwrap(),
@@ -12,7 +13,7 @@ fn keep(vault: &Vault, user: &str, password: &str, forge: Option<&str>, stored_a
         path: None,
     };
     let stored = Stored {
-        forge: forge.map(Into::into),
+        forge,
         stored_at: Some(stored_at),
         ..Stored::new(SecretString::from(password.to_owned()))
     };
@@ -24,7 +25,7 @@ fn keep(vault: &Vault, user: &str, password: &str, forge: Option<&str>, stored_a
 fn get_with(
     vault: &Vault,
     input: &str,
-    end: fn(&Account, &Stored) -> crate::ending::Ending,
+    end: Revoker,
 ) -> (String, String, bool) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let missing = std::cell::Cell::new(false);
@@ -52,8 +53,10 @@ fn get_with(
     )
 }
 
-fn dead(_: &Account, _: &Stored) -> crate::ending::Ending {
-    crate::ending::Ending::Dead("revoked at GitHub".into())
+fn dead(_: &Account, _: &Stored, _: u64) -> crate::forge::Revocation {
+    crate::forge::Revocation::Revoked {
+        forge: crate::forge::ForgeKind::GitHub,
+    }
 }
 
 #[test]
@@ -135,7 +138,7 @@ fn a_token_whose_lab_timer_ended_is_not_served_and_kept_to_revoke_until_the_forg
         path: None,
     };
     let stored = Stored {
-        forge: Some("GitHub".into()),
+        forge: Some(crate::forge::ForgeKind::GitHub),
         erase_by: Some(NOW - 1),
         ..Stored::new(SecretString::from("ghp_a"))
     };

@@ -3,7 +3,7 @@
 //! Pure functions: nothing here touches a store.
 
 use super::{SERVICE, VaultError};
-use crate::forge::{Forge, TokenInfo};
+use crate::forge::{Forge, ForgeKind, TokenInfo};
 use crate::host::{Host, Origin};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use secrecy::zeroize::Zeroizing;
@@ -138,8 +138,10 @@ pub struct Stored {
     pub oauth_refresh_token: Option<SecretString>,
     /// When this was stored, seconds since the Unix epoch (UTC).
     pub stored_at: Option<u64>,
-    /// The forge's name as the API check saw it, e.g. `GitHub`; `None` when not checked.
-    pub forge: Option<String>,
+    /// The forge the API check was made with, kept as its [`ForgeKind::id`] in the `forge=`
+    /// fact (older entries hold its name, which [`ForgeKind::from_fact`] reads too); `None`
+    /// when not checked.
+    pub forge: Option<ForgeKind>,
     /// The scopes the forge reported; `Some(empty)` for none, `None` when not reported.
     pub scopes: Option<Vec<String>>,
     /// The lab timer: the first `get` at or after this time (seconds since the Unix epoch, UTC)
@@ -193,7 +195,7 @@ impl Stored {
     pub fn checked_by(self, forge: &Forge, info: &TokenInfo) -> Stored {
         Stored {
             password_expiry_utc: info.expires_at,
-            forge: Some(forge.name().to_owned()),
+            forge: Some(forge.kind),
             scopes: info.scopes.clone(),
             ..self
         }
@@ -227,8 +229,8 @@ impl Stored {
         if let Some(t) = self.stored_at {
             line(&mut s, "stored_at", &t.to_string());
         }
-        if let Some(f) = &self.forge {
-            line(&mut s, "forge", f);
+        if let Some(f) = self.forge {
+            line(&mut s, "forge", f.id());
         }
         if let Some(scopes) = &self.scopes {
             line(&mut s, "scopes", &scopes.join(","));
@@ -265,7 +267,7 @@ impl Stored {
                     stored.oauth_refresh_token = Some(SecretString::from(v.to_owned()))
                 }
                 Some(("stored_at", v)) => stored.stored_at = v.parse().ok(),
-                Some(("forge", v)) => stored.forge = Some(v.to_owned()),
+                Some(("forge", v)) => stored.forge = ForgeKind::from_fact(v),
                 Some(("scopes", v)) => {
                     stored.scopes = Some(
                         v.split(',')
@@ -375,7 +377,7 @@ mod tests {
             password_expiry_utc: Some(1_900_000_000),
             oauth_refresh_token: Some(SecretString::from("ghr_x")),
             stored_at: Some(7),
-            forge: Some("GitHub".into()),
+            forge: Some(ForgeKind::GitHubEnterpriseServer),
             scopes: Some(vec!["repo".into(), "workflow".into()]),
             erase_by: Some(9),
             default: true,
@@ -386,11 +388,16 @@ mod tests {
         assert_eq!(
             bytes.as_str(),
             "\npassword_expiry_utc=1900000000\noauth_refresh_token=ghr_x\nstored_at=7\n\
-             forge=GitHub\nscopes=repo,workflow\nerase_by=9\ndefault=1\nto_revoke=1\n"
+             forge=ghes\nscopes=repo,workflow\nerase_by=9\ndefault=1\nto_revoke=1\n"
         );
         let back = Stored::decode(bytes.as_bytes()).unwrap();
         assert!(back.same_as(&s));
         assert_eq!(format!("{back:?}"), format!("{s:?}"));
+        // Entries stored before the ids name their forge by its display name.
+        let older = Stored::decode(b"ghp_x\nforge=GitHub Enterprise Server\n").unwrap();
+        assert_eq!(older.forge, Some(ForgeKind::GitHubEnterpriseServer));
+        let unknown = Stored::decode(b"ghp_x\nforge=Bitbucket\n").unwrap();
+        assert_eq!(unknown.forge, None);
         let libsecret = Stored::decode(b"ghp_x\npassword_expiry_utc=5").unwrap();
         assert_eq!(libsecret.password.expose_secret(), "ghp_x");
         assert_eq!(libsecret.password_expiry_utc, Some(5));

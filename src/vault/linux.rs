@@ -252,9 +252,9 @@ mod tests {
             vault.error(KeyringError::PlatformFailure(quota())),
             VaultError::OverQuota
         ));
-        let vault = Vault::with_store(keyring_core::mock::Store::new().unwrap(), None, None);
+        let vault = Vault::in_memory("quota");
         assert!(matches!(
-            vault.unwrap().error(KeyringError::PlatformFailure(quota())),
+            vault.error(KeyringError::PlatformFailure(quota())),
             VaultError::Failed { store, .. } if store == "Mock store"
         ));
     }

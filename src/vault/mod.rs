@@ -109,8 +109,9 @@ pub enum VaultError {
     OverQuota,
     /// Another process held the keychain write lock for [`LOCK_WAIT`].
     #[error(
-        "another git-credential-pat has been writing the keychain for 10 s (it holds \
-         ~/.cache/git-credential-pat/vault.lock); nothing was changed: try again once it is done"
+        "another git-credential-pat has been writing the keychain for {} s (it holds \
+         ~/.cache/git-credential-pat/vault.lock); nothing was changed: try again once it is done",
+        LOCK_WAIT.as_secs()
     )]
     Busy,
     /// The namespace is not a plain name.
@@ -208,19 +209,15 @@ impl Vault {
         platform::open(choice, service)
     }
 
-    /// A vault over any keyring-core store, for `namespace`. `kind` says which of this
-    /// crate's stores it is, for how it is searched; `None` for another store, such as
-    /// keyring-core's in-memory `mock::Store` in tests, which is then searched by the
-    /// `service` attribute and named by its `vendor()` in messages.
+    /// A vault in memory (keyring-core's `mock::Store`) for the entries of `namespace`, which
+    /// is searched by the `service` attribute and named "Mock store" in messages: the one
+    /// keychain of the unit tests and the fuzzer, where no real keychain may be touched.
     ///
-    /// # Errors
-    /// [`VaultError::BadNamespace`].
-    pub fn with_store(
-        store: Arc<CredentialStore>,
-        kind: Option<StoreKind>,
-        namespace: Option<&str>,
-    ) -> Result<Vault, VaultError> {
-        Ok(Vault::over(store, kind, service_name(namespace)?))
+    /// # Panics
+    /// When `namespace` is not a plain name (see [`Vault::open`]): test input only.
+    pub fn in_memory(namespace: &str) -> Vault {
+        let store = keyring_core::mock::Store::new().expect("keyring-core's mock store opens");
+        Vault::over(store, None, service_name(Some(namespace)).expect("a plain namespace"))
     }
 
     /// A vault over `store` for the entries of `service`.

@@ -26,12 +26,7 @@ fn a_lock_held_elsewhere_is_waited_for_only_so_long() {
 
 #[test]
 fn find_returns_every_user_of_a_host_and_only_that_host() {
-    let vault = Vault::with_store(
-        keyring_core::mock::Store::new().unwrap(),
-        None,
-        Some("find"),
-    )
-    .unwrap();
+    let vault = Vault::in_memory("find");
     let stored = || Stored::new(SecretString::from("p"));
     vault.put(&acct("alice", None), &stored()).unwrap();
     vault.put(&acct("bob", Some("o/r")), &stored()).unwrap();

@@ -114,7 +114,7 @@ fn detect_only() -> impl FnMut(
         let _ = git_credential_pat::forge::Forge::detect(
             &query.origin.host,
             &request.wwwauth,
-            &git_credential_pat::git::HostSettings::default(),
+            &git_credential_pat::forge::ForgeSettings::default(),
         );
         Ok(None)
     }
@@ -122,12 +122,7 @@ fn detect_only() -> impl FnMut(
 
 /// A vault holding a github.com token.
 fn vault() -> Vault {
-    let vault = Vault::with_store(
-        keyring_core::mock::Store::new().unwrap(),
-        None,
-        Some("fuzz"),
-    )
-    .unwrap();
+    let vault = Vault::in_memory("fuzz");
     let stored = format!("protocol=https\nhost=github.com\nusername=alice\npassword={TOKEN}\n");
     let (mut err, mut missing, mut deadline) = (Vec::new(), detect_only(), |_| {});
     helper::run(

@@ -180,7 +180,7 @@ fn a_clone_with_an_empty_keychain_opens_the_token_page_takes_the_pasted_token_an
             w.stored_tokens(),
             [format!(
                 "https://{USER}@{} {TOKEN}|password_expiry_utc={EXPIRY_UTC}|\
-                 forge=GitHub Enterprise Server|scopes=repo,workflow|",
+                 forge=ghes|scopes=repo,workflow|",
                 server.host()
             )],
             "{}",
