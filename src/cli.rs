@@ -43,7 +43,7 @@ pub struct Cli {
 }
 
 /// The examples under `git credential-pat --help`: one for each command a person runs.
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   git credential-pat login gitlab.com           create and store a token (browser)
   git credential-pat list                       the stored tokens, never the token itself
@@ -101,16 +101,16 @@ pub enum Command {
 pub struct Token {
     /// The host or URL, e.g. github.com or `https://gitlab.example.com/g/r.git` (default:
     /// github.com).
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// The token of this user (default: the one git would be served).
     #[arg(long, value_name = "NAME")]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// Print the token even when stdout is a terminal (it stays in the scrollback).
     #[arg(long)]
-    pub show: bool,
+    pub(crate) show: bool,
     /// Put the token on the clipboard instead, and clear it after 45 seconds.
     #[arg(long, conflicts_with = "show")]
-    pub copy: bool,
+    pub(crate) copy: bool,
     /// Seconds before `--copy` clears the clipboard (for tests).
     #[arg(
         long,
@@ -119,94 +119,94 @@ pub struct Token {
         value_name = "SECONDS",
         default_value_t = 45
     )]
-    pub clear_after: u64,
+    pub(crate) clear_after: u64,
 }
 
 /// The environment variable that sets how long `token --copy` keeps the token on the
 /// clipboard, in seconds (default 45; the tests shorten it).
-pub const COPY_SECONDS_ENV: &str = "GIT_CREDENTIAL_PAT_COPY_SECONDS";
+pub(crate) const COPY_SECONDS_ENV: &str = "GIT_CREDENTIAL_PAT_COPY_SECONDS";
 
 /// `exec`'s arguments.
 #[derive(Debug, Args)]
 pub struct Exec {
     /// The host or URL (default: github.com).
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// The token of this user (default: the one git would be served).
     #[arg(long, value_name = "NAME")]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// Put the token in this variable (may repeat; default: GITHUB_TOKEN, GITLAB_TOKEN or
     /// GITEA_TOKEN after the forge).
     #[arg(long = "env", value_name = "NAME")]
-    pub env: Vec<String>,
+    pub(crate) env: Vec<String>,
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
-    pub command: Vec<OsString>,
+    pub(crate) command: Vec<OsString>,
 }
 
 /// `login`'s arguments.
 #[derive(Debug, Args)]
 pub struct Login {
     /// The host or URL, e.g. github.com or https://gitlab.example.com (default: github.com).
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Read the token from stdin (one line) instead of asking; opens no browser.
     #[arg(long)]
-    pub token_stdin: bool,
+    pub(crate) token_stdin: bool,
     /// Print the token page's address but do not open a browser.
     #[arg(long)]
-    pub no_browser: bool,
+    pub(crate) no_browser: bool,
     /// The lab timer: erase the token this long after now, e.g. 8h or 3days (default:
     /// credential.<url>.patLifetime).
     #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration)]
-    pub lifetime: Option<std::time::Duration>,
+    pub(crate) lifetime: Option<std::time::Duration>,
     /// Serve this token when git names no user and several are stored for the host.
     #[arg(long)]
-    pub default: bool,
+    pub(crate) default: bool,
 }
 
 /// `list`'s arguments.
 #[derive(Debug, Args)]
 pub struct List {
     /// Mark (with `*`) the token git would be served for this host or URL.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// `logout`'s arguments.
 #[derive(Debug, Args)]
 pub struct Logout {
     /// The host or URL (default: github.com).
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Only this user's token.
     #[arg(long, value_name = "NAME")]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// Every stored token, on every host.
     #[arg(long, conflicts_with = "target")]
-    pub all: bool,
+    pub(crate) all: bool,
     /// Also revoke the tokens at the forge, so that they stop working everywhere.
     #[arg(long)]
-    pub revoke: bool,
+    pub(crate) revoke: bool,
     /// Do not ask before erasing more than one token.
     #[arg(long)]
-    pub yes: bool,
+    pub(crate) yes: bool,
     /// Erase a token even when it could not be revoked.
     #[arg(long, requires = "revoke")]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 /// `configure`'s arguments.
 #[derive(Debug, Args)]
 pub struct Configure {
     /// Hosts to configure, e.g. github.com or gitlab.example.com.
-    pub hosts: Vec<String>,
+    pub(crate) hosts: Vec<String>,
 }
 
 /// `unconfigure`'s arguments.
 #[derive(Debug, Args)]
 pub struct Unconfigure {
     /// Hosts to unconfigure.
-    pub hosts: Vec<String>,
+    pub(crate) hosts: Vec<String>,
 }
 
 /// `doctor`'s arguments.
@@ -214,7 +214,7 @@ pub struct Unconfigure {
 pub struct Doctor {
     /// Do not check the tokens with the forges.
     #[arg(long)]
-    pub offline: bool,
+    pub(crate) offline: bool,
 }
 
 /// `import`'s arguments (none: it reads git-credential-store's files).
@@ -225,11 +225,11 @@ pub struct Import {}
 #[derive(Debug, Args)]
 pub struct Completions {
     /// The shell.
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// The host `login`, `logout` and `configure` act on when none is given.
-pub const DEFAULT_HOST: &str = "github.com";
+pub(crate) const DEFAULT_HOST: &str = "github.com";
 
 /// `manpage` (no arguments).
 #[derive(Debug)]
@@ -260,7 +260,7 @@ impl Context {
     ///
     /// # Errors
     /// A [`VaultError`] when no keychain answers or the namespace is not valid.
-    pub fn open_every_vault(&self) -> Result<Vec<Vault>, VaultError> {
+    pub(crate) fn open_every_vault(&self) -> Result<Vec<Vault>, VaultError> {
         match self.store {
             StoreChoice::Auto => Vault::open_every(self.namespace.as_deref()),
             _ => Ok(vec![self.open_vault()?]),
@@ -322,44 +322,4 @@ pub fn typed_by_a_person(args: &[OsString], unknown: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(words: &[&str]) -> Vec<OsString> {
-        std::iter::once("git-credential-pat")
-            .chain(words.iter().copied())
-            .map(OsString::from)
-            .collect()
-    }
-
-    #[test]
-    fn gits_calls_are_recognised_without_clap() {
-        let (op, ctx) = git_operation(&args(&["get"])).unwrap();
-        assert_eq!(op, Operation::Get);
-        assert_eq!(ctx.store, StoreChoice::Auto);
-        let (op, ctx) =
-            git_operation(&args(&["--store=keyutils", "--namespace", "lab", "erase"])).unwrap();
-        assert_eq!(op, Operation::Erase);
-        assert_eq!(ctx.store, StoreChoice::Keyutils);
-        assert_eq!(ctx.namespace.as_deref(), Some("lab"));
-    }
-
-    #[test]
-    fn anything_else_goes_to_clap() {
-        for words in [
-            &["list"][..],
-            &["get", "--store=keyutils"],
-            &["--store=nope", "get"],
-            &["--verbose", "get"],
-            &["--store"],
-            &[],
-        ] {
-            assert!(git_operation(&args(words)).is_none(), "{words:?}");
-        }
-    }
-
-    #[test]
-    fn the_parser_is_well_formed() {
-        <Cli as clap::CommandFactory>::command().debug_assert();
-    }
-}
+mod tests;

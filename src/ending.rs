@@ -22,7 +22,7 @@ pub fn revoke(account: &Account, stored: &Stored, now: u64) -> Revocation {
 /// Revokes every one of `tokens`, batching those of one host into one call to its forge (up
 /// to 1000 tokens a request on github.com); one [`Revocation`] per token, in order. Starts
 /// `git config` once per host.
-pub fn revoke_all(tokens: &[(&Account, &Stored)], now: u64) -> Vec<Revocation> {
+pub(crate) fn revoke_all(tokens: &[(&Account, &Stored)], now: u64) -> Vec<Revocation> {
     let mut results: Vec<Option<Revocation>> = tokens.iter().map(|_| None).collect();
     for i in 0..tokens.len() {
         if results[i].is_some() {
@@ -56,6 +56,6 @@ pub fn revoke_all(tokens: &[(&Account, &Stored)], now: u64) -> Vec<Revocation> {
 /// Why no request to its known forge can revoke `stored`'s token (see
 /// [`crate::forge::Forge::cannot_revoke`]), known before any is sent; `None` when a request may,
 /// or when the forge is not known (what [`revoke_all`] then says).
-pub fn cannot_revoke(account: &Account, stored: &Stored) -> Option<Revocation> {
+pub(crate) fn cannot_revoke(account: &Account, stored: &Stored) -> Option<Revocation> {
     crate::git::forge_at(&account.origin())?.cannot_revoke(&stored.password)
 }

@@ -22,18 +22,18 @@ use std::time::Duration;
 /// The settings git's config holds for one URL. Empty when git is not installed or the config
 /// cannot be read: the caller then behaves as if nothing were configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostSettings {
+pub(crate) struct HostSettings {
     /// `credential.interactive` as written, lowercased (`false`, `never`, `true`, `auto`, …).
-    pub interactive: Option<String>,
+    pub(crate) interactive: Option<String>,
     /// `credential.<url>.patForge`, `patApiUrl`, `patScopes` and `patTokenType`: what
     /// [`crate::forge::Forge::detect`] reads.
-    pub forge: ForgeSettings,
+    pub(crate) forge: ForgeSettings,
     /// `credential.<url>.patBrowser`: `false` (or `never`) turns the browser off.
-    pub browser: bool,
+    pub(crate) browser: bool,
     /// `credential.<url>.patLifetime`: the lab timer for new tokens, e.g. `8h`.
-    pub lifetime: Option<Duration>,
+    pub(crate) lifetime: Option<Duration>,
     /// What could not be understood, one sentence each (printed by [`HostSettings::read`]).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Default for HostSettings {
@@ -56,7 +56,7 @@ impl HostSettings {
     /// Only the system and global config and `git -c` count, never a repository's own
     /// `.git/config`: a cloned repository must not be able to point `patApiUrl` at its own
     /// server and have tokens sent there.
-    pub fn read(url: &str) -> HostSettings {
+    pub(crate) fn read(url: &str) -> HostSettings {
         let out = git_outside_any_repository()
             .args(["config", "-z", "--get-urlmatch", "credential", url])
             .output();
@@ -75,7 +75,7 @@ impl HostSettings {
 
     /// Parses `git config -z --get-urlmatch` output: `key\nvalue\0` records with the key in
     /// lowercase (git prints the variable name canonicalised), e.g. `credential.patforge\ngithub\0`.
-    pub fn parse(text: &str) -> HostSettings {
+    pub(crate) fn parse(text: &str) -> HostSettings {
         let mut s = HostSettings::default();
         for record in text.split('\0').filter(|r| !r.is_empty()) {
             let (key, value) = record.split_once('\n').unwrap_or((record, ""));
@@ -140,7 +140,7 @@ impl HostSettings {
     /// Keeps `patApiUrl` and `patForge` only when a URL-scoped key (`credential.<url>.patApiUrl`)
     /// among `scoped` (key, value) pairs gave that value: a bare `credential.patApiUrl` would
     /// apply to every host, and send every host's token to one API.
-    pub fn drop_unscoped(&mut self, scoped: &[(String, String)]) {
+    pub(crate) fn drop_unscoped(&mut self, scoped: &[(String, String)]) {
         let given = |suffix: &str, value: &str| {
             scoped.iter().any(|(k, v)| {
                 k.to_ascii_lowercase().ends_with(suffix) && v.trim().eq_ignore_ascii_case(value)
@@ -165,7 +165,7 @@ impl HostSettings {
 
     /// Whether `credential.interactive` forbids prompting (`false`, `never`, or another of
     /// git's false spellings, the empty value included).
-    pub fn interactive_forbidden(&self) -> bool {
+    pub(crate) fn interactive_forbidden(&self) -> bool {
         matches!(
             self.interactive.as_deref(),
             Some("false" | "never" | "no" | "off" | "0" | "")
@@ -173,7 +173,7 @@ impl HostSettings {
     }
 
     /// Whether `credential.<url>.patBrowser` forbids opening a browser.
-    pub fn browser_forbidden(&self) -> bool {
+    pub(crate) fn browser_forbidden(&self) -> bool {
         !self.browser
     }
 }
@@ -182,24 +182,28 @@ impl HostSettings {
 /// the host's name tell it, with no server challenge to go by: what every command that acts on
 /// a stored token (revoking, checking, handing over) asks. Starts `git config` (a process):
 /// never on the path that serves a token. `None` for a host no rule names.
-pub fn forge_at(origin: &Origin) -> Option<Forge> {
-    Forge::detect(&origin.host, &[], &HostSettings::read(&origin.to_string()).forge)
+pub(crate) fn forge_at(origin: &Origin) -> Option<Forge> {
+    Forge::detect(
+        &origin.host,
+        &[],
+        &HostSettings::read(&origin.to_string()).forge,
+    )
 }
 
 /// The URL-scoped keys that decide where a token is sent (`credential.<url>.patApiUrl`,
 /// `credential.<url>.patForge`), as a `git config --get-regexp` pattern; the bare keys, without
 /// a URL, do not match it.
-pub const SCOPED_REDIRECTS: &str = r"^credential\..+\.(patapiurl|patforge)$";
+pub(crate) const SCOPED_REDIRECTS: &str = r"^credential\..+\.(patapiurl|patforge)$";
 
 /// The bare keys that would apply to every host, which the helper ignores (doctor warns).
-pub const UNSCOPED_REDIRECTS: &str = r"^credential\.(patapiurl|patforge)$";
+pub(crate) const UNSCOPED_REDIRECTS: &str = r"^credential\.(patapiurl|patforge)$";
 
 // git's boolean spellings, which its config and its credential protocol share.
 use crate::protocol::parse_bool;
 
 /// A `git` command that cannot see the current repository's config: it runs in `/` with the
 /// variables that name a repository removed. System, global and `git -c` config still apply.
-pub fn git_outside_any_repository() -> Command {
+pub(crate) fn git_outside_any_repository() -> Command {
     let mut cmd = Command::new("git");
     cmd.current_dir("/")
         .env_remove("GIT_DIR")
@@ -212,24 +216,24 @@ pub fn git_outside_any_repository() -> Command {
 }
 
 /// The helper binary's file name; git runs `credential.helper = pat` as `git-credential-pat`.
-pub const BIN_NAME: &str = "git-credential-pat";
+pub(crate) const BIN_NAME: &str = "git-credential-pat";
 
 /// The program a `credential.helper` value names: its first word as `sh` splits it, quotes
 /// removed, since git runs the value through the shell (gitcredentials(7), "CUSTOM HELPERS"):
 /// `pat`, `store`, `/a b/git-credential-pat` for `'/a b/git-credential-pat' --namespace=x`.
 /// `None` for an empty value or one the shell could not split (an unclosed quote).
-pub fn helper_program(value: &str) -> Option<String> {
+pub(crate) fn helper_program(value: &str) -> Option<String> {
     shell_words::split(value).ok()?.into_iter().next()
 }
 
 /// Whether a configured helper value runs this binary.
-pub fn is_ours(value: &str) -> bool {
+pub(crate) fn is_ours(value: &str) -> bool {
     helper_program(value)
         .is_some_and(|p| p == "pat" || Path::new(&p).file_name().is_some_and(|f| f == BIN_NAME))
 }
 
 /// The first `name` file in a `PATH` directory.
-pub fn find_on_path(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
@@ -246,7 +250,7 @@ fn global_config() -> Command {
 ///
 /// # Errors
 /// When git cannot run or fails other than with "not set".
-pub fn global_get_all(key: &str) -> anyhow::Result<Vec<String>> {
+pub(crate) fn global_get_all(key: &str) -> anyhow::Result<Vec<String>> {
     let out = global_config()
         .args(["-z", "--get-all", key])
         .output()
@@ -265,35 +269,10 @@ pub fn global_get_all(key: &str) -> anyhow::Result<Vec<String>> {
     }
 }
 
-/// Replaces every value of `key` in the global config with `values`, in order.
-///
-/// # Errors
-/// When a git config command fails.
-pub fn global_set_all(key: &str, values: &[String]) -> anyhow::Result<()> {
-    let status = global_config()
-        .args(["--unset-all", key])
-        .status()
-        .context("could not run git config")?;
-    // Exit code 5: there was nothing to unset.
-    if !matches!(status.code(), Some(0) | Some(5)) {
-        bail!("git config --unset-all {key} failed");
-    }
-    for value in values {
-        let status = global_config()
-            .args(["--add", key, value])
-            .status()
-            .context("could not run git config")?;
-        if !status.success() {
-            bail!("git config --add {key} failed");
-        }
-    }
-    Ok(())
-}
-
 /// Every `(key, value)` whose key matches `regexp` in the config git reads outside any
 /// repository (system, global, `git -c`), in git's order (`git config -z --get-regexp`). With
 /// `global_only`, the global file alone.
-pub fn config_get_regexp(regexp: &str, global_only: bool) -> Vec<(String, String)> {
+pub(crate) fn config_get_regexp(regexp: &str, global_only: bool) -> Vec<(String, String)> {
     let mut cmd = git_outside_any_repository();
     cmd.arg("config");
     if global_only {
@@ -312,19 +291,19 @@ pub fn config_get_regexp(regexp: &str, global_only: bool) -> Vec<(String, String
 }
 
 /// One `credential…helper` config value, in the order git reads them.
-pub struct HelperEntry {
+pub(crate) struct HelperEntry {
     /// The key as git prints it (section and name lowercased), e.g. `credential.helper` or
     /// `credential.https://github.com.helper`.
-    pub key: String,
+    pub(crate) key: String,
     /// The URL pattern of `credential.<url>.helper`, `None` for plain `credential.helper`.
-    pub pattern: Option<String>,
+    pub(crate) pattern: Option<String>,
     /// The helper command; empty resets the list.
-    pub value: String,
+    pub(crate) value: String,
 }
 
 /// Every `credential.helper` and `credential.<url>.helper` value git reads outside any
 /// repository (system, global, `git -c`), in git's order.
-pub fn helper_entries() -> Vec<HelperEntry> {
+pub(crate) fn helper_entries() -> Vec<HelperEntry> {
     config_get_regexp(r"^credential\..*helper$", false)
         .into_iter()
         .filter_map(|(key, value)| {
@@ -346,7 +325,7 @@ pub fn helper_entries() -> Vec<HelperEntry> {
 /// Whether a `credential.<pattern>.*` key applies to `https://host` (gitcredentials(7),
 /// "CONFIGURATION OPTIONS": scheme and host must match, `*.` matches one label, a pattern
 /// path must be a prefix; partial patterns such as `example.com` are allowed).
-pub fn url_pattern_matches(pattern: &str, host: &str) -> bool {
+pub(crate) fn url_pattern_matches(pattern: &str, host: &str) -> bool {
     // git warns about a pattern it cannot read and skips it.
     let Ok(want) = crate::protocol::parse_partial_url(pattern) else {
         return false;
@@ -377,7 +356,7 @@ pub fn url_pattern_matches(pattern: &str, host: &str) -> bool {
 /// The helpers git runs for `https://host`, in order: the entries that apply to it, after the
 /// last empty one (git's list for a URL is the config-order concatenation of every matching
 /// `credential.<url>.helper` and `credential.helper`; an empty value resets it).
-pub fn helper_list<'a>(entries: &'a [HelperEntry], host: &str) -> Vec<&'a HelperEntry> {
+pub(crate) fn helper_list<'a>(entries: &'a [HelperEntry], host: &str) -> Vec<&'a HelperEntry> {
     let mut list = Vec::new();
     for e in entries.iter().filter(|e| {
         e.pattern
@@ -399,7 +378,7 @@ pub fn helper_list<'a>(entries: &'a [HelperEntry], host: &str) -> Vec<&'a Helper
 ///
 /// # Errors
 /// When git fails other than with "nothing to unset".
-pub fn global_unset_value(key: &str, value: &str) -> anyhow::Result<bool> {
+pub(crate) fn global_unset_value(key: &str, value: &str) -> anyhow::Result<bool> {
     let status = global_config()
         .args(["--fixed-value", "--unset-all", key, value])
         .status()
@@ -419,7 +398,7 @@ pub fn global_unset_value(key: &str, value: &str) -> anyhow::Result<bool> {
 ///
 /// # Errors
 /// When a git config command fails.
-pub fn global_append_section(
+pub(crate) fn global_append_section(
     section: &str,
     subsection: &str,
     name: &str,
@@ -450,7 +429,7 @@ pub fn global_append_section(
 }
 
 /// `git --version`'s version, e.g. `2.47.3`; `None` when git does not run.
-pub fn version() -> Option<String> {
+pub(crate) fn version() -> Option<String> {
     let out = Command::new("git").arg("--version").output().ok()?;
     out.status.success().then(|| {
         String::from_utf8_lossy(&out.stdout)
@@ -461,7 +440,7 @@ pub fn version() -> Option<String> {
 }
 
 /// `git --exec-path`: where git looks for `git-credential-*` first.
-pub fn exec_path() -> Option<PathBuf> {
+pub(crate) fn exec_path() -> Option<PathBuf> {
     let out = Command::new("git").arg("--exec-path").output().ok()?;
     out.status
         .success()
@@ -474,7 +453,9 @@ pub fn exec_path() -> Option<PathBuf> {
 ///
 /// # Errors
 /// When git cannot run or exits non-zero (its stderr is the message).
-pub fn credential_reject(request: secrecy::zeroize::Zeroizing<String>) -> anyhow::Result<()> {
+pub(crate) fn credential_reject(
+    request: secrecy::zeroize::Zeroizing<String>,
+) -> anyhow::Result<()> {
     use std::io::Write;
     use std::process::Stdio;
     // Outside any repository: a repository's own config must not get to name a helper that
@@ -496,96 +477,4 @@ pub fn credential_reject(request: secrecy::zeroize::Zeroizing<String>) -> anyhow
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_url_matched_credential_settings() {
-        let s = HostSettings::parse(
-            "credential.helper\n\0credential.helper\npat\0credential.interactive\nnever\0\
-             credential.patforge\nGHES\0credential.patapiurl\nhttp://127.0.0.1:9/api/v3\0\
-             credential.patscopes\nrepo, workflow read:org\0credential.pattokentype\nfine-grained\0\
-             credential.patbrowser\nnever\0credential.username\nalice\0credential.patlifetime\n8h\0",
-        );
-        assert_eq!(s.forge.kind, Some(ForgeKind::GitHubEnterpriseServer));
-        assert_eq!(s.forge.api_url.as_deref(), Some("http://127.0.0.1:9/api/v3"));
-        assert_eq!(
-            s.forge.scopes.as_deref(),
-            Some(&["repo".to_owned(), "workflow".into(), "read:org".into()][..])
-        );
-        assert_eq!(s.forge.token_type, Some(TokenType::FineGrained));
-        assert_eq!(s.lifetime, Some(Duration::from_secs(8 * 3600)));
-        assert!(s.interactive_forbidden() && s.browser_forbidden());
-        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
-        assert!(!HostSettings::default().interactive_forbidden());
-    }
-
-    #[test]
-    fn a_value_it_cannot_understand_is_a_warning_not_silence() {
-        let s = HostSettings::parse(
-            "credential.patforge\ngithib\0credential.patlifetime\nall day\0\
-             credential.patbrowser\nmaybe\0credential.pattokentype\nshiny\0\
-             credential.patapiurl\nnot a url\0credential.patscope\nrepo\0",
-        );
-        assert_eq!(s.forge.kind, None);
-        assert_eq!(s.lifetime, None);
-        assert!(!s.browser_forbidden());
-        assert_eq!(s.warnings.len(), 6, "{:?}", s.warnings);
-        assert!(
-            s.warnings[0].contains("'githib' is not one of github, ghes"),
-            "{}",
-            s.warnings[0]
-        );
-        assert!(
-            s.warnings[5].contains("credential.patscope is not a setting"),
-            "{}",
-            s.warnings[5]
-        );
-    }
-
-    #[test]
-    fn git_booleans_follow_git() {
-        for t in ["true", "YES", "on", "1", "-1"] {
-            assert_eq!(parse_bool(t), Some(true), "{t}");
-        }
-        for f in ["false", "No", "off", "0", ""] {
-            assert_eq!(parse_bool(f), Some(false), "{f}");
-        }
-        assert_eq!(parse_bool("maybe"), None);
-    }
-
-    #[test]
-    fn recognises_its_own_helper_values_only() {
-        assert!(is_ours("pat"));
-        assert!(is_ours("pat --store=keyutils"));
-        assert!(is_ours("/root/.local/bin/git-credential-pat --namespace=x"));
-        assert!(is_ours("'/a b/git-credential-pat'"));
-        assert!(!is_ours("store"));
-        assert!(!is_ours("/usr/bin/git-credential-libsecret"));
-        assert!(!is_ours("patch"));
-    }
-
-    #[test]
-    fn a_bare_api_url_or_forge_is_ignored_only_url_scoped_ones_count() {
-        let mut s = HostSettings::parse(
-            "credential.patapiurl\nhttps://evil.example/api\0credential.patforge\ngithub\0",
-        );
-        s.drop_unscoped(&[]);
-        assert_eq!((s.forge.api_url, s.forge.kind), (None, None));
-        let mut s = HostSettings::parse(
-            "credential.patapiurl\nhttps://ghe.example/api/v3\0credential.patforge\nghes\0",
-        );
-        s.drop_unscoped(&[
-            (
-                "credential.https://ghe.example.patapiurl".into(),
-                "https://ghe.example/api/v3".into(),
-            ),
-            (
-                "credential.https://ghe.example.patforge".into(),
-                "ghes".into(),
-            ),
-        ]);
-        assert_eq!(s.forge.api_url.as_deref(), Some("https://ghe.example/api/v3"));
-        assert_eq!(s.forge.kind, Some(ForgeKind::GitHubEnterpriseServer));
-    }
-}
+mod tests;

@@ -159,25 +159,8 @@ impl Host {
         })
     }
 
-    /// The host of a URL (`https://user@host:port/path`), or of a bare `host[:port]` with no
-    /// scheme, as a person types it for `login` and `logout`. Returns the scheme, if any.
-    ///
-    /// # Errors
-    /// A [`HostError`] when the host part is outside the grammar.
-    pub fn from_target(target: &str) -> Result<(Option<String>, Host), HostError> {
-        let (scheme, rest) = match target.split_once("://") {
-            Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
-            None => (None, target),
-        };
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = &rest[..end];
-        // The user part ends at the last `@` of the authority.
-        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        Ok((scheme, Host::parse(host)?))
-    }
-
     /// The name without port and without a trailing dot, lowercase; IPv6 without brackets.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match &self.name {
             Name::Dns(n) => n.clone(),
             Name::V4(ip) => ip.to_string(),
@@ -186,7 +169,7 @@ impl Host {
     }
 
     /// The DNS name, when the host is not an IP address.
-    pub fn dns_name(&self) -> Option<&str> {
+    pub(crate) fn dns_name(&self) -> Option<&str> {
         match &self.name {
             Name::Dns(n) => Some(n),
             _ => None,
@@ -194,18 +177,13 @@ impl Host {
     }
 
     /// The port, when one was given.
-    pub fn port(&self) -> Option<u16> {
+    pub(crate) fn port(&self) -> Option<u16> {
         self.port
-    }
-
-    /// Whether the host was written with a trailing dot (an absolute DNS name).
-    pub fn has_trailing_dot(&self) -> bool {
-        self.trailing_dot
     }
 
     /// Whether the DNS name is `domain` or a subdomain of it, e.g. `octo.ghe.com` in
     /// `ghe.com`. Compares whole labels, never raw string suffixes.
-    pub fn is_within(&self, domain: &str) -> bool {
+    pub(crate) fn is_within(&self, domain: &str) -> bool {
         self.dns_name().is_some_and(|n| {
             n == domain
                 || n.strip_suffix(domain)
@@ -215,7 +193,7 @@ impl Host {
 
     /// Whether the host names this machine without asking DNS: `localhost`, `127.0.0.0/8` or
     /// `::1`. A name with a trailing dot (`localhost.`) is resolved through DNS, so it is not.
-    pub fn is_loopback(&self) -> bool {
+    pub(crate) fn is_loopback(&self) -> bool {
         if self.trailing_dot {
             return false;
         }
@@ -276,7 +254,7 @@ pub enum OriginError {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
     /// The URL scheme, lowercase, e.g. `https`.
-    pub protocol: String,
+    pub(crate) protocol: String,
     /// The host.
     pub host: Host,
 }
@@ -303,17 +281,9 @@ impl Origin {
         })
     }
 
-    /// An `https` origin for `host`.
-    pub fn https(host: Host) -> Origin {
-        Origin {
-            protocol: "https".to_owned(),
-            host,
-        }
-    }
-
     /// Whether a token may be served over this origin: `https` always, plain `http` only to a
     /// loopback host (tests and local forges), never anything else.
-    pub fn may_carry_tokens(&self) -> bool {
+    pub(crate) fn may_carry_tokens(&self) -> bool {
         self.protocol == "https" || (self.protocol == "http" && self.host.is_loopback())
     }
 }
@@ -326,136 +296,4 @@ impl fmt::Display for Origin {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_lowercased_and_a_trailing_dot_matches_the_same_host() {
-        let a = Host::parse("GitHub.COM.").unwrap();
-        assert_eq!(a.to_string(), "github.com");
-        assert_eq!(a, Host::parse("github.com").unwrap());
-        assert!(a.has_trailing_dot());
-        assert_eq!(
-            Host::parse("github.com.:8443").unwrap().to_string(),
-            "github.com:8443"
-        );
-    }
-
-    #[test]
-    fn ipv4_ipv6_and_ports_are_read() {
-        assert_eq!(Host::parse("[::1]:8080").unwrap().to_string(), "[::1]:8080");
-        assert_eq!(Host::parse("[::1]").unwrap().to_string(), "[::1]");
-        assert_eq!(Host::parse("127.0.0.1:9").unwrap().port(), Some(9));
-        assert_eq!(Host::parse("[0:0::1]").unwrap().to_string(), "[::1]");
-    }
-
-    #[test]
-    fn anything_outside_the_grammar_is_refused() {
-        for bad in [
-            "",
-            "evil.example\\.ghe.com",
-            "evil.example/.ghe.com",
-            "evil?.ghe.com",
-            "evil#.ghe.com",
-            "user@github.com",
-            "a|b.com",
-            "a b.com",
-            "a\tb.com",
-            "a\u{1b}[31m.com",
-            "github.com\n",
-            "-lead.com",
-            "trail-.com",
-            "a..b",
-            ".",
-            "github.com:",
-            "github.com:0",
-            "github.com:65536",
-            "github.com:80:80",
-            "github.com:8x",
-            "[::1",
-            "[::1]x",
-            "[nothex]",
-            "1.2.3",
-            "1.2.3.999",
-            "under_score.com",
-            "\u{e9}xample.com",
-        ] {
-            assert!(Host::parse(bad).is_err(), "{bad:?}");
-        }
-        let long = format!("{}.com", "a".repeat(64));
-        assert_eq!(Host::parse(&long), Err(HostError::BadLabel));
-    }
-
-    #[test]
-    fn loopback_is_localhost_127_8_and_ipv6_one_but_never_a_trailing_dot_name() {
-        for h in [
-            "localhost",
-            "127.0.0.1",
-            "127.1.2.3:99",
-            "[::1]",
-            "[::1]:8080",
-        ] {
-            assert!(Host::parse(h).unwrap().is_loopback(), "{h}");
-        }
-        for h in [
-            "github.com",
-            "localhost.evil.tld",
-            "128.0.0.1",
-            "[::2]",
-            "localhost.",
-            "localhost.:3000",
-        ] {
-            assert!(!Host::parse(h).unwrap().is_loopback(), "{h}");
-        }
-    }
-
-    #[test]
-    fn is_within_compares_whole_labels() {
-        let h = |s| Host::parse(s).unwrap();
-        assert!(h("octo.ghe.com").is_within("ghe.com"));
-        assert!(h("ghe.com").is_within("ghe.com"));
-        assert!(!h("evilghe.com").is_within("ghe.com"));
-        assert!(!h("127.0.0.1").is_within("0.1"));
-    }
-
-    #[test]
-    fn targets_may_be_urls_or_bare_hosts() {
-        let (scheme, host) = Host::from_target("https://Octo@GitHub.com/org/repo.git").unwrap();
-        assert_eq!(scheme.as_deref(), Some("https"));
-        assert_eq!(host.to_string(), "github.com");
-        let (scheme, host) = Host::from_target("gitlab.example.com:8443").unwrap();
-        assert_eq!(scheme, None);
-        assert_eq!(host.to_string(), "gitlab.example.com:8443");
-        assert!(Host::from_target("https://evil.example\\.ghe.com/").is_err());
-    }
-
-    #[test]
-    fn origins_check_the_protocol_and_who_may_carry_tokens() {
-        assert!(
-            Origin::parse("https", "github.com")
-                .unwrap()
-                .may_carry_tokens()
-        );
-        assert!(
-            Origin::parse("http", "127.0.0.1:8080")
-                .unwrap()
-                .may_carry_tokens()
-        );
-        assert!(
-            !Origin::parse("http", "github.com")
-                .unwrap()
-                .may_carry_tokens()
-        );
-        assert!(
-            !Origin::parse("http", "localhost.")
-                .unwrap()
-                .may_carry_tokens()
-        );
-        assert!(Origin::parse("", "github.com").is_err());
-        assert!(Origin::parse("ht tp", "github.com").is_err());
-        assert_eq!(
-            Origin::parse("HTTPS", "GitHub.com").unwrap().to_string(),
-            "https://github.com"
-        );
-    }
-}
+mod tests;

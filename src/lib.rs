@@ -4,23 +4,28 @@
 
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
+// Only what the binary, the integration tests and the benchmark use is `pub`; the rest is
+// `pub(crate)`, so that the compiler reports dead code. The docs are built with the private
+// items (`cargo doc --document-private-items`), where a public item may link to the
+// crate-private item it rests on.
+#![allow(rustdoc::private_intra_doc_links)]
 
-pub mod cache;
+pub(crate) mod cache;
 // cli's doc comments are clap's help text, which a person reads in a terminal: a bare URL or a
 // `credential.<url>.pat…` key there is meant as plain text, not as a link or an HTML tag.
 #[allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod ending;
 pub mod expiry;
 pub mod forge;
-pub mod git;
+pub(crate) mod git;
 pub mod helper;
 pub mod host;
 pub mod login;
-pub mod plaintext;
+pub(crate) mod plaintext;
 pub mod protocol;
-pub mod show;
+pub(crate) mod show;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod tty;

@@ -12,20 +12,20 @@ use crate::helper::{self, Query};
 use crate::host::Origin;
 use crate::protocol::Credential;
 use crate::show::{SaidBy, describe_time, escape, token_facts};
-pub use crate::tty::{Prompter, Tty, person_present};
+pub(crate) use crate::tty::{Prompter, Tty, person_present};
 use crate::vault::{Account, Stored, Vault};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 
 /// How many tokens a person may paste before the flow gives up.
-pub const ATTEMPTS: usize = 3;
+pub(crate) const ATTEMPTS: usize = 3;
 
 /// Opens a URL in a browser; `Err` says why it could not.
-pub type OpenBrowser<'a> = dyn Fn(&str) -> Result<(), String> + 'a;
+pub(crate) type OpenBrowser<'a> = dyn Fn(&str) -> Result<(), String> + 'a;
 
 /// The description put on a new token: this helper and this machine, with the time, because
 /// GitHub refuses a second classic token with the same note.
-pub fn token_description(now: u64) -> String {
+pub(crate) fn token_description(now: u64) -> String {
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let when = time::OffsetDateTime::from_unix_timestamp(now as i64)
         .ok()
@@ -40,7 +40,7 @@ pub fn token_description(now: u64) -> String {
 }
 
 /// What the flow ended with.
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The token was stored; this is git's answer.
     Stored(Box<Credential>),
     /// The person gave no token (empty answer, Ctrl-C); nothing was stored.
@@ -50,22 +50,22 @@ pub enum Outcome {
 }
 
 /// Where the token goes: git's protocol, host and (with `credential.useHttpPath`) path.
-pub struct Target {
+pub(crate) struct Target {
     /// `https` (or `http` for a loopback host) and the host.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// git's `path`, when it sent one.
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     /// The username git asked for, if any: used only when a token is stored unchecked.
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
     /// The lab timer: erase the token at this time (seconds since the Unix epoch, UTC).
-    pub erase_by: Option<u64>,
+    pub(crate) erase_by: Option<u64>,
     /// Mark the token as the host's default (`login --default`).
-    pub default: bool,
+    pub(crate) default: bool,
 }
 
 impl Target {
     /// The target of a `get` request.
-    pub fn of(query: &Query) -> Target {
+    pub(crate) fn of(query: &Query) -> Target {
         Target {
             origin: query.origin.clone(),
             path: query.path.clone(),
@@ -77,7 +77,11 @@ impl Target {
 
     /// Sets the lab timer to `lifetime` after `now` (seconds since the Unix epoch, UTC); at
     /// least one second.
-    pub fn with_lifetime(mut self, lifetime: Option<std::time::Duration>, now: u64) -> Target {
+    pub(crate) fn with_lifetime(
+        mut self,
+        lifetime: Option<std::time::Duration>,
+        now: u64,
+    ) -> Target {
         if let Some(d) = lifetime {
             self.erase_by = Some(now.saturating_add(d.as_secs().max(1)));
         }
@@ -93,7 +97,7 @@ impl Target {
     }
 
     /// `protocol://host`, the URL git config is matched against.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.origin.to_string()
     }
 }
@@ -198,7 +202,7 @@ pub fn on_missing(
 }
 
 /// Opens `url` with the `webbrowser` crate, which honours `$BROWSER`.
-pub fn open_in_browser(url: &str) -> Result<(), String> {
+pub(crate) fn open_in_browser(url: &str) -> Result<(), String> {
     webbrowser::open(url).map_err(|e| e.to_string())
 }
 
@@ -208,7 +212,7 @@ pub fn open_in_browser(url: &str) -> Result<(), String> {
 ///
 /// # Errors
 /// When the terminal or the keychain fails.
-pub fn interactive(
+pub(crate) fn interactive(
     forge: &Forge,
     target: &Target,
     vault: &Vault,
@@ -317,7 +321,7 @@ pub fn interactive(
 ///
 /// # Errors
 /// A sentence saying why the token was refused, or a keychain failure.
-pub fn non_interactive(
+pub(crate) fn non_interactive(
     forge: &Forge,
     target: &Target,
     vault: &Vault,
@@ -412,5 +416,4 @@ fn clear_other_defaults(account: &Account, vault: &Vault) -> anyhow::Result<()> 
 }
 
 #[cfg(test)]
-#[path = "login_tests.rs"]
 mod tests;

@@ -14,24 +14,24 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// One credential read from a line of a plaintext file. The password is never printed.
-pub struct Line {
+pub(crate) struct Line {
     /// The line's index in the file (0 for the first line).
-    pub index: usize,
+    pub(crate) index: usize,
     /// Protocol and host.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// The user name.
-    pub username: String,
+    pub(crate) username: String,
     /// The repository path, without leading or trailing slashes, for a file written with
     /// `credential.useHttpPath`.
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     /// The token (or password).
-    pub password: SecretString,
+    pub(crate) password: SecretString,
 }
 
 impl Line {
     /// `alice@github.com` (with `protocol://` when it is not https, and `/path` when it has one),
     /// escaped for a terminal: how a person is shown the line, never with its password.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         let (origin, path) = (&self.origin, self.path.as_deref());
         crate::show::token_name(&origin.protocol, &origin.host, &self.username, path)
     }
@@ -39,7 +39,7 @@ impl Line {
 
 /// The files git-credential-store reads, for the `HOME` and `XDG_CONFIG_HOME` of this process,
 /// whether or not they exist; empty without a `HOME`.
-pub fn files() -> Vec<PathBuf> {
+pub(crate) fn files() -> Vec<PathBuf> {
     let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
         return Vec::new();
     };
@@ -54,7 +54,7 @@ pub fn files() -> Vec<PathBuf> {
 
 /// The credentials in `text` (a file's content), in order. Lines that do not parse as a URL
 /// with a protocol, host, user name and password are skipped, as git skips them.
-pub fn parse(text: &str) -> Vec<Line> {
+pub(crate) fn parse(text: &str) -> Vec<Line> {
     text.split('\n')
         .enumerate()
         .filter_map(|(index, line)| parse_line(index, line))
@@ -85,7 +85,7 @@ fn parse_line(index: usize, line: &str) -> Option<Line> {
 ///
 /// # Errors
 /// When it exists but cannot be read, or is not UTF-8.
-pub fn read(file: &Path) -> std::io::Result<Option<Vec<Line>>> {
+pub(crate) fn read(file: &Path) -> std::io::Result<Option<Vec<Line>>> {
     match std::fs::read(file) {
         Ok(bytes) => {
             let text = secrecy::zeroize::Zeroizing::new(
@@ -107,7 +107,7 @@ pub fn read(file: &Path) -> std::io::Result<Option<Vec<Line>>> {
 /// # Errors
 /// When the file cannot be read, the temporary file cannot be written, or the rename fails;
 /// the file is then unchanged.
-pub fn remove_lines(file: &Path, indexes: &[usize]) -> std::io::Result<()> {
+pub(crate) fn remove_lines(file: &Path, indexes: &[usize]) -> std::io::Result<()> {
     let file = std::fs::canonicalize(file)?;
     let text = secrecy::zeroize::Zeroizing::new(std::fs::read(&file)?);
     let mut kept = secrecy::zeroize::Zeroizing::new(Vec::with_capacity(text.len()));
@@ -138,50 +138,4 @@ pub fn remove_lines(file: &Path, indexes: &[usize]) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use secrecy::ExposeSecret;
-
-    #[test]
-    fn lines_are_read_as_git_credential_store_writes_them() {
-        let text = "https://alice:ghp_a%2Fb%40c@github.com\n\
-                    garbage\n\
-                    https://bob%40corp:glpat-x@gitlab.example.com:8443/org/repo.git/\n\
-                    http://carol:p@127.0.0.1:8080\n\
-                    https://nopass@github.com\n\
-                    https://:empty@github.com\n";
-        let lines = parse(text);
-        let seen: Vec<_> = lines
-            .iter()
-            .map(|l| (l.index, l.name(), l.password.expose_secret().to_owned()))
-            .collect();
-        assert_eq!(
-            seen,
-            [
-                (0, "alice@github.com".to_owned(), "ghp_a/b@c".to_owned()),
-                (
-                    2,
-                    "bob@corp@gitlab.example.com:8443/org/repo.git".to_owned(),
-                    "glpat-x".to_owned()
-                ),
-                (3, "carol@http://127.0.0.1:8080".to_owned(), "p".to_owned()),
-            ]
-        );
-        assert_eq!(lines[1].path.as_deref(), Some("org/repo.git"));
-    }
-
-    #[test]
-    #[cfg(unix)]
-    fn removing_lines_keeps_the_others_and_the_mode() {
-        use std::os::unix::fs::PermissionsExt;
-        let tmp = tempfile::tempdir().unwrap();
-        let file = tmp.path().join("creds");
-        std::fs::write(&file, "a\nb\nc\nd").unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
-        remove_lines(&file, &[1, 3]).unwrap();
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), "a\nc\n");
-        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o640);
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
-    }
-}
+mod tests;

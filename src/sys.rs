@@ -26,7 +26,7 @@ pub fn no_core_dumps() {
 /// SIGINT ignored for this value's lifetime; dropping it restores the disposition it found.
 /// Does nothing off Unix.
 #[must_use = "SIGINT is restored when the guard is dropped"]
-pub struct SigintIgnored {
+pub(crate) struct SigintIgnored {
     #[cfg(unix)]
     previous: libc::sighandler_t,
 }
@@ -34,7 +34,7 @@ pub struct SigintIgnored {
 impl SigintIgnored {
     /// Ignores SIGINT until the returned guard is dropped.
     #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         #[cfg(unix)]
         // Unsafe because no crate offers a safe way to set a disposition: rustix has no
         // signal(2), and nix's `signal` is an `unsafe fn` for every handler, SIG_IGN included.
@@ -68,7 +68,7 @@ macro_rules! deadline_secs {
 }
 
 /// How long git's operations may wait for the keychain, in seconds.
-pub const KEYCHAIN_DEADLINE_SECS: u32 = deadline_secs!();
+pub(crate) const KEYCHAIN_DEADLINE_SECS: u32 = deadline_secs!();
 
 #[cfg(unix)]
 const DEADLINE_MESSAGE: &[u8] = concat!(
@@ -114,7 +114,7 @@ pub fn keychain_deadline(on: bool) {
 
 /// This process's effective user ID (geteuid(2), which cannot fail).
 #[cfg(unix)]
-pub fn effective_uid() -> u32 {
+pub(crate) fn effective_uid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
@@ -185,7 +185,7 @@ thread_local! {
 /// # Errors
 /// The kernel's error (e.g. `EDQUOT`, or `ENOSYS`/`EPERM` where a seccomp filter blocks keyctl).
 #[cfg(target_os = "linux")]
-pub fn join_private_session_keyring() -> std::io::Result<i32> {
+pub(crate) fn join_private_session_keyring() -> std::io::Result<i32> {
     if let Some(id) = PRIVATE_SESSION.get() {
         return Ok(id);
     }
@@ -215,7 +215,7 @@ pub fn join_private_session_keyring() -> std::io::Result<i32> {
 /// # Errors
 /// The kernel's error (e.g. `EOPNOTSUPP` when the kernel has no persistent keyrings).
 #[cfg(target_os = "linux")]
-pub fn persistent_keyring() -> std::io::Result<i32> {
+pub(crate) fn persistent_keyring() -> std::io::Result<i32> {
     // Unsafe because linux-keyutils' `KeyRing::get_persistent` keeps the keyring's ID to
     // itself, and `keyring_links` needs it.
     // SAFETY: integer arguments only; -1 as uid means "the caller's".
@@ -240,7 +240,7 @@ pub fn persistent_keyring() -> std::io::Result<i32> {
 /// # Errors
 /// The kernel's error (e.g. `ENOKEY`, `EACCES`).
 #[cfg(target_os = "linux")]
-pub fn keyring_links(ring: i32) -> std::io::Result<Vec<i32>> {
+pub(crate) fn keyring_links(ring: i32) -> std::io::Result<Vec<i32>> {
     let mut ids: Vec<i32> = Vec::new();
     loop {
         let cap_bytes = ids.len() * 4;
@@ -275,63 +275,4 @@ pub fn keyring_links(ring: i32) -> std::io::Result<Vec<i32>> {
 }
 
 #[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-
-    /// SIGINT's disposition now, read without changing it.
-    #[cfg(unix)]
-    fn sigint_disposition() -> libc::sighandler_t {
-        // Unsafe because nix's `sigaction` is an `unsafe fn` and rustix has none.
-        // SAFETY: sigaction is plain data, for which all zeroes is a valid value.
-        let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
-        // SAFETY: a null `act` only reads the disposition into `old`, a valid sigaction.
-        let rc = unsafe { libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) };
-        assert_eq!(rc, 0);
-        old.sa_sigaction
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn the_sigint_guard_ignores_sigint_and_restores_what_it_found() {
-        let before = sigint_disposition();
-        let guard = SigintIgnored::new();
-        assert_eq!(sigint_disposition(), libc::SIG_IGN);
-        drop(guard);
-        assert_eq!(sigint_disposition(), before);
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_private_session_keyring_is_joined_once_per_thread() {
-        // KEYCTL_GET_KEYRING_ID of the session keyring, without creating one.
-        let session = || {
-            // Unsafe because linux-keyutils' `KeyRing::from_special_id` keeps the ID to itself.
-            // SAFETY: integer arguments only.
-            let id = unsafe {
-                libc::syscall(
-                    libc::SYS_keyctl,
-                    libc::KEYCTL_GET_KEYRING_ID as libc::c_long,
-                    libc::KEY_SPEC_SESSION_KEYRING as libc::c_long,
-                    0 as libc::c_long,
-                )
-            };
-            i32::try_from(id).ok().filter(|id| *id > 0)
-        };
-        let before = session();
-        let id = join_private_session_keyring().unwrap();
-        assert_ne!(Some(id), before, "a new keyring, not the inherited one");
-        assert_eq!(session(), Some(id));
-        assert_eq!(join_private_session_keyring().unwrap(), id);
-        // Another thread has its own.
-        let other = std::thread::spawn(|| join_private_session_keyring().unwrap())
-            .join()
-            .unwrap();
-        assert_ne!(other, id);
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_keyring_that_does_not_exist_is_an_error_not_a_listing() {
-        assert!(keyring_links(i32::MAX).is_err());
-    }
-}
+mod tests;

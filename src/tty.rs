@@ -12,7 +12,7 @@ use std::io::{self, BufRead, Write};
 ///
 /// # Errors
 /// When there is no terminal (a daemon, CI, a pipe with no controlling terminal).
-pub fn open() -> io::Result<(File, File)> {
+pub(crate) fn open() -> io::Result<(File, File)> {
     #[cfg(windows)]
     let (input, output) = ("CONIN$", "CONOUT$");
     #[cfg(not(windows))]
@@ -23,7 +23,7 @@ pub fn open() -> io::Result<(File, File)> {
 }
 
 /// The terminal side of the flow, so that the flow itself can be tested without one.
-pub trait Prompter {
+pub(crate) trait Prompter {
     /// Shows `prompt` and reads a line without echo. `Ok(None)` when the person cancels
     /// (Ctrl-C, Ctrl-D).
     fn secret(&mut self, prompt: &str) -> io::Result<Option<String>>;
@@ -32,7 +32,7 @@ pub trait Prompter {
 }
 
 /// Prompts on `/dev/tty`, as git's own prompts do, so that stdin and stdout stay git's.
-pub struct Tty;
+pub(crate) struct Tty;
 
 impl Prompter for Tty {
     fn secret(&mut self, prompt: &str) -> io::Result<Option<String>> {
@@ -90,6 +90,6 @@ fn prompts_disabled() -> bool {
 
 /// Whether a person can be asked: `GIT_TERMINAL_PROMPT` is not false, `credential.interactive`
 /// is not `false`/`never`, and `/dev/tty` opens for reading and writing.
-pub fn person_present(settings: &HostSettings) -> bool {
+pub(crate) fn person_present(settings: &HostSettings) -> bool {
     !prompts_disabled() && !settings.interactive_forbidden() && open().is_ok()
 }

@@ -29,7 +29,7 @@ _git_credential_pat() {
 "#;
 
 /// The command as a person sees it: without the hidden commands and git's operations.
-pub fn person_command() -> Command {
+pub(crate) fn person_command() -> Command {
     let full = <Cli as clap::CommandFactory>::command();
     let visible: Vec<Command> = full
         .get_subcommands()
@@ -84,7 +84,7 @@ const MAN_TEMPLATE: &str = include_str!("manpage.roff");
 ///
 /// # Errors
 /// Never in practice (rendering into memory; the template's parts are checked by a test).
-pub fn manpage() -> anyhow::Result<Vec<u8>> {
+pub(crate) fn manpage() -> anyhow::Result<Vec<u8>> {
     let full = <Cli as clap::CommandFactory>::command();
     let man = clap_mangen::Man::new(full.clone());
     let mut out = Vec::new();
@@ -159,62 +159,4 @@ fn write_examples(out: &mut Vec<u8>) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_man_page_names_every_command_key_and_no_missing_page() {
-        let page = String::from_utf8(manpage().unwrap()).unwrap();
-        for word in [
-            "login",
-            "list",
-            "logout",
-            "token",
-            "exec",
-            "import",
-            "configure",
-            "doctor",
-        ] {
-            assert!(page.contains(&format!("credential\\-pat {word}")), "{word}");
-        }
-        for key in [
-            "patForge",
-            "patApiUrl",
-            "patScopes",
-            "patTokenType",
-            "patBrowser",
-            "patLifetime",
-        ] {
-            assert!(page.contains(&format!("credential.<url>.{key}")), "{key}");
-        }
-        for name in [crate::vault::NAMESPACE_ENV, cli::COPY_SECONDS_ENV] {
-            assert!(page.contains(name), "{name}");
-        }
-        assert!(
-            !page.contains("git\\-credential\\-pat\\-login(1)"),
-            "{page}"
-        );
-        for section in [
-            "OPTIONS",
-            "COMMANDS",
-            "ENVIRONMENT",
-            "FILES",
-            "EXAMPLES",
-            "VERSION",
-        ] {
-            assert!(page.contains(&format!(".SH {section}")), "{section}");
-        }
-    }
-
-    #[test]
-    fn completions_offer_no_hidden_command() {
-        let names: Vec<String> = person_command()
-            .get_subcommands()
-            .map(|s| s.get_name().to_owned())
-            .collect();
-        assert!(names.contains(&"login".to_owned()), "{names:?}");
-        for hidden in ["completions", "manpage", "get", "store", "erase"] {
-            assert!(!names.contains(&hidden.to_owned()), "{names:?}");
-        }
-    }
-}
+mod tests;

@@ -48,7 +48,7 @@ impl Run for cli::Unconfigure {
 ///
 /// # Errors
 /// When a host is not a plain host name, or `git config --global` fails.
-pub fn configure(
+pub(crate) fn configure(
     hosts: &[String],
     store: StoreChoice,
     namespace: Option<&str>,
@@ -137,7 +137,7 @@ fn remove_ours(key: &str) -> anyhow::Result<bool> {
 ///
 /// # Errors
 /// When a host is not a plain host name, or `git config --global` fails.
-pub fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
+pub(crate) fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
     let hosts = if hosts.is_empty() {
         configured_hosts()?
     } else {
@@ -252,18 +252,4 @@ fn helper_command(store: StoreChoice, namespace: Option<&str>) -> anyhow::Result
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hosts_are_plain_names_and_accept_an_https_prefix() {
-        let hosts = vec!["https://gitlab.example.com:8443/".to_owned()];
-        assert_eq!(
-            hosts_or_default(&hosts).unwrap(),
-            ["gitlab.example.com:8443"]
-        );
-        assert_eq!(hosts_or_default(&[]).unwrap(), ["github.com"]);
-        assert!(hosts_or_default(&["a b".to_owned()]).is_err());
-        assert!(hosts_or_default(&["x.com/evil".to_owned()]).is_err());
-    }
-}
+mod tests;

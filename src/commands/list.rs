@@ -12,33 +12,33 @@ use std::io::Write;
 /// One stored credential as `list --json` prints it. Field names and meanings are stable for
 /// scripts: times are seconds since the Unix epoch (UTC), `null` when unknown.
 #[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct Row {
+pub(crate) struct Row {
     /// git's `protocol`.
-    pub protocol: String,
+    pub(crate) protocol: String,
     /// git's `host`, with `:port` when it has one.
-    pub host: String,
+    pub(crate) host: String,
     /// git's `username`: the account the token belongs to.
-    pub username: String,
+    pub(crate) username: String,
     /// git's `path`, for tokens kept per repository (`credential.useHttpPath`).
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     /// The forge that checked the token, e.g. `GitHub`.
-    pub forge: Option<String>,
+    pub(crate) forge: Option<String>,
     /// The token's scopes as the forge reported them.
-    pub scopes: Option<Vec<String>>,
+    pub(crate) scopes: Option<Vec<String>>,
     /// When the token expires.
-    pub expires_at: Option<u64>,
+    pub(crate) expires_at: Option<u64>,
     /// When it was stored.
-    pub stored_at: Option<u64>,
+    pub(crate) stored_at: Option<u64>,
     /// The lab timer: when the first `get` erases it.
-    pub erase_by: Option<u64>,
+    pub(crate) erase_by: Option<u64>,
     /// Served when git names no user and several are stored for the host.
-    pub default: bool,
+    pub(crate) default: bool,
     /// The lab timer ran out but the forge could not revoke the token then: it is no longer
     /// served, and the next `list`, `doctor`, `get` for the host or `logout --revoke` tries
     /// again. The table shows it as "to revoke".
-    pub to_revoke: bool,
+    pub(crate) to_revoke: bool,
     /// The keychain holding it, e.g. `kernel keyring`.
-    pub keychain: String,
+    pub(crate) keychain: String,
 }
 
 impl Row {
@@ -64,7 +64,7 @@ impl Row {
 ///
 /// # Errors
 /// When a keychain cannot be searched or read.
-pub fn rows(vaults: &[Vault]) -> anyhow::Result<Vec<Row>> {
+pub(crate) fn rows(vaults: &[Vault]) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     for vault in vaults {
         for found in vault.find_all()? {
@@ -170,7 +170,7 @@ fn run(json: bool, vaults: &[Vault], now: u64) -> anyhow::Result<()> {
 
 /// The rows as an aligned text table. Control characters in host, user and path are escaped,
 /// so that a crafted name cannot rewrite the terminal (CVE-2024-50349 class).
-pub fn table(rows: &[Row], now: u64) -> String {
+pub(crate) fn table(rows: &[Row], now: u64) -> String {
     let header = [
         "HOST",
         "USER",
@@ -247,7 +247,7 @@ pub fn table(rows: &[Row], now: u64) -> String {
 
 /// `in 6 days`, `expired 2 days ago`-style distance of `t` from `now`, in days, hours or
 /// minutes.
-pub fn relative(t: u64, now: u64) -> String {
+pub(crate) fn relative(t: u64, now: u64) -> String {
     let span = |d: u64| match d {
         d if d >= 2 * 86_400 => format!("{} days", d / 86_400),
         d if d >= 2 * 3_600 => format!("{} hours", d / 3_600),
@@ -261,65 +261,4 @@ pub fn relative(t: u64, now: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const NOW: u64 = 1_800_000_000;
-
-    fn row(host: &str, user: &str) -> Row {
-        Row {
-            protocol: "https".into(),
-            host: host.into(),
-            username: user.into(),
-            path: None,
-            forge: Some("GitHub".into()),
-            scopes: Some(vec!["repo".into(), "workflow".into()]),
-            expires_at: Some(NOW + 6 * 86_400 + 5),
-            stored_at: Some(NOW - 3600),
-            erase_by: Some(NOW + 8 * 3600),
-            default: true,
-            to_revoke: false,
-            keychain: "kernel keyring".into(),
-        }
-    }
-
-    #[test]
-    fn the_table_shows_every_fact_but_the_token() {
-        let mut other = row("gitlab.com", "bob");
-        other.forge = None;
-        other.scopes = None;
-        other.expires_at = None;
-        other.erase_by = None;
-        other.default = false;
-        assert_eq!(
-            table(&[row("github.com", "alice"), other], NOW),
-            "HOST        USER             FORGE   SCOPES          EXPIRES    STORED                KEYCHAIN        LAB TIMER\n\
-             github.com  alice (default)  GitHub  repo, workflow  in 6 days  2027-01-15 07:00 UTC  kernel keyring  erases in 8 hours\n\
-             gitlab.com  bob              -       -               unknown    2027-01-15 07:00 UTC  kernel keyring  -\n"
-        );
-    }
-
-    #[test]
-    fn a_token_left_to_revoke_says_so() {
-        let mut r = row("github.com", "alice");
-        r.to_revoke = true;
-        assert!(table(&[r], NOW).contains("ended: TO REVOKE"));
-    }
-
-    #[test]
-    fn control_characters_in_names_are_escaped() {
-        let mut r = row("github.com", "eve\u{1b}[2J\n");
-        r.path = Some("o/r\r".into());
-        let text = table(&[r], NOW);
-        assert!(text.contains("github.com/o/r\\r"), "{text}");
-        assert!(text.contains("eve\\u{1b}[2J\\n (default)"), "{text}");
-    }
-
-    #[test]
-    fn distances_are_in_days_hours_or_minutes() {
-        assert_eq!(relative(NOW + 3 * 86_400, NOW), "in 3 days");
-        assert_eq!(relative(NOW - 2 * 86_400, NOW), "2 days ago");
-        assert_eq!(relative(NOW + 5 * 3600, NOW), "in 5 hours");
-        assert_eq!(relative(NOW + 600, NOW), "in 10 minutes");
-    }
-}
+mod tests;

@@ -120,7 +120,12 @@ fn stored_now(vault: &Vault, query: &Query) -> anyhow::Result<Vec<(Found, Stored
 
 /// `alice (scopes repo, workflow; expires in 6 days)`: a stored token, for a person.
 fn describe(f: &Found, s: &Stored, now: u64) -> String {
-    let facts = token_facts(s.scopes.as_deref(), s.password_expiry_utc, &SaidBy::Keychain, now);
+    let facts = token_facts(
+        s.scopes.as_deref(),
+        s.password_expiry_utc,
+        &SaidBy::Keychain,
+        now,
+    );
     format!("{} ({facts})", crate::show::escape(&f.account.username))
 }
 

@@ -2,12 +2,12 @@
 //! arguments. Commands never import each other: what two share lives in the module that owns
 //! the concept (`git`, `show`, `helper`, `forge`, `vault`).
 
-pub mod completions;
-pub mod configure;
-pub mod doctor;
-pub mod exec;
-pub mod import;
-pub mod list;
-pub mod login;
-pub mod logout;
-pub mod token;
+pub(crate) mod completions;
+pub(crate) mod configure;
+pub(crate) mod doctor;
+pub(crate) mod exec;
+pub(crate) mod import;
+pub(crate) mod list;
+pub(crate) mod login;
+pub(crate) mod logout;
+pub(crate) mod token;

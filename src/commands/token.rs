@@ -37,15 +37,14 @@ impl Run for cli::Token {
             );
         }
         let target = self.target.as_deref().unwrap_or(DEFAULT_HOST);
-        let token =
-            helper::handed_over(
-                target,
-                self.user.as_deref(),
-                &ctx.open_vault()?,
-                ctx.now,
-                crate::ending::revoke,
-            )?
-            .token;
+        let token = helper::handed_over(
+            target,
+            self.user.as_deref(),
+            &ctx.open_vault()?,
+            ctx.now,
+            crate::ending::revoke,
+        )?
+        .token;
         if self.copy {
             return copy(&token, Duration::from_secs(self.clear_after));
         }

@@ -11,39 +11,37 @@
 //! message or in `Debug` output, and is only ever sent over https (plain http only to this
 //! machine's loopback).
 
-use super::{Forge, ForgeKind, TokenKind, is_loopback};
-use crate::host::Host;
+use super::{Forge, TokenKind, is_loopback};
 use reqwest::Url;
-use reqwest::blocking::RequestBuilder;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::time::Duration;
 
 /// What the forge's API said about a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenInfo {
+pub(crate) struct TokenInfo {
     /// The account the token belongs to: the username git should store with it
     /// ([`UNKNOWN_LOGIN`](super::UNKNOWN_LOGIN) when GitLab would not say).
-    pub login: String,
+    pub(crate) login: String,
     /// The scopes the token carries; `None` when the forge reports none (fine-grained and GitHub
     /// App tokens, Gitea), `Some(vec![])` for a classic token with no scope ticked.
-    pub scopes: Option<Vec<String>>,
+    pub(crate) scopes: Option<Vec<String>>,
     /// When the token expires, in seconds since the Unix epoch (UTC); `None` when it does not,
     /// the forge does not say, or what it said cannot be right (see `ignored_expiry`).
-    pub expires_at: Option<u64>,
+    pub(crate) expires_at: Option<u64>,
     /// An expiry the forge reported at or before the moment it accepted the token (seconds
     /// since the Unix epoch, UTC), which is therefore not believed and not stored:
     /// google/go-github#3708 reports `GitHub-Authentication-Token-Expiration` equal to the
     /// current time for a working fine-grained token (docs/FORGES.md, GitHub, "Checking a
     /// token"). `None` when nothing was set aside. The caller says so.
-    pub ignored_expiry: Option<u64>,
+    pub(crate) ignored_expiry: Option<u64>,
     /// What the token is, by its prefix.
-    pub kind: TokenKind,
+    pub(crate) kind: TokenKind,
 }
 
 /// Why a token could not be confirmed. `Display` is one sentence a beginner can act on, naming
 /// the forge and what to do next; neither `Display` nor `Debug` ever contains the token.
 #[derive(Debug, thiserror::Error)]
-pub enum ValidationError {
+pub(crate) enum ValidationError {
     /// HTTP 401: the forge does not know the token (mistyped, cut short, expired or revoked).
     #[error(
         "{forge} did not accept this token (401 Bad credentials). Was all of it copied? \
@@ -144,12 +142,12 @@ pub enum ValidationError {
 impl ValidationError {
     /// True for [`ValidationError::Timeout`] and [`ValidationError::Unreachable`]: the forge
     /// never judged the token, so the caller may offer to store it unchecked.
-    pub fn is_network(&self) -> bool {
+    pub(crate) fn is_network(&self) -> bool {
         matches!(self, Self::Timeout { .. } | Self::Unreachable { .. })
     }
 }
 
-fn reset_advice(reset_utc: Option<u64>) -> String {
+pub(super) fn reset_advice(reset_utc: Option<u64>) -> String {
     match reset_utc.map(crate::show::utc_clock) {
         Some(at) => format!("it resets at {at}, so try again after that"),
         None => "wait a few minutes and try again".to_owned(),
@@ -178,113 +176,6 @@ fn unexpected_detail(status: u16, detail: &str) -> String {
         0 => detail.to_owned(),
         _ => format!("HTTP {status}: {detail}"),
     }
-}
-
-/// What asking a forge to revoke one token came to ([`Forge::revoke`]), with what a person
-/// needs to finish the job: its `Display` is the one wording of each outcome, e.g. `revoked at
-/// GitHub`, or `GitLab did not revoke it (HTTP 500); delete it by hand at https://…`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Revocation {
-    /// The forge accepted the revocation: the token is dead.
-    Revoked {
-        /// The forge that revoked it.
-        forge: ForgeKind,
-    },
-    /// The forge no longer accepts the token (GitLab, GitHub Enterprise Server: 401), so
-    /// there is nothing left to revoke: the token is dead.
-    AlreadyInvalid {
-        /// The forge that said so.
-        forge: ForgeKind,
-    },
-    /// No request can revoke it here (Gitea/Forgejo, a fine-grained token on GitHub
-    /// Enterprise Server, an unknown forge): it stays live until it expires, unless the person
-    /// deletes it by hand.
-    ByHand {
-        /// Why, as a sentence.
-        why: String,
-        /// The page to delete it on; `None` when the forge is not known.
-        page: Option<String>,
-    },
-    /// The forge answered and did not revoke it (HTTP 422, 500, a server without the API).
-    Refused {
-        /// The forge's answer, as a sentence.
-        why: String,
-        /// The page to delete it on by hand.
-        page: Option<String>,
-    },
-    /// The forge could not be asked now (no network, a timeout, the rate limit used up).
-    NotAsked {
-        /// What went wrong, as a sentence.
-        why: String,
-        /// The page to delete it on by hand.
-        page: Option<String>,
-    },
-}
-
-impl Revocation {
-    /// The outcome for a token on `host`, whose forge no rule names.
-    pub fn unknown_forge(host: &Host) -> Revocation {
-        Revocation::ByHand {
-            why: format!("which forge {host} is, is not known, so it cannot be revoked here"),
-            page: None,
-        }
-    }
-
-    /// Whether the token no longer works at its forge ([`Revocation::Revoked`] or
-    /// [`Revocation::AlreadyInvalid`]).
-    pub fn is_dead(&self) -> bool {
-        matches!(
-            self,
-            Revocation::Revoked { .. } | Revocation::AlreadyInvalid { .. }
-        )
-    }
-}
-
-impl std::fmt::Display for Revocation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Revocation::Revoked { forge } => write!(f, "revoked at {forge}"),
-            Revocation::AlreadyInvalid { forge } => write!(
-                f,
-                "{forge} no longer accepts it (already revoked or expired)"
-            ),
-            Revocation::ByHand { why, page }
-            | Revocation::Refused { why, page }
-            | Revocation::NotAsked { why, page } => match page {
-                Some(page) => write!(f, "{why}; delete it by hand at {page}"),
-                None => f.write_str(why),
-            },
-        }
-    }
-}
-
-/// What one revocation request (or the decision not to send one) came to, before
-/// [`Forge::revoke`] names the forge and the page of each token ([`Revocation`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Verdict {
-    /// See [`Revocation::Revoked`].
-    Revoked,
-    /// See [`Revocation::AlreadyInvalid`].
-    AlreadyInvalid,
-    /// See [`Revocation::ByHand`]: why.
-    ByHand(String),
-    /// See [`Revocation::Refused`]: why.
-    Refused(String),
-    /// See [`Revocation::NotAsked`]: why.
-    NotAsked(String),
-}
-
-/// What a revocation request was answered: the status and the rate-limit headers.
-pub(super) struct Sent {
-    /// The HTTP status.
-    pub(super) status: u16,
-    /// `x-ratelimit-remaining` (GitHub) or `ratelimit-remaining` (GitLab), when sent.
-    pub(super) remaining: Option<u64>,
-    /// Whether the headers say the limit is used up (`…-remaining: 0` or a `retry-after`).
-    pub(super) rate_limited: bool,
-    /// When the limit resets, in seconds since the Unix epoch (UTC), from
-    /// `x-ratelimit-reset`, `ratelimit-reset` or `retry-after`.
-    pub(super) reset: Option<u64>,
 }
 
 /// The `Accept` header of the forges that speak plain JSON (GitLab, Gitea).
@@ -372,9 +263,6 @@ struct ApiMessage {
     error_description: Option<String>,
 }
 
-/// Why a revocation was not sent for a token with characters an HTTP header cannot carry.
-pub(super) const UNSENDABLE: &str = "the token cannot be sent in an HTTP header";
-
 /// `prefix + token` as a header value kept out of reqwest's and http's `Debug` output; `None`
 /// when the token has characters a header cannot carry.
 pub(super) fn secret_header(prefix: &str, token: &str) -> Option<HeaderValue> {
@@ -417,68 +305,6 @@ impl Call<'_> {
             headers: response.headers().clone(),
             response,
         })
-    }
-
-    /// Sends one revocation `request` and reads its status: 2xx revoked; 401 (only when
-    /// `authenticated`, i.e. the request carried the token) a token that no longer works; 422
-    /// GitHub's "validation failed, or the endpoint has been spammed"; anything else not
-    /// revoked.
-    pub(super) fn revocation(&self, request: RequestBuilder, authenticated: bool) -> Verdict {
-        match self.send_revocation(request) {
-            Ok(answer) => self.revocation_verdict(&answer, authenticated),
-            Err(why) => Verdict::NotAsked(why),
-        }
-    }
-
-    /// Sends one revocation `request`; `Err` is the network failure as a sentence.
-    pub(super) fn send_revocation(&self, request: RequestBuilder) -> Result<Sent, String> {
-        let response = request
-            .send()
-            .map_err(|e| self.network_error(&e).to_string())?;
-        let headers = response.headers();
-        let number = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-        };
-        let reset = number("x-ratelimit-reset")
-            .or_else(|| number("ratelimit-reset"))
-            .or_else(|| number("retry-after").map(|after| self.now + after));
-        Ok(Sent {
-            status: response.status().as_u16(),
-            remaining: number("x-ratelimit-remaining").or_else(|| number("ratelimit-remaining")),
-            rate_limited: is_rate_limited(headers) || headers.contains_key("retry-after"),
-            reset,
-        })
-    }
-
-    /// What a revocation answer says, as [`Call::revocation`] reads it.
-    pub(super) fn revocation_verdict(&self, answer: &Sent, authenticated: bool) -> Verdict {
-        match answer.status {
-            200..=299 => Verdict::Revoked,
-            401 if authenticated => Verdict::AlreadyInvalid,
-            403 | 429 if answer.rate_limited || answer.status == 429 => {
-                Verdict::NotAsked(self.rate_limit_sentence(answer.reset))
-            }
-            422 => Verdict::Refused(format!(
-                "{} refused the revocation (422: validation failed, or the endpoint has been \
-                 spammed); try again later",
-                self.name()
-            )),
-            status => Verdict::Refused(format!("{} did not revoke it (HTTP {status})", self.name())),
-        }
-    }
-
-    /// The sentence for a revocation not tried, or refused, because the rate limit is used
-    /// up; `reset` as in [`Sent::reset`].
-    pub(super) fn rate_limit_sentence(&self, reset: Option<u64>) -> String {
-        format!(
-            "{}'s rate limit for revocations is used up for now (it is shared by everyone \
-             behind this network address); {}",
-            self.name(),
-            reset_advice(reset)
-        )
     }
 
     pub(super) fn network_error(&self, e: &reqwest::Error) -> ValidationError {
@@ -648,5 +474,4 @@ fn innermost(e: &reqwest::Error) -> String {
 }
 
 #[cfg(test)]
-#[path = "api_tests.rs"]
 mod tests;

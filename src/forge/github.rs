@@ -15,7 +15,8 @@
 //! only, fine-grained tokens "cannot use this endpoint", 60 requests an hour, so a server
 //! older than 3.18 answers 404.
 
-use super::api::{Call, UNSENDABLE, Verdict, secret_header};
+use super::api::{Call, secret_header};
+use super::revocation::{UNSENDABLE, Verdict};
 use super::{TokenInfo, TokenKind, ValidationError};
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
@@ -256,7 +257,7 @@ pub(super) fn revoke_each(call: &Call, tokens: &[&SecretString]) -> Vec<Verdict>
 /// `GitHub-Authentication-Token-Expiration`, whose format GitHub does not document: seen as
 /// `2026-12-31 23:59:59 UTC` and as `2027-03-31 00:00:00 +0900` (google/go-github#2649), so
 /// both are read. Seconds since the epoch, UTC; `None` for anything else.
-pub fn parse_github_expiry(value: &str) -> Option<u64> {
+pub(crate) fn parse_github_expiry(value: &str) -> Option<u64> {
     use time::macros::format_description;
     let value = value.trim();
     let with_offset = format_description!(
@@ -282,5 +283,4 @@ pub fn parse_github_expiry(value: &str) -> Option<u64> {
 }
 
 #[cfg(test)]
-#[path = "github_tests.rs"]
 mod tests;

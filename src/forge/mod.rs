@@ -21,17 +21,16 @@ mod gitea;
 mod github;
 mod gitlab;
 mod page;
+mod revocation;
 mod token;
 
 #[cfg(test)]
 mod testutil;
 
-pub use api::{Revocation, TokenInfo, ValidationError};
-use api::Verdict;
-pub use github::parse_github_expiry;
-pub use gitlab::parse_gitlab_date;
-pub use page::TokenType;
-pub use token::{MAX_TOKEN_LEN, TokenKind};
+pub(crate) use api::{TokenInfo, ValidationError};
+pub(crate) use page::TokenType;
+pub(crate) use revocation::Revocation;
+pub(crate) use token::TokenKind;
 
 use crate::host::Host;
 use reqwest::Url;
@@ -41,13 +40,13 @@ use std::time::Duration;
 /// How long one request to a forge's API may take, for connecting and again for the whole
 /// exchange: long enough for a slow network, short enough that a person at git's prompt is not
 /// left waiting on a forge that does not answer.
-pub const API_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const API_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The username stored with a GitLab token whose owner the API would not name: `GET /user`
 /// needs the `read_user` (or `api`/`read_api`) scope, which a token made only for git lacks, and
 /// GitLab ignores the username of a personal access token anyway (docs/FORGES.md, GitLab, "The
 /// user name git sends"). The same word `login` uses for a token it could not check.
-pub const UNKNOWN_LOGIN: &str = "git";
+pub(crate) const UNKNOWN_LOGIN: &str = "git";
 
 /// Which forge a host runs. Every fact that differs between them comes from one method here
 /// ([`ForgeKind::name`], [`ForgeKind::family`], [`ForgeKind::default_api_base`],
@@ -70,7 +69,7 @@ pub enum ForgeKind {
 /// The software a forge runs, which decides its token pages, token shapes, scopes and API
 /// calls: github.com, GHE.com and GitHub Enterprise Server all speak GitHub's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     /// GitHub's REST API (github/rest-api-description).
     GitHub,
     /// GitLab's REST API v4.
@@ -81,7 +80,7 @@ pub enum Family {
 
 /// How a forge revokes a token (docs/FORGES.md, each forge's "Revoking a token").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RevocationMethod {
+pub(crate) enum RevocationMethod {
     /// `POST {api}/credentials/revoke` with `{"credentials": [...]}`, up to 1000 tokens a
     /// request, unauthenticated: on github.com and GHE.com "Any authenticated requests will
     /// return a 403".
@@ -101,7 +100,7 @@ pub enum RevocationMethod {
 impl ForgeKind {
     /// The forge's name for people: "GitHub", "GitHub Enterprise Cloud" (GHE.com), "GitHub
     /// Enterprise Server", "GitLab", "Gitea/Forgejo".
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ForgeKind::GitHub => "GitHub",
             ForgeKind::GheCom => "GitHub Enterprise Cloud",
@@ -112,13 +111,14 @@ impl ForgeKind {
     }
 
     /// The words `credential.<url>.patForge` takes, in the order a warning lists them.
-    pub const SETTING_WORDS: [&'static str; 5] = ["github", "ghes", "gitlab", "gitea", "forgejo"];
+    pub(crate) const SETTING_WORDS: [&'static str; 5] =
+        ["github", "ghes", "gitlab", "gitea", "forgejo"];
 
     /// The kind a `credential.<url>.patForge` word selects (one of [`ForgeKind::SETTING_WORDS`],
     /// case-insensitive): `github` → [`ForgeKind::GitHub`], which [`Forge::detect`] narrows to
     /// GHE.com or GitHub Enterprise Server by the host; `ghes`; `gitlab`; `gitea` and `forgejo`
     /// → [`ForgeKind::Gitea`]. `None` for any other word.
-    pub fn from_setting(word: &str) -> Option<ForgeKind> {
+    pub(crate) fn from_setting(word: &str) -> Option<ForgeKind> {
         match word.trim().to_ascii_lowercase().as_str() {
             "github" => Some(ForgeKind::GitHub),
             "ghes" => Some(ForgeKind::GitHubEnterpriseServer),
@@ -130,7 +130,7 @@ impl ForgeKind {
 
     /// The `credential.<url>.patForge` word that selects this kind (one of
     /// [`ForgeKind::SETTING_WORDS`]).
-    pub fn setting_word(self) -> &'static str {
+    pub(crate) fn setting_word(self) -> &'static str {
         match self {
             ForgeKind::GitHub | ForgeKind::GheCom => "github",
             ForgeKind::GitHubEnterpriseServer => "ghes",
@@ -141,7 +141,7 @@ impl ForgeKind {
 
     /// The stable id a stored entry records in its `forge=` fact: `github`, `ghe.com`, `ghes`,
     /// `gitlab`, `gitea`. Unlike [`ForgeKind::name`], it never changes with the wording.
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             ForgeKind::GitHub => "github",
             ForgeKind::GheCom => "ghe.com",
@@ -154,7 +154,7 @@ impl ForgeKind {
     /// The kind a stored `forge=` fact names: an [`ForgeKind::id`], or the display name
     /// ([`ForgeKind::name`]) that entries stored before the ids were written hold. `None` for
     /// anything else (an entry from a later version, or one edited by hand).
-    pub fn from_fact(fact: &str) -> Option<ForgeKind> {
+    pub(crate) fn from_fact(fact: &str) -> Option<ForgeKind> {
         const ALL: [ForgeKind; 5] = [
             ForgeKind::GitHub,
             ForgeKind::GheCom,
@@ -179,12 +179,12 @@ impl ForgeKind {
     ///
     /// Gitea/Forgejo does not: very old versions check that the user name is the token's
     /// owner, so another user's token is never served there.
-    pub fn ignores_username(self) -> bool {
+    pub(crate) fn ignores_username(self) -> bool {
         self.family() != Family::Gitea
     }
 
     /// Which API, token pages and token shapes the forge has.
-    pub fn family(self) -> Family {
+    pub(crate) fn family(self) -> Family {
         match self {
             ForgeKind::GitHub | ForgeKind::GheCom | ForgeKind::GitHubEnterpriseServer => {
                 Family::GitHub
@@ -196,7 +196,7 @@ impl ForgeKind {
 
     /// The REST API base, without a trailing slash, for the git host `host` (`name[:port]`,
     /// normalised) when `credential.<url>.patApiUrl` does not name one.
-    pub fn default_api_base(self, host: &Host) -> String {
+    pub(crate) fn default_api_base(self, host: &Host) -> String {
         match self {
             ForgeKind::GitHub => "https://api.github.com".to_owned(),
             ForgeKind::GheCom => format!("https://api.{}", host.name()),
@@ -207,7 +207,7 @@ impl ForgeKind {
     }
 
     /// How `logout --revoke` revokes a token at this forge.
-    pub fn revocation(self) -> RevocationMethod {
+    pub(crate) fn revocation(self) -> RevocationMethod {
         match self {
             // GHE.com is GitHub Enterprise Cloud: its reference documents the github.com rule.
             ForgeKind::GitHub | ForgeKind::GheCom => RevocationMethod::GitHubBatch,
@@ -241,7 +241,7 @@ impl std::fmt::Display for ForgeKind {
 impl Family {
     /// The environment variable the forge's own tools read a token from: `GITHUB_TOKEN`
     /// (gh, Actions), `GITLAB_TOKEN` (glab), `GITEA_TOKEN` (tea).
-    pub fn token_env_var(self) -> &'static str {
+    pub(crate) fn token_env_var(self) -> &'static str {
         match self {
             Family::GitHub => "GITHUB_TOKEN",
             Family::GitLab => "GITLAB_TOKEN",
@@ -276,41 +276,41 @@ impl Family {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ForgeSettings {
     /// `credential.<url>.patForge`, as [`ForgeKind::from_setting`] reads it.
-    pub kind: Option<ForgeKind>,
+    pub(crate) kind: Option<ForgeKind>,
     /// `credential.<url>.patApiUrl`: the forge's API base, e.g. `https://ghe.example.com/api/v3`.
-    pub api_url: Option<String>,
+    pub(crate) api_url: Option<String>,
     /// `credential.<url>.patScopes`, split on commas and spaces.
-    pub scopes: Option<Vec<String>>,
+    pub(crate) scopes: Option<Vec<String>>,
     /// `credential.<url>.patTokenType`, as [`TokenType::from_setting`] reads it.
-    pub token_type: Option<TokenType>,
+    pub(crate) token_type: Option<TokenType>,
 }
 
 /// One forge as seen from one git host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Forge {
     /// Which forge.
-    pub kind: ForgeKind,
+    pub(crate) kind: ForgeKind,
     /// The git host, with its port when git gave one (e.g. `github.com`,
     /// `git.example.com:8443`). The token page lives at `https://{host}`.
-    pub host: Host,
+    pub(crate) host: Host,
     /// The REST API base without a trailing slash, e.g. `https://api.github.com`,
     /// `https://ghe.example.com/api/v3`, `https://gitlab.com/api/v4`.
-    pub api_base: String,
+    pub(crate) api_base: String,
     /// The scopes git needs and [`Forge::missing_scopes`] checks: `credential.<url>.patScopes`,
     /// else GitHub classic `["repo"]`, GitLab `["read_repository", "write_repository"]`, and
     /// none for fine-grained tokens (they have permissions, not scopes) and Gitea (not reported).
-    pub scopes: Vec<String>,
+    pub(crate) scopes: Vec<String>,
     /// The scopes the token page ticks in advance: `credential.<url>.patScopes`, else GitHub
     /// classic `["repo", "workflow"]` (`workflow` lets a push change `.github/workflows`),
     /// GitLab `["read_repository", "write_repository", "read_user"]` (`read_user` so that the
     /// API tells the token's username), none otherwise.
-    pub page_scopes: Vec<String>,
+    pub(crate) page_scopes: Vec<String>,
     /// Which GitHub token the page offers (`credential.<url>.patTokenType`); `Classic` for the
     /// other forges.
-    pub token_type: TokenType,
+    pub(crate) token_type: TokenType,
     /// Whether only the server's own `WWW-Authenticate` realm named the forge: any HTTPS
     /// server can claim to be GitHub that way, so the login flow asks before trusting it.
-    pub by_realm_only: bool,
+    pub(crate) by_realm_only: bool,
 }
 
 impl Forge {
@@ -387,7 +387,7 @@ impl Forge {
     }
 
     /// The forge's name for people, [`ForgeKind::name`].
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         self.kind.name()
     }
 
@@ -406,7 +406,11 @@ impl Forge {
     /// [`ValidationError::InsecureApi`] (nothing is sent) when `api_base` is `http://` on a host
     /// other than 127.0.0.0/8, `::1` or `localhost`; [`ValidationError::BadApiUrl`] when it is
     /// not a URL; otherwise as the API answered, see [`ValidationError`].
-    pub fn validate(&self, token: &SecretString, now: u64) -> Result<TokenInfo, ValidationError> {
+    pub(crate) fn validate(
+        &self,
+        token: &SecretString,
+        now: u64,
+    ) -> Result<TokenInfo, ValidationError> {
         self.validate_within(token, API_TIMEOUT, now)
     }
 
@@ -438,97 +442,6 @@ impl Forge {
             info.ignored_expiry = Some(at);
         }
         Ok(info)
-    }
-
-    /// Revokes `tokens` at the forge, so that they stop working everywhere; one
-    /// [`Revocation`] per token, in order, each request waiting at most [`API_TIMEOUT`]. `now`
-    /// (seconds since the Unix epoch, UTC) dates a rate limit's `retry-after`. How depends on
-    /// [`ForgeKind::revocation`]:
-    ///
-    /// - [`RevocationMethod::GitHubBatch`] (github.com, GHE.com): `POST {api_base}/credentials/revoke` with
-    ///   `{"credentials": [...]}`, unauthenticated as the endpoint requires, up to 1000 tokens a
-    ///   request; `202 Accepted` means revoked (GitHub Docs, REST API "Revoke a list of
-    ///   credentials", docs/FORGES.md).
-    ///   A `422` for a batch is retried one token a request within the rate limit.
-    /// - [`RevocationMethod::GitHubEachAuthenticated`] (GitHub Enterprise Server 3.18+): the
-    ///   same path, one request per token, authenticated with that token; a token the
-    ///   endpoint does not take ([`Forge::cannot_revoke`]) is not sent, and a `404` (a server
-    ///   before 3.18) ends the sending.
-    /// - [`RevocationMethod::GitLabSelf`]: `DELETE {api_base}/personal_access_tokens/self` with
-    ///   `PRIVATE-TOKEN`; `204` means revoked, `401` that the token no longer works anyway.
-    /// - [`RevocationMethod::OnThePage`] (Gitea/Forgejo): not sent.
-    ///
-    /// Every outcome but a dead token names the page where the person deletes the token by
-    /// hand ([`Forge::delete_page`]).
-    pub fn revoke(&self, tokens: &[&SecretString], now: u64) -> Vec<Revocation> {
-        self.revoke_within(tokens, API_TIMEOUT, now)
-    }
-
-    /// [`Forge::revoke`], waiting at most `timeout` a request: the unit tests' short wait.
-    pub(crate) fn revoke_within(
-        &self,
-        tokens: &[&SecretString],
-        timeout: Duration,
-        now: u64,
-    ) -> Vec<Revocation> {
-        use secrecy::ExposeSecret;
-        let verdicts = self.verdicts(tokens, timeout, now);
-        verdicts
-            .into_iter()
-            .zip(tokens)
-            .map(|(verdict, token)| {
-                let page = || Some(self.delete_page(self.kind_of(token.expose_secret())));
-                match verdict {
-                    Verdict::Revoked => Revocation::Revoked { forge: self.kind },
-                    Verdict::AlreadyInvalid => Revocation::AlreadyInvalid { forge: self.kind },
-                    Verdict::ByHand(why) => Revocation::ByHand { why, page: page() },
-                    Verdict::Refused(why) => Revocation::Refused { why, page: page() },
-                    Verdict::NotAsked(why) => Revocation::NotAsked { why, page: page() },
-                }
-            })
-            .collect()
-    }
-
-    /// Why no request can revoke `token` here, known before any is sent: a token other than a
-    /// classic `ghp_` one on GitHub Enterprise Server (its 3.18 reference), any token on
-    /// Gitea/Forgejo; as the [`Revocation::ByHand`] that [`Forge::revoke`] would give it.
-    /// `None` when a request may revoke it.
-    pub fn cannot_revoke(&self, token: &SecretString) -> Option<Revocation> {
-        use secrecy::ExposeSecret;
-        let kind = self.kind_of(token.expose_secret());
-        let why = match self.kind.revocation() {
-            RevocationMethod::GitHubEachAuthenticated => github::ghes_cannot_revoke(kind)?.to_owned(),
-            RevocationMethod::OnThePage => gitea::cannot_revoke(self),
-            RevocationMethod::GitHubBatch | RevocationMethod::GitLabSelf => return None,
-        };
-        Some(Revocation::ByHand {
-            why,
-            page: Some(self.delete_page(kind)),
-        })
-    }
-
-    fn verdicts(&self, tokens: &[&SecretString], timeout: Duration, now: u64) -> Vec<Verdict> {
-        let method = self.kind.revocation();
-        if method == RevocationMethod::OnThePage {
-            return gitea::revoke(self, tokens);
-        }
-        let client = match self.http_client(timeout) {
-            Ok(client) => client,
-            Err(e) => return tokens.iter().map(|_| Verdict::NotAsked(e.to_string())).collect(),
-        };
-        let call = api::Call {
-            forge: self,
-            client: &client,
-            token: "",
-            timeout,
-            now,
-        };
-        match method {
-            RevocationMethod::GitHubBatch => github::revoke_batch(&call, tokens),
-            RevocationMethod::GitHubEachAuthenticated => github::revoke_each(&call, tokens),
-            RevocationMethod::GitLabSelf => gitlab::revoke(&call, tokens),
-            RevocationMethod::OnThePage => gitea::revoke(self, tokens),
-        }
     }
 }
 

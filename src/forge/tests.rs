@@ -125,8 +125,12 @@ fn an_unknown_host_or_a_known_name_on_another_port_is_no_forge() {
 #[test]
 fn the_realm_of_gits_challenge_names_the_forge() {
     let realm = |host: &str, w: &str| {
-        Forge::detect(&parse_host(host), &[w.to_owned()], &ForgeSettings::default())
-            .map(|f| (f.kind, f.api_base))
+        Forge::detect(
+            &parse_host(host),
+            &[w.to_owned()],
+            &ForgeSettings::default(),
+        )
+        .map(|f| (f.kind, f.api_base))
     };
     assert_eq!(
         realm("git.corp.example", r#"Basic realm="GitHub""#),

@@ -6,18 +6,18 @@ use super::{Forge, ForgeKind, ForgeSettings, ValidationError};
 use secrecy::SecretString;
 use std::time::Duration;
 
-pub const CLASSIC: &str = "ghp_Abcdefghijklmnopqrstuvwxyz0123456789";
-pub const FINE: &str = "github_pat_11AAAAAAA0abcdefghijkl_mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghij";
-pub const GITLAB: &str = "glpat-abcdefghij0123456789";
-pub const GITEA: &str = "0123456789abcdef0123456789abcdef01234567";
-pub const BAD_CREDENTIALS: &str = r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#;
-pub const SECOND: Duration = Duration::from_secs(1);
+pub(crate) const CLASSIC: &str = "ghp_Abcdefghijklmnopqrstuvwxyz0123456789";
+pub(crate) const FINE: &str = "github_pat_11AAAAAAA0abcdefghijkl_mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghij";
+pub(crate) const GITLAB: &str = "glpat-abcdefghij0123456789";
+pub(crate) const GITEA: &str = "0123456789abcdef0123456789abcdef01234567";
+pub(crate) const BAD_CREDENTIALS: &str = r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#;
+pub(crate) const SECOND: Duration = Duration::from_secs(1);
 /// The tests' clock: 2026-09-21 (UTC), before every expiry the sample answers carry.
-pub const NOW: u64 = 1_790_000_000;
+pub(crate) const NOW: u64 = 1_790_000_000;
 
 /// Settings with `patForge` `forge` and `patApiUrl` `api`, as `git::HostSettings::parse`
 /// reads them: a word outside [`ForgeKind::SETTING_WORDS`] is ignored.
-pub fn settings(forge: Option<&str>, api: Option<&str>) -> ForgeSettings {
+pub(crate) fn settings(forge: Option<&str>, api: Option<&str>) -> ForgeSettings {
     ForgeSettings {
         kind: forge.and_then(ForgeKind::from_setting),
         api_url: api.map(str::to_owned),
@@ -26,17 +26,17 @@ pub fn settings(forge: Option<&str>, api: Option<&str>) -> ForgeSettings {
 }
 
 /// `s` as a host; panics on a host outside the grammar (test input only).
-pub fn parse_host(s: &str) -> crate::host::Host {
+pub(crate) fn parse_host(s: &str) -> crate::host::Host {
     crate::host::Host::parse(s).unwrap()
 }
 
-pub fn detect(host: &str) -> Option<Forge> {
+pub(crate) fn detect(host: &str) -> Option<Forge> {
     let host = crate::host::Host::parse(host).ok()?;
     Forge::detect(&host, &[], &ForgeSettings::default())
 }
 
 /// A forge of `kind` (by its patForge spelling) whose API is the mock `server`.
-pub fn mocked(forge: &str, server: &mockito::ServerGuard) -> Forge {
+pub(crate) fn mocked(forge: &str, server: &mockito::ServerGuard) -> Forge {
     Forge::detect(
         &parse_host("git.example.com"),
         &[],
@@ -45,18 +45,18 @@ pub fn mocked(forge: &str, server: &mockito::ServerGuard) -> Forge {
     .unwrap()
 }
 
-pub fn secret(t: &str) -> SecretString {
+pub(crate) fn secret(t: &str) -> SecretString {
     SecretString::from(t.to_owned())
 }
 
 /// Neither the sentence nor the Debug form of `e` names `token`.
-pub fn assert_no_token(e: &ValidationError, token: &str) {
+pub(crate) fn assert_no_token(e: &ValidationError, token: &str) {
     assert!(!e.to_string().contains(token), "{e}");
     assert!(!format!("{e:?}").contains(token), "{e:?}");
 }
 
 /// A `GET /user` mock that answers 200 only to GitHub's documented request for `token`.
-pub fn github_user(server: &mut mockito::ServerGuard, token: &str) -> mockito::Mock {
+pub(crate) fn github_user(server: &mut mockito::ServerGuard, token: &str) -> mockito::Mock {
     server
         .mock("GET", "/user")
         .match_header("authorization", format!("Bearer {token}").as_str())

@@ -1,5 +1,5 @@
 //! The token's second use (`token`, `exec`): the very token git would be served for a host,
-//! chosen by [`get`](super::get) itself, handed to what the person names. A lab timer that ran
+//! chosen by [`get`](super::get()) itself, handed to what the person names. A lab timer that ran
 //! out is ended here as git's `get` ends it.
 
 use super::{Query, Revoker, end_lab, get};
@@ -10,11 +10,11 @@ use anyhow::bail;
 use secrecy::SecretString;
 
 /// What [`handed_over`] found.
-pub struct Handover {
+pub(crate) struct Handover {
     /// The token.
-    pub token: SecretString,
+    pub(crate) token: SecretString,
     /// The forge its entry records, when the token was checked.
-    pub forge: Option<ForgeKind>,
+    pub(crate) forge: Option<ForgeKind>,
 }
 
 /// The token git would be served for `target` (a host or URL, as `login` takes it; its path
@@ -26,7 +26,7 @@ pub struct Handover {
 /// # Errors
 /// One sentence when nothing is served: nothing stored, the lab timer ended (the token is
 /// then revoked and erased, or kept to revoke, with a line on stderr), or it expired.
-pub fn handed_over(
+pub(crate) fn handed_over(
     target: &str,
     user: Option<&str>,
     vault: &Vault,

@@ -13,17 +13,17 @@ use crate::vault::{Account, Found, Stored, Vault, VaultError};
 
 /// Asks the forge of an account to revoke its stored token; `now` is seconds since the Unix
 /// epoch (UTC). Called only for a token that is not being served.
-pub type Revoker = fn(&Account, &Stored, u64) -> Revocation;
+pub(crate) type Revoker = fn(&Account, &Stored, u64) -> Revocation;
 
 /// Whether `stored` has reached its end at `now` (seconds since the Unix epoch, UTC): its lab
 /// timer ran out, or it is already marked to revoke. Such a token is never served.
-pub fn is_over(stored: &Stored, now: u64) -> bool {
+pub(crate) fn is_over(stored: &Stored, now: u64) -> bool {
     stored.to_revoke || stored.erase_by.is_some_and(|t| t <= now)
 }
 
 /// The command that revokes the token of `a`: `git credential-pat logout HOST --user NAME
 /// --revoke` (the host with its protocol when that is not https).
-pub fn revoke_command(a: &Account) -> String {
+pub(crate) fn revoke_command(a: &Account) -> String {
     let host = if a.protocol == "https" {
         a.host.to_string()
     } else {
@@ -38,9 +38,9 @@ pub fn revoke_command(a: &Account) -> String {
 /// What [`end_lab`] did with one token; `Display` is the sentence a person reads (without the
 /// `git-credential-pat: ` prefix a caller adds where it prints to git's stderr).
 #[derive(Debug, Clone)]
-pub struct Ended {
+pub(crate) struct Ended {
     /// Whether the token is gone from the keychain.
-    pub gone: bool,
+    pub(crate) gone: bool,
     who: String,
     marked: bool,
     revocation: Revocation,
@@ -86,7 +86,7 @@ impl std::fmt::Display for Ended {
 ///
 /// # Errors
 /// A [`VaultError`] when the keychain cannot be written.
-pub fn end_lab(
+pub(crate) fn end_lab(
     vault: &Vault,
     found: &Found,
     mut stored: Stored,
@@ -125,7 +125,11 @@ pub fn end_lab(
 ///
 /// # Errors
 /// A [`VaultError`] when the keychain cannot be searched, read or written.
-pub fn end_all_over(vault: &Vault, now: u64, revoke: Revoker) -> Result<Vec<Ended>, VaultError> {
+pub(crate) fn end_all_over(
+    vault: &Vault,
+    now: u64,
+    revoke: Revoker,
+) -> Result<Vec<Ended>, VaultError> {
     let mut ended = Vec::new();
     for found in vault.find_all()? {
         if let Some(stored) = vault.read(&found)?

@@ -11,8 +11,8 @@
 mod handover;
 mod lab;
 mod query;
-pub use handover::{Handover, handed_over};
-pub use lab::{Ended, Revoker, end_all_over, end_lab, is_over, revoke_command};
+pub(crate) use handover::handed_over;
+pub(crate) use lab::{Revoker, end_all_over, end_lab, is_over, revoke_command};
 
 use crate::host::OriginError;
 use crate::protocol::{self, Credential};
@@ -36,7 +36,7 @@ pub enum Operation {
 
 impl Operation {
     /// The operation git names with `word` (`get`, `store`, `erase`), if any.
-    pub fn from_word(word: &str) -> Option<Operation> {
+    pub(crate) fn from_word(word: &str) -> Option<Operation> {
         match word {
             "get" => Some(Operation::Get),
             "store" => Some(Operation::Store),
@@ -83,7 +83,7 @@ impl From<std::io::Error> for HelperError {
 /// The missing-token case of `get`: given git's request, its query, the vault and the stderr
 /// writer, the answer for git (or `None`). The binary passes the login flow
 /// (`login::on_missing`); tests pass what they need.
-pub type OnMissing<'a> = dyn FnMut(&Credential, &Query, &Vault, &mut dyn Write) -> anyhow::Result<Option<Credential>>
+pub(crate) type OnMissing<'a> = dyn FnMut(&Credential, &Query, &Vault, &mut dyn Write) -> anyhow::Result<Option<Credential>>
     + 'a;
 
 /// What an operation needs beyond git's request and the keychain.
@@ -251,11 +251,11 @@ fn answer_get(
 /// The `state[]` value this helper adds to what it serves (gitcredentials(7), "state[]":
 /// prefixed with the helper's name), so that it recognises its own credential when git hands
 /// it back to `store` after a successful request, as git's osxkeychain helper does.
-pub const SERVED_STATE: &str = "git-credential-pat:served";
+pub(crate) const SERVED_STATE: &str = "git-credential-pat:served";
 
 /// Adds `capability[]=state` and [`SERVED_STATE`] to `answer` when git's `request` says it
 /// understands state (git 2.46+); otherwise leaves it alone, since git would not pass it back.
-pub fn mark_served(request: &Credential, answer: &mut Credential) {
+pub(crate) fn mark_served(request: &Credential, answer: &mut Credential) {
     if answer.password.is_some() && request.capability.iter().any(|c| c == "state") {
         answer.capability = vec!["state".to_owned()];
         answer.state = vec![SERVED_STATE.to_owned()];
@@ -263,20 +263,20 @@ pub fn mark_served(request: &Credential, answer: &mut Credential) {
 }
 
 /// Whether a `store` request carries the [`SERVED_STATE`] this helper gave the credential.
-pub fn served_by_us(request: &Credential) -> bool {
+pub(crate) fn served_by_us(request: &Credential) -> bool {
     request.state.iter().any(|s| s == SERVED_STATE)
 }
 
 /// What a `get` found.
 #[derive(Default)]
-pub struct Served {
+pub(crate) struct Served {
     /// git's answer, if a credential may be served.
-    pub answer: Option<Credential>,
+    pub(crate) answer: Option<Credential>,
     /// The user name git asked for when the answer is another user's token (see [`get`]).
-    pub instead_of: Option<String>,
+    pub(crate) instead_of: Option<String>,
     /// Credentials whose lab timer (`erase_by`) had run out, or marked to revoke: not served;
     /// [`run`] revokes and erases them after the search (see [`end_lab`]).
-    pub lab_ended: Vec<(Found, Stored)>,
+    pub(crate) lab_ended: Vec<(Found, Stored)>,
 }
 
 impl std::fmt::Debug for Served {
@@ -312,7 +312,7 @@ impl std::fmt::Debug for Served {
 ///
 /// # Errors
 /// A [`VaultError`] when the keychain cannot be searched or read.
-pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError> {
+pub(crate) fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError> {
     let mut served = Served::default();
     // Without a user name, the host's pick (kept by Vault::put) is the credential the search
     // below would choose; it is read alone, unless it may not be served (then search all).
@@ -385,7 +385,7 @@ pub fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError>
 
 /// Whether two forge logins name the same account: GitHub, GitLab and Gitea compare logins
 /// without regard to case.
-pub fn same_login(a: &str, b: &str) -> bool {
+pub(crate) fn same_login(a: &str, b: &str) -> bool {
     a == b || a.to_lowercase() == b.to_lowercase()
 }
 
@@ -410,7 +410,7 @@ fn matching(query: &Query, vault: &Vault) -> Result<Vec<Found>, VaultError> {
 ///
 /// # Errors
 /// [`HelperError::Origin`] when the protocol or host is outside its grammar.
-pub fn storable(c: &Credential, now: u64) -> Result<Option<(Account, Stored)>, HelperError> {
+pub(crate) fn storable(c: &Credential, now: u64) -> Result<Option<(Account, Stored)>, HelperError> {
     let Some(query) = Query::for_get(c)? else {
         return Ok(None);
     };
@@ -452,7 +452,7 @@ pub fn storable(c: &Credential, now: u64) -> Result<Option<(Account, Stored)>, H
 ///
 /// # Errors
 /// A [`VaultError`] when the keychain cannot be read or written.
-pub fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<bool, VaultError> {
+pub(crate) fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<bool, VaultError> {
     let mut new = stored;
     if let Some(old) = vault.get(account)? {
         let same_password = old.password.expose_secret() == new.password.expose_secret();
@@ -490,7 +490,7 @@ pub fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<bool, V
 ///
 /// # Errors
 /// A [`VaultError`] when the keychain cannot be searched, read or written.
-pub fn erase(
+pub(crate) fn erase(
     query: &Query,
     password: Option<&SecretString>,
     vault: &Vault,

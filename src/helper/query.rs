@@ -14,9 +14,9 @@ pub struct Query {
     /// git's `protocol` and `host`, parsed.
     pub origin: Origin,
     /// git's `username`, when it sent one.
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
     /// git's `path`, when it sent one (`credential.useHttpPath`).
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
 }
 
 impl Query {
@@ -26,7 +26,7 @@ impl Query {
     ///
     /// # Errors
     /// [`HelperError::Origin`] when the protocol or host is outside its grammar.
-    pub fn for_get(c: &Credential) -> Result<Option<Query>, HelperError> {
+    pub(crate) fn for_get(c: &Credential) -> Result<Option<Query>, HelperError> {
         Ok(Self::for_erase(c)?.filter(|q| q.origin.may_carry_tokens()))
     }
 
@@ -34,7 +34,7 @@ impl Query {
     ///
     /// # Errors
     /// [`HelperError::Origin`] when the protocol or host is outside its grammar.
-    pub fn for_erase(c: &Credential) -> Result<Option<Query>, HelperError> {
+    pub(crate) fn for_erase(c: &Credential) -> Result<Option<Query>, HelperError> {
         let (Some(protocol), Some(host)) = (
             c.protocol.as_deref().filter(|p| !p.is_empty()),
             c.host.as_deref().filter(|h| !h.is_empty()),
@@ -75,7 +75,7 @@ impl Query {
     /// # Errors
     /// A sentence naming the target (without any `user:password@`, since a pasted URL may hold
     /// a token) when it is not a host name or an https URL.
-    pub fn for_target(target: &str) -> anyhow::Result<Query> {
+    pub(crate) fn for_target(target: &str) -> anyhow::Result<Query> {
         let url = if target.contains("://") {
             target.to_owned()
         } else {

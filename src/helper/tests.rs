@@ -580,5 +580,4 @@ fn a_host_outside_the_grammar_is_refused_not_answered() {
     }
 }
 
-#[path = "tests_users.rs"]
 mod users;

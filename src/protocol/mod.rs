@@ -11,10 +11,10 @@ use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, Write};
 
 /// The longest line git allows, newline included (git-credential(1), "IO FORMAT").
-pub const MAX_LINE_BYTES: usize = 65_535;
+pub(crate) const MAX_LINE_BYTES: usize = 65_535;
 
 /// The most input a request may carry before the helper stops reading: 1 MiB.
-pub const MAX_INPUT_BYTES: usize = 1 << 20;
+pub(crate) const MAX_INPUT_BYTES: usize = 1 << 20;
 
 /// One credential description as git exchanges it with helpers.
 ///
@@ -28,7 +28,7 @@ pub struct Credential {
     /// `host`, including `:port` when the URL has one.
     pub host: Option<String>,
     /// `path`: the repository path, sent only with `credential.useHttpPath`.
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     /// Whether `path` came only from a `url=` line, with no `path=` line confirming it.
     ///
     /// git never writes `url=` to a helper: it sends `protocol`, `host` and, with
@@ -41,32 +41,32 @@ pub struct Credential {
     /// (credential.c, `credential_apply_config`): the helper ignores it (see
     /// `helper::Query::for_erase`). A person's URL (`login https://HOST/org/repo.git`) means
     /// its path; the caller clears this flag then.
-    pub path_from_url: bool,
+    pub(crate) path_from_url: bool,
     /// `username`; `Some("")` is a present but empty username.
     pub username: Option<String>,
     /// `password`: the token.
-    pub password: Option<SecretString>,
+    pub(crate) password: Option<SecretString>,
     /// `password_expiry_utc`: when the password expires, in seconds since the Unix epoch, UTC.
     /// As in git, `0` and values that are not a number mean "no expiry" (`None`).
-    pub password_expiry_utc: Option<u64>,
+    pub(crate) password_expiry_utc: Option<u64>,
     /// `oauth_refresh_token`, which git asks helpers to treat as confidential.
-    pub oauth_refresh_token: Option<SecretString>,
+    pub(crate) oauth_refresh_token: Option<SecretString>,
     /// `authtype`, e.g. `bearer` (git 2.46+, with `capability[]=authtype`).
-    pub authtype: Option<String>,
+    pub(crate) authtype: Option<String>,
     /// `credential`: a pre-encoded credential used with `authtype` instead of username/password.
-    pub credential: Option<SecretString>,
+    pub(crate) credential: Option<SecretString>,
     /// `ephemeral`: the credential must not be kept by a storage helper.
-    pub ephemeral: bool,
+    pub(crate) ephemeral: bool,
     /// `continue`: more rounds of a multistage authentication follow.
-    pub continue_: bool,
+    pub(crate) continue_: bool,
     /// `quit`: git must not ask further helpers nor prompt.
-    pub quit: bool,
+    pub(crate) quit: bool,
     /// `capability[]`: what the other side understands, in order (`authtype`, `state`).
-    pub capability: Vec<String>,
+    pub(crate) capability: Vec<String>,
     /// `wwwauth[]`: each `WWW-Authenticate` header the server sent, in order.
     pub wwwauth: Vec<String>,
     /// `state[]`: opaque helper state passed back by git, in order.
-    pub state: Vec<String>,
+    pub(crate) state: Vec<String>,
 }
 
 /// Why a request was refused. The message never contains a value, only the attribute name,
@@ -191,7 +191,7 @@ pub fn read(input: &mut impl BufRead) -> Result<Credential, ProtocolError> {
 }
 
 /// Every attribute the helper reads or writes: git's names, once. The order is the order git
-/// itself writes them (credential.c, `credential_write`), which [`write`] follows.
+/// itself writes them (credential.c, `credential_write`), which [`write()`] follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Key {
     Capability,
@@ -256,7 +256,7 @@ impl Key {
 }
 
 /// Refuses `\r`, NUL and U+2028/U+2029 in a key or value: the characters that git forbids or
-/// that a reader could take for a line end. Used by [`read`] and [`write`] alike, so that the
+/// that a reader could take for a line end. Used by [`read`] and [`write()`] alike, so that the
 /// helper never writes what it would refuse to read.
 fn check_chars(key: &str, value: &str) -> Result<(), ProtocolError> {
     let bad = |what| ProtocolError::ForbiddenCharacter {
@@ -362,7 +362,7 @@ fn push_array(list: &mut Vec<String>, value: &str) {
 /// `false|no|off|0|` (empty), case-insensitive; `None` for anything else. git reads its config
 /// this way, and the credential protocol's `ephemeral`, `continue` and `quit` too, where it
 /// reads integers as well.
-pub fn parse_bool(value: &str) -> Option<bool> {
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "yes" | "on" => Some(true),
         "false" | "no" | "off" | "" => Some(false),
@@ -382,21 +382,21 @@ fn boolean(key: Key, value: &str) -> Result<bool, ProtocolError> {
 /// `/?#` after it; an `@` counts only before that, and the user name ends at the first `:`
 /// before the `@`. [`parse_url`] decodes these parts; a message that must repeat a URL
 /// without its `user:password@` rebuilds it from them, even when it does not decode.
-pub struct UrlSplit<'a> {
+pub(crate) struct UrlSplit<'a> {
     /// What stands before `://`; `None` without `://`.
-    pub scheme: Option<&'a str>,
+    pub(crate) scheme: Option<&'a str>,
     /// The user name, still percent-encoded; `None` without an `@` in the host part.
-    pub username: Option<&'a str>,
+    pub(crate) username: Option<&'a str>,
     /// The password, still percent-encoded: `None` without a `:` in the user part.
-    pub password: Option<&'a str>,
+    pub(crate) password: Option<&'a str>,
     /// The host (and `:port`), still percent-encoded.
-    pub host: &'a str,
+    pub(crate) host: &'a str,
     /// The rest, from the first of `/?#` after the host on; empty when there is none.
-    pub rest: &'a str,
+    pub(crate) rest: &'a str,
 }
 
 /// Cuts `url` into its parts as git does; see [`UrlSplit`].
-pub fn split_url(url: &str) -> UrlSplit<'_> {
+pub(crate) fn split_url(url: &str) -> UrlSplit<'_> {
     let (scheme, after) = match url.split_once("://") {
         Some((scheme, after)) => (Some(scheme), after),
         None => (None, url),
@@ -423,17 +423,17 @@ pub fn split_url(url: &str) -> UrlSplit<'_> {
 
 /// The parts of a URL as git's credential code reads it, percent-decoded; see [`parse_url`].
 #[derive(Default)]
-pub struct UrlParts {
+pub(crate) struct UrlParts {
     /// The scheme, e.g. `https`; `None` only in a partial URL without one.
-    pub protocol: Option<String>,
+    pub(crate) protocol: Option<String>,
     /// The host, with `:port` when the URL has one; `None` only in a partial URL without one.
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
     /// The user name, when the URL has a `user@`.
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
     /// The password, when the URL has a `user:password@`.
-    pub password: Option<SecretString>,
+    pub(crate) password: Option<SecretString>,
     /// The path without its leading and trailing slashes; `None` when that leaves nothing.
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
 }
 
 /// Reads `scheme://[user[:password]@]host[:port][/path]` exactly as git's
@@ -446,7 +446,7 @@ pub struct UrlParts {
 /// # Errors
 /// [`ProtocolError::BadUrl`] without a scheme, for a part that does not decode to UTF-8, and
 /// for a part that decodes to a line break or NUL (CVE-2020-5260).
-pub fn parse_url(url: &str) -> Result<UrlParts, ProtocolError> {
+pub(crate) fn parse_url(url: &str) -> Result<UrlParts, ProtocolError> {
     url_parts(url, false)
 }
 
@@ -456,7 +456,7 @@ pub fn parse_url(url: &str) -> Result<UrlParts, ProtocolError> {
 ///
 /// # Errors
 /// As [`parse_url`], except that a missing scheme is no error.
-pub fn parse_partial_url(url: &str) -> Result<UrlParts, ProtocolError> {
+pub(crate) fn parse_partial_url(url: &str) -> Result<UrlParts, ProtocolError> {
     url_parts(url, true)
 }
 

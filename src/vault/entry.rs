@@ -27,13 +27,13 @@ pub struct Account {
 impl Account {
     /// How a token is named to a person: `alice@github.com`, and
     /// `alice@http://127.0.0.1:8080/org/repo` for another protocol or a path; escaped.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         let path = self.path.as_deref();
         crate::show::token_name(&self.protocol, &self.host, &self.username, path)
     }
 
     /// The account's protocol and host.
-    pub fn origin(&self) -> Origin {
+    pub(crate) fn origin(&self) -> Origin {
         Origin {
             protocol: self.protocol.clone(),
             host: self.host.clone(),
@@ -131,28 +131,28 @@ fn decode(s: &str) -> Option<String> {
 /// them, and so that they come and go with the token).
 pub struct Stored {
     /// The token.
-    pub password: SecretString,
+    pub(crate) password: SecretString,
     /// When the token expires, seconds since the Unix epoch (UTC); `None` if unknown or never.
-    pub password_expiry_utc: Option<u64>,
+    pub(crate) password_expiry_utc: Option<u64>,
     /// An OAuth refresh token, kept as confidential as the password.
-    pub oauth_refresh_token: Option<SecretString>,
+    pub(crate) oauth_refresh_token: Option<SecretString>,
     /// When this was stored, seconds since the Unix epoch (UTC).
-    pub stored_at: Option<u64>,
+    pub(crate) stored_at: Option<u64>,
     /// The forge the API check was made with, kept as its [`ForgeKind::id`] in the `forge=`
     /// fact (older entries hold its name, which [`ForgeKind::from_fact`] reads too); `None`
     /// when not checked.
-    pub forge: Option<ForgeKind>,
+    pub(crate) forge: Option<ForgeKind>,
     /// The scopes the forge reported; `Some(empty)` for none, `None` when not reported.
-    pub scopes: Option<Vec<String>>,
+    pub(crate) scopes: Option<Vec<String>>,
     /// The lab timer: the first `get` at or after this time (seconds since the Unix epoch, UTC)
     /// erases the credential instead of serving it.
-    pub erase_by: Option<u64>,
+    pub(crate) erase_by: Option<u64>,
     /// Marked by `login --default`: served when git names no user and several are stored.
-    pub default: bool,
+    pub(crate) default: bool,
     /// The lab timer ran out but the forge could not be asked to revoke the token then
     /// (offline, refused): never served again, kept so that the next `logout --revoke`, `get`
     /// for the host, `list` or `doctor` revokes it, and shown by `list` as "to revoke".
-    pub to_revoke: bool,
+    pub(crate) to_revoke: bool,
 }
 
 impl std::fmt::Debug for Stored {
@@ -176,7 +176,7 @@ impl std::fmt::Debug for Stored {
 
 impl Stored {
     /// A credential holding only `password`.
-    pub fn new(password: SecretString) -> Stored {
+    pub(crate) fn new(password: SecretString) -> Stored {
         Stored {
             password,
             password_expiry_utc: None,
@@ -192,7 +192,7 @@ impl Stored {
 
     /// `self` with what `forge` said when it accepted the token (`info`): the expiry and scopes
     /// it reported, and which forge it is. The one place a forge's answer becomes stored facts.
-    pub fn checked_by(self, forge: &Forge, info: &TokenInfo) -> Stored {
+    pub(crate) fn checked_by(self, forge: &Forge, info: &TokenInfo) -> Stored {
         Stored {
             password_expiry_utc: info.expires_at,
             forge: Some(forge.kind),
@@ -204,14 +204,14 @@ impl Stored {
     /// How a `get` that names no user ranks the credentials of one host, higher first: the
     /// `login --default` one, then the most recently stored. The host's pick
     /// ([`super::Vault::find_pick`]) and `helper::get`'s search of every user both rank so.
-    pub fn rank(&self) -> (bool, u64) {
+    pub(crate) fn rank(&self) -> (bool, u64) {
         (self.default, self.stored_at.unwrap_or(0))
     }
 
     /// The secret's bytes: password line, then `key=value` lines, each ending in `\n` (so that
     /// an empty password still makes a non-empty secret, which the kernel keyring requires).
     /// Line breaks inside the non-secret facts are replaced by spaces.
-    pub fn encode(&self) -> Zeroizing<String> {
+    pub(crate) fn encode(&self) -> Zeroizing<String> {
         let mut s = Zeroizing::new(String::new());
         s.push_str(self.password.expose_secret());
         s.push('\n');
@@ -252,7 +252,7 @@ impl Stored {
     ///
     /// # Errors
     /// `None` when the bytes are not UTF-8.
-    pub fn decode(bytes: &[u8]) -> Option<Stored> {
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Stored> {
         let text = std::str::from_utf8(bytes).ok()?;
         let mut lines = text.split('\n');
         let mut stored = Stored::new(SecretString::from(
@@ -284,17 +284,6 @@ impl Stored {
         }
         Some(stored)
     }
-
-    /// Whether `self` and `other` would give git the same answer (the facts are ignored).
-    pub fn same_as(&self, other: &Stored) -> bool {
-        self.password.expose_secret() == other.password.expose_secret()
-            && self.password_expiry_utc == other.password_expiry_utc
-            && self.oauth_refresh_token.as_ref().map(|s| s.expose_secret())
-                == other
-                    .oauth_refresh_token
-                    .as_ref()
-                    .map(|s| s.expose_secret())
-    }
 }
 
 /// The keychain service name for `namespace`: [`SERVICE`], or `SERVICE:NAMESPACE`.
@@ -317,106 +306,4 @@ pub(super) fn service_name(namespace: Option<&str>) -> Result<String, VaultError
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn acct(user: &str, path: Option<&str>) -> Account {
-        Account {
-            protocol: "https".into(),
-            host: crate::host::Host::parse("github.com").unwrap(),
-            username: user.into(),
-            path: path.map(Into::into),
-        }
-    }
-
-    #[test]
-    fn account_names_round_trip_even_with_separators_in_the_username() {
-        for a in [
-            acct("alice", None),
-            acct("", None),
-            acct("a@b:c/d%e", Some("o/r.git")),
-            acct("x", Some("")),
-        ] {
-            assert_eq!(Account::parse(&a.key()), Some(a.clone()), "{}", a.key());
-        }
-        assert_eq!(acct("a@b", None).key(), "https://a%40b@github.com");
-    }
-
-    #[test]
-    fn account_keys_keep_the_format_existing_entries_are_stored_under() {
-        let mut a = acct("a@b:c/d%e", Some("o/r.git"));
-        a.host = crate::host::Host::parse("github.com:8443").unwrap();
-        assert_eq!(a.key(), "https://a%40b%3Ac%2Fd%25e@github.com:8443/o/r.git");
-        let mut b = acct("tab\there\u{85}\u{fc}", Some("a b%/\u{7f}\u{f6}"));
-        b.host = crate::host::Host::parse("[::1]:8080").unwrap();
-        assert_eq!(
-            b.key(),
-            "https://tab%09here%C2%85\u{fc}@[::1]:8080/a b%25/%7F\u{f6}"
-        );
-        assert_eq!(acct("x", Some("")).key(), "https://x@github.com/");
-        assert_eq!(
-            Account::parse("https://%41%e9@github.com"),
-            None,
-            "not UTF-8"
-        );
-        assert_eq!(Account::parse("https://a%4@github.com"), None);
-        assert_eq!(Account::parse("https://a%zz@github.com"), None);
-        assert_eq!(
-            Account::parse("https://%41b@github.com").map(|a| a.username),
-            Some("Ab".into()),
-            "lowercase and uppercase hex both decode"
-        );
-        for key in [a.key(), b.key()] {
-            assert_eq!(Account::parse(&key).unwrap().key(), key);
-        }
-    }
-
-    #[test]
-    fn secrets_round_trip_and_read_libsecret_helpers_format() {
-        let s = Stored {
-            password_expiry_utc: Some(1_900_000_000),
-            oauth_refresh_token: Some(SecretString::from("ghr_x")),
-            stored_at: Some(7),
-            forge: Some(ForgeKind::GitHubEnterpriseServer),
-            scopes: Some(vec!["repo".into(), "workflow".into()]),
-            erase_by: Some(9),
-            default: true,
-            to_revoke: true,
-            ..Stored::new(SecretString::from(""))
-        };
-        let bytes = s.encode();
-        assert_eq!(
-            bytes.as_str(),
-            "\npassword_expiry_utc=1900000000\noauth_refresh_token=ghr_x\nstored_at=7\n\
-             forge=ghes\nscopes=repo,workflow\nerase_by=9\ndefault=1\nto_revoke=1\n"
-        );
-        let back = Stored::decode(bytes.as_bytes()).unwrap();
-        assert!(back.same_as(&s));
-        assert_eq!(format!("{back:?}"), format!("{s:?}"));
-        // Entries stored before the ids name their forge by its display name.
-        let older = Stored::decode(b"ghp_x\nforge=GitHub Enterprise Server\n").unwrap();
-        assert_eq!(older.forge, Some(ForgeKind::GitHubEnterpriseServer));
-        let unknown = Stored::decode(b"ghp_x\nforge=Bitbucket\n").unwrap();
-        assert_eq!(unknown.forge, None);
-        let libsecret = Stored::decode(b"ghp_x\npassword_expiry_utc=5").unwrap();
-        assert_eq!(libsecret.password.expose_secret(), "ghp_x");
-        assert_eq!(libsecret.password_expiry_utc, Some(5));
-    }
-
-    #[test]
-    fn namespaces_are_plain_names() {
-        assert_eq!(service_name(None).unwrap(), "git-credential-pat");
-        assert_eq!(service_name(Some("t-1")).unwrap(), "git-credential-pat:t-1");
-        assert!(service_name(Some("a b")).is_err());
-        assert!(service_name(Some(&"x".repeat(65))).is_err());
-    }
-
-    #[test]
-    fn debug_of_a_stored_secret_hides_it() {
-        let s = Stored {
-            oauth_refresh_token: Some(SecretString::from("ghr_SECRET")),
-            ..Stored::new(SecretString::from("ghp_SECRET"))
-        };
-        assert!(!format!("{s:?}").contains("SECRET"));
-    }
-}
+mod tests;

@@ -4,7 +4,7 @@
 use super::VaultError;
 
 /// How long a writer waits for the keychain write lock another process holds: 10 s.
-pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// An exclusive lock on `~/.cache/git-credential-pat/vault.lock`, held while this process
 /// writes the keychain, released on drop. `Ok(None)` (writing unlocked) when the cache
@@ -16,7 +16,7 @@ pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 ///
 /// # Errors
 /// [`VaultError::Busy`] when another process held the lock for [`LOCK_WAIT`].
-pub fn write_lock() -> Result<Option<std::fs::File>, VaultError> {
+pub(crate) fn write_lock() -> Result<Option<std::fs::File>, VaultError> {
     match crate::cache::dir() {
         Some(dir) => lock_in(&dir, LOCK_WAIT),
         None => Ok(None),

@@ -25,7 +25,7 @@ use macos as platform;
 use windows as platform;
 
 pub use entry::{Account, Stored};
-pub use lock::{LOCK_WAIT, write_lock};
+pub(crate) use lock::{LOCK_WAIT, write_lock};
 use pick::{PICK, PickMove};
 
 use crate::host::Origin;
@@ -37,10 +37,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The keychain service name; a namespace is appended as `:NAME`.
-pub const SERVICE: &str = "git-credential-pat";
+pub(crate) const SERVICE: &str = "git-credential-pat";
 
 /// Environment variable that selects a namespace when `--namespace` is not given.
-pub const NAMESPACE_ENV: &str = "GIT_CREDENTIAL_PAT_NAMESPACE";
+pub(crate) const NAMESPACE_ENV: &str = "GIT_CREDENTIAL_PAT_NAMESPACE";
 
 /// Which store the user asked for (`--store=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -57,14 +57,20 @@ pub enum StoreChoice {
 
 /// The store a [`Vault`] is using, for messages and for how it searches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
+pub(crate) enum StoreKind {
+    // Each system opens only its own stores, while the code shared by all of them names every
+    // store: a variant is constructed on its own system only.
     /// freedesktop.org Secret Service over D-Bus.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     SecretService,
     /// The Linux kernel keyring.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     Keyutils,
     /// The macOS login keychain.
+    #[cfg_attr(not(target_os = "macos"), allow(dead_code))]
     MacosKeychain,
     /// The Windows Credential Manager.
+    #[cfg_attr(not(target_os = "windows"), allow(dead_code))]
     WindowsCredentialManager,
 }
 
@@ -125,7 +131,7 @@ pub enum VaultError {
 /// together).
 pub struct Found {
     /// The credential's identity.
-    pub account: Account,
+    pub(crate) account: Account,
     entry: Entry,
     vault: Vault,
     /// The secret, when the look-up that found the entry has read it already (a direct
@@ -139,12 +145,12 @@ pub struct Found {
 
 impl Found {
     /// The keychain holding it.
-    pub fn vault(&self) -> &Vault {
+    pub(crate) fn vault(&self) -> &Vault {
         &self.vault
     }
 
     /// The name of the keychain holding it, e.g. `kernel keyring`.
-    pub fn store_name(&self) -> &str {
+    pub(crate) fn store_name(&self) -> &str {
         self.vault.store_name()
     }
 
@@ -152,7 +158,7 @@ impl Found {
     ///
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
-    pub fn read(&self) -> Result<Option<Stored>, VaultError> {
+    pub(crate) fn read(&self) -> Result<Option<Stored>, VaultError> {
         self.vault.read(self)
     }
 
@@ -160,7 +166,7 @@ impl Found {
     ///
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
-    pub fn delete(&self) -> Result<bool, VaultError> {
+    pub(crate) fn delete(&self) -> Result<bool, VaultError> {
         self.vault.delete(self)
     }
 }
@@ -169,7 +175,7 @@ impl Found {
 #[derive(Clone)]
 pub struct Vault {
     store: Arc<CredentialStore>,
-    /// `None` for a store given to [`Vault::with_store`] that is none of these kinds.
+    /// `None` for the in-memory store of [`Vault::in_memory`], which is none of these kinds.
     kind: Option<StoreKind>,
     /// The store's name in messages.
     name: String,
@@ -189,7 +195,7 @@ impl Vault {
     ///
     /// # Errors
     /// [`VaultError::BadNamespace`], or [`VaultError::Unavailable`] when no store opens.
-    pub fn open_every(namespace: Option<&str>) -> Result<Vec<Vault>, VaultError> {
+    pub(crate) fn open_every(namespace: Option<&str>) -> Result<Vec<Vault>, VaultError> {
         let service = service_name(namespace)?;
         #[cfg(target_os = "linux")]
         return linux::open_every(service);
@@ -217,7 +223,11 @@ impl Vault {
     /// When `namespace` is not a plain name (see [`Vault::open`]): test input only.
     pub fn in_memory(namespace: &str) -> Vault {
         let store = keyring_core::mock::Store::new().expect("keyring-core's mock store opens");
-        Vault::over(store, None, service_name(Some(namespace)).expect("a plain namespace"))
+        Vault::over(
+            store,
+            None,
+            service_name(Some(namespace)).expect("a plain namespace"),
+        )
     }
 
     /// A vault over `store` for the entries of `service`.
@@ -240,19 +250,19 @@ impl Vault {
         }
     }
 
-    /// Which of this crate's stores is in use; `None` for another store given to
-    /// [`Vault::with_store`].
-    pub fn kind(&self) -> Option<StoreKind> {
+    /// Which of this crate's stores is in use; `None` for the in-memory store of
+    /// [`Vault::in_memory`].
+    pub(crate) fn kind(&self) -> Option<StoreKind> {
         self.kind
     }
 
     /// The store's name for messages, e.g. `kernel keyring`.
-    pub fn store_name(&self) -> &str {
+    pub(crate) fn store_name(&self) -> &str {
         &self.name
     }
 
     /// The keychain service name entries are kept under.
-    pub fn service(&self) -> &str {
+    pub(crate) fn service(&self) -> &str {
         &self.service
     }
 
@@ -278,7 +288,7 @@ impl Vault {
     ///
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
-    pub fn find_user(
+    pub(crate) fn find_user(
         &self,
         origin: &Origin,
         username: Option<&str>,
@@ -310,7 +320,7 @@ impl Vault {
     ///
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
-    pub fn find_all(&self) -> Result<Vec<Found>, VaultError> {
+    pub(crate) fn find_all(&self) -> Result<Vec<Found>, VaultError> {
         self.search(None, None)
     }
 
@@ -419,7 +429,7 @@ impl Vault {
     ///
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
-    pub fn get(&self, account: &Account) -> Result<Option<Stored>, VaultError> {
+    pub(crate) fn get(&self, account: &Account) -> Result<Option<Stored>, VaultError> {
         self.read_entry(&self.entry(account)?)
     }
 
@@ -430,7 +440,7 @@ impl Vault {
     ///
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
-    pub fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
+    pub(crate) fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
         let _lock = write_lock()?;
         let pick = self.next_pick(account, stored)?;
         let entry = self.entry(account)?;

@@ -37,7 +37,7 @@ impl Vault {
     ///
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
-    pub fn find_pick(&self, origin: &Origin) -> Result<Option<Found>, VaultError> {
+    pub(crate) fn find_pick(&self, origin: &Origin) -> Result<Option<Found>, VaultError> {
         match self.kind {
             #[cfg(target_os = "linux")]
             Some(StoreKind::Keyutils) => self.keyutils_find_pick(origin),

@@ -22,11 +22,7 @@ fn keep(vault: &Vault, user: &str, password: &str, forge: Option<&str>, stored_a
 
 /// Runs a `get` with `end` as the forge's revocation; (stdout, stderr, whether the
 /// missing-token flow ran).
-fn get_with(
-    vault: &Vault,
-    input: &str,
-    end: Revoker,
-) -> (String, String, bool) {
+fn get_with(vault: &Vault, input: &str, end: Revoker) -> (String, String, bool) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let missing = std::cell::Cell::new(false);
     let mut on_missing = |_: &Credential, _: &Query, _: &Vault, _: &mut dyn Write| {

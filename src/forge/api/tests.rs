@@ -10,7 +10,9 @@ fn a_server_that_never_answers_times_out_quickly() {
     let api = format!("http://{}", silent.local_addr().unwrap());
     let forge = Forge::detect(&parse_host("github.com"), &[], &settings(None, Some(&api))).unwrap();
     let started = Instant::now();
-    let e = forge.validate_within(&secret(CLASSIC), SECOND, NOW).unwrap_err();
+    let e = forge
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
+        .unwrap_err();
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -39,7 +41,9 @@ fn a_closed_port_is_unreachable() {
         .port();
     let api = format!("http://127.0.0.1:{port}");
     let forge = Forge::detect(&parse_host("github.com"), &[], &settings(None, Some(&api))).unwrap();
-    let e = forge.validate_within(&secret(CLASSIC), SECOND, NOW).unwrap_err();
+    let e = forge
+        .validate_within(&secret(CLASSIC), SECOND, NOW)
+        .unwrap_err();
     assert!(matches!(&e, ValidationError::Unreachable { .. }), "{e:?}");
     assert!(e.is_network());
     assert!(

@@ -1,0 +1,77 @@
+//! Unit tests of `src/show.rs`, each a sentence of behaviour.
+use super::*;
+
+const NOW: u64 = 1_800_000_000;
+
+#[test]
+fn escape_neutralises_terminal_sequences_and_bidi_controls() {
+    assert_eq!(escape("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+    assert_eq!(escape("x\u{9b}y\u{7f}"), "x\\u{9b}y\\u{7f}");
+    assert_eq!(escape("evil\u{202e}moc"), "evil\\u{202e}moc");
+    assert_eq!(escape("line\nbreak"), "line\\nbreak");
+    assert_eq!(escape("octo-lab"), "octo-lab");
+}
+
+#[test]
+fn times_are_shown_in_utc_with_a_distance() {
+    assert_eq!(utc_minute(NOW), "2027-01-15 08:00 UTC");
+    assert_eq!(utc_clock(NOW), "08:00 UTC");
+    assert_eq!(
+        describe_time(NOW + 3 * 86_400 + 5, NOW),
+        "2027-01-18 08:00 UTC (in 3 days)"
+    );
+    assert_eq!(
+        describe_time(NOW + 60, NOW),
+        "2027-01-15 08:01 UTC (in less than a day)"
+    );
+    assert_eq!(
+        describe_time(NOW - 86_400, NOW),
+        "2027-01-14 08:00 UTC (1 day ago)"
+    );
+}
+
+#[test]
+fn a_tokens_facts_say_who_gave_them() {
+    let forge = SaidBy::Forge {
+        name: "GitHub",
+        ignored_expiry: None,
+    };
+    let scopes = ["repo".to_owned(), "work\u{1b}flow".to_owned()];
+    assert_eq!(
+        token_facts(Some(&scopes), Some(NOW + 86_400), &forge, NOW),
+        "scopes repo, work\\u{1b}flow; expires 2027-01-16 08:00 UTC (in 1 day)"
+    );
+    assert_eq!(
+        token_facts(Some(&[]), None, &forge, NOW),
+        "no scopes; no expiry reported"
+    );
+    assert_eq!(
+        token_facts(None, None, &SaidBy::Keychain, NOW),
+        "scopes unknown; no expiry known"
+    );
+    let wrong = SaidBy::Forge {
+        name: "GitHub",
+        ignored_expiry: Some(NOW),
+    };
+    assert_eq!(
+        token_facts(None, None, &wrong, NOW),
+        "no scopes reported; expiry unknown: GitHub reported 2027-01-15 08:00 UTC, which \
+         cannot be right for a token it accepted"
+    );
+}
+
+#[test]
+fn a_token_is_named_user_at_host_and_path() {
+    assert_eq!(
+        token_name("https", "github.com", "octo", None),
+        "octo@github.com"
+    );
+    assert_eq!(
+        token_name("http", "h:8080", "o", Some("a/b.git")),
+        "o@http://h:8080/a/b.git"
+    );
+    assert_eq!(
+        token_name("https", "h", "o\u{1b}]8;;", None),
+        "o\\u{1b}]8;;@h"
+    );
+}
