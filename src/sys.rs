@@ -61,13 +61,16 @@ impl Drop for SigintIgnored {
 
 /// The keychain deadline's literal, so that the message the signal handler writes (a static
 /// string: a handler may not format) says the same number as [`KEYCHAIN_DEADLINE_SECS`].
+#[cfg(unix)]
 macro_rules! deadline_secs {
     () => {
         5
     };
 }
 
-/// How long git's operations may wait for the keychain, in seconds.
+/// How long git's operations may wait for the keychain, in seconds (Unix only: the deadline is
+/// an `alarm(2)`).
+#[cfg(unix)]
 pub(crate) const KEYCHAIN_DEADLINE_SECS: u32 = deadline_secs!();
 
 #[cfg(unix)]

@@ -131,7 +131,7 @@ fn decode(s: &str) -> Option<String> {
 /// them, and so that they come and go with the token).
 pub struct Stored {
     /// The token.
-    pub(crate) password: SecretString,
+    pub password: SecretString,
     /// When the token expires, seconds since the Unix epoch (UTC); `None` if unknown or never.
     pub(crate) password_expiry_utc: Option<u64>,
     /// An OAuth refresh token, kept as confidential as the password.
@@ -176,7 +176,7 @@ impl std::fmt::Debug for Stored {
 
 impl Stored {
     /// A credential holding only `password`.
-    pub(crate) fn new(password: SecretString) -> Stored {
+    pub fn new(password: SecretString) -> Stored {
         Stored {
             password,
             password_expiry_utc: None,

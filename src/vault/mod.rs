@@ -131,7 +131,7 @@ pub enum VaultError {
 /// together).
 pub struct Found {
     /// The credential's identity.
-    pub(crate) account: Account,
+    pub account: Account,
     entry: Entry,
     vault: Vault,
     /// The secret, when the look-up that found the entry has read it already (a direct
@@ -257,12 +257,12 @@ impl Vault {
     }
 
     /// The store's name for messages, e.g. `kernel keyring`.
-    pub(crate) fn store_name(&self) -> &str {
+    pub fn store_name(&self) -> &str {
         &self.name
     }
 
     /// The keychain service name entries are kept under.
-    pub(crate) fn service(&self) -> &str {
+    pub fn service(&self) -> &str {
         &self.service
     }
 
@@ -288,7 +288,7 @@ impl Vault {
     ///
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
-    pub(crate) fn find_user(
+    pub fn find_user(
         &self,
         origin: &Origin,
         username: Option<&str>,
@@ -320,7 +320,7 @@ impl Vault {
     ///
     /// # Errors
     /// A [`VaultError`] when the store cannot be searched.
-    pub(crate) fn find_all(&self) -> Result<Vec<Found>, VaultError> {
+    pub fn find_all(&self) -> Result<Vec<Found>, VaultError> {
         self.search(None, None)
     }
 
@@ -429,7 +429,7 @@ impl Vault {
     ///
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
-    pub(crate) fn get(&self, account: &Account) -> Result<Option<Stored>, VaultError> {
+    pub fn get(&self, account: &Account) -> Result<Option<Stored>, VaultError> {
         self.read_entry(&self.entry(account)?)
     }
 
@@ -440,7 +440,7 @@ impl Vault {
     ///
     /// # Errors
     /// A [`VaultError`] when the store fails or refuses access.
-    pub(crate) fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
+    pub fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
         let _lock = write_lock()?;
         let pick = self.next_pick(account, stored)?;
         let entry = self.entry(account)?;
