@@ -88,7 +88,7 @@ impl HostSettings {
                     Some(kind) => s.forge.kind = Some(kind),
                     None => s.warnings.push(format!(
                         "credential.patForge '{value}' is not one of {}; it is ignored",
-                        ForgeKind::SETTING_WORDS.join(", ")
+                        ForgeKind::setting_words()
                     )),
                 },
                 "credential.patapiurl" => match reqwest::Url::parse(&value) {
@@ -110,7 +110,7 @@ impl HostSettings {
                     Some(t) => s.forge.token_type = Some(t),
                     None => s.warnings.push(format!(
                         "credential.patTokenType '{value}' is not {}; it is ignored",
-                        TokenType::SETTING_WORDS.join(" or ")
+                        TokenType::SETTINGS.map(|(w, _)| w).join(" or ")
                     )),
                 },
                 "credential.patbrowser" => match value.to_ascii_lowercase().as_str() {

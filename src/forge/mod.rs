@@ -110,33 +110,43 @@ impl ForgeKind {
         }
     }
 
-    /// The words `credential.<url>.patForge` takes, in the order a warning lists them.
-    pub(crate) const SETTING_WORDS: [&'static str; 5] =
-        ["github", "ghes", "gitlab", "gitea", "forgejo"];
+    /// The words `credential.<url>.patForge` takes and the kind each selects, the one list of
+    /// them: `github` is [`ForgeKind::GitHub`], which [`Forge::detect`] narrows to GHE.com or
+    /// GitHub Enterprise Server by the host; `gitea` and `forgejo` both select Gitea.
+    pub(crate) const SETTINGS: [(&'static str, ForgeKind); 5] = [
+        ("github", ForgeKind::GitHub),
+        ("ghes", ForgeKind::GitHubEnterpriseServer),
+        ("gitlab", ForgeKind::GitLab),
+        ("gitea", ForgeKind::Gitea),
+        ("forgejo", ForgeKind::Gitea),
+    ];
 
-    /// The kind a `credential.<url>.patForge` word selects (one of [`ForgeKind::SETTING_WORDS`],
-    /// case-insensitive): `github` → [`ForgeKind::GitHub`], which [`Forge::detect`] narrows to
-    /// GHE.com or GitHub Enterprise Server by the host; `ghes`; `gitlab`; `gitea` and `forgejo`
-    /// → [`ForgeKind::Gitea`]. `None` for any other word.
+    /// The kind a `credential.<url>.patForge` word selects ([`ForgeKind::SETTINGS`],
+    /// case-insensitive); `None` for any other word.
     pub(crate) fn from_setting(word: &str) -> Option<ForgeKind> {
-        match word.trim().to_ascii_lowercase().as_str() {
-            "github" => Some(ForgeKind::GitHub),
-            "ghes" => Some(ForgeKind::GitHubEnterpriseServer),
-            "gitlab" => Some(ForgeKind::GitLab),
-            "gitea" | "forgejo" => Some(ForgeKind::Gitea),
-            _ => None,
-        }
+        let word = word.trim();
+        Self::SETTINGS
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(word))
+            .map(|&(_, kind)| kind)
     }
 
-    /// The `credential.<url>.patForge` word that selects this kind (one of
-    /// [`ForgeKind::SETTING_WORDS`]).
+    /// The `credential.<url>.patForge` word that selects this kind: the first of
+    /// [`ForgeKind::SETTINGS`] for it (GHE.com's is `github`).
     pub(crate) fn setting_word(self) -> &'static str {
-        match self {
-            ForgeKind::GitHub | ForgeKind::GheCom => "github",
-            ForgeKind::GitHubEnterpriseServer => "ghes",
-            ForgeKind::GitLab => "gitlab",
-            ForgeKind::Gitea => "gitea",
-        }
+        let kind = match self {
+            ForgeKind::GheCom => ForgeKind::GitHub,
+            other => other,
+        };
+        Self::SETTINGS
+            .iter()
+            .find(|&&(_, k)| k == kind)
+            .map_or("github", |&(w, _)| w)
+    }
+
+    /// The words of [`ForgeKind::SETTINGS`], for a warning: `github, ghes, …`.
+    pub(crate) fn setting_words() -> String {
+        Self::SETTINGS.map(|(w, _)| w).join(", ")
     }
 
     /// The stable id a stored entry records in its `forge=` fact: `github`, `ghe.com`, `ghes`,

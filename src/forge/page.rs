@@ -37,17 +37,20 @@ pub(crate) enum TokenType {
 }
 
 impl TokenType {
-    /// The words `credential.<url>.patTokenType` takes.
-    pub(crate) const SETTING_WORDS: [&'static str; 2] = ["classic", "fine-grained"];
+    /// The words `credential.<url>.patTokenType` takes and the type each names.
+    pub(crate) const SETTINGS: [(&'static str, TokenType); 2] = [
+        ("classic", TokenType::Classic),
+        ("fine-grained", TokenType::FineGrained),
+    ];
 
-    /// The type a `credential.<url>.patTokenType` word names, case-insensitive: `classic` or
-    /// `fine-grained`. `None` for any other word.
+    /// The type a `credential.<url>.patTokenType` word names ([`TokenType::SETTINGS`],
+    /// case-insensitive); `None` for any other word.
     pub(crate) fn from_setting(word: &str) -> Option<TokenType> {
-        match word.trim().to_ascii_lowercase().as_str() {
-            "classic" => Some(TokenType::Classic),
-            "fine-grained" => Some(TokenType::FineGrained),
-            _ => None,
-        }
+        let word = word.trim();
+        Self::SETTINGS
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(word))
+            .map(|&(_, t)| t)
     }
 
     /// The type the token page offers for a forge of `kind` when `credential.<url>.patTokenType`

@@ -271,9 +271,15 @@ fn pat_forge_words_select_a_kind_and_nothing_else_does() {
     assert_eq!(ForgeKind::from_setting("gitlab"), Some(ForgeKind::GitLab));
     assert_eq!(ForgeKind::from_setting("forgejo"), Some(ForgeKind::Gitea));
     assert_eq!(ForgeKind::from_setting("gitea"), Some(ForgeKind::Gitea));
-    for word in ForgeKind::SETTING_WORDS {
-        assert!(ForgeKind::from_setting(word).is_some(), "{word}");
+    for (word, kind) in ForgeKind::SETTINGS {
+        assert_eq!(ForgeKind::from_setting(word), Some(kind), "{word}");
     }
+    assert_eq!(ForgeKind::GheCom.setting_word(), "github");
+    assert_eq!(ForgeKind::Gitea.setting_word(), "gitea");
+    assert_eq!(
+        ForgeKind::setting_words(),
+        "github, ghes, gitlab, gitea, forgejo"
+    );
     for word in ["", "github.com", "GitHubX", "bitbucket"] {
         assert_eq!(ForgeKind::from_setting(word), None, "{word}");
     }

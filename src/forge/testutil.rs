@@ -16,7 +16,7 @@ pub(crate) const SECOND: Duration = Duration::from_secs(1);
 pub(crate) const NOW: u64 = 1_790_000_000;
 
 /// Settings with `patForge` `forge` and `patApiUrl` `api`, as `git::HostSettings::parse`
-/// reads them: a word outside [`ForgeKind::SETTING_WORDS`] is ignored.
+/// reads them: a word outside [`ForgeKind::SETTINGS`] is ignored.
 pub(crate) fn settings(forge: Option<&str>, api: Option<&str>) -> ForgeSettings {
     ForgeSettings {
         kind: forge.and_then(ForgeKind::from_setting),
