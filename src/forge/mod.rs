@@ -124,11 +124,7 @@ impl ForgeKind {
     /// The kind a `credential.<url>.patForge` word selects ([`ForgeKind::SETTINGS`],
     /// case-insensitive); `None` for any other word.
     pub(crate) fn from_setting(word: &str) -> Option<ForgeKind> {
-        let word = word.trim();
-        Self::SETTINGS
-            .iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(word))
-            .map(|&(_, kind)| kind)
+        setting(&Self::SETTINGS, word)
     }
 
     /// The `credential.<url>.patForge` word that selects this kind: the first of
@@ -453,6 +449,16 @@ impl Forge {
         }
         Ok(info)
     }
+}
+
+/// What `word` selects in a setting's `table` of (word, value): its words compared without
+/// regard to case, as git compares the values of its own settings.
+fn setting<T: Copy>(table: &[(&str, T)], word: &str) -> Option<T> {
+    let word = word.trim();
+    table
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(word))
+        .map(|&(_, value)| value)
 }
 
 /// The `realm` of one `WWW-Authenticate` challenge, e.g. `Basic realm="GitHub"` → `GitHub`.

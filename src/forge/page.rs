@@ -46,11 +46,7 @@ impl TokenType {
     /// The type a `credential.<url>.patTokenType` word names ([`TokenType::SETTINGS`],
     /// case-insensitive); `None` for any other word.
     pub(crate) fn from_setting(word: &str) -> Option<TokenType> {
-        let word = word.trim();
-        Self::SETTINGS
-            .iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(word))
-            .map(|&(_, t)| t)
+        super::setting(&Self::SETTINGS, word)
     }
 
     /// The type the token page offers for a forge of `kind` when `credential.<url>.patTokenType`

@@ -309,12 +309,7 @@ fn store_of_an_unchanged_credential_writes_nothing() {
 
 /// What `login` stores for alice's token `p` on github.com: every fact the forge reported.
 fn logged_in(v: &Vault, password: &str) -> Account {
-    let account = Account {
-        protocol: "https".into(),
-        host: crate::host::Host::parse("github.com").unwrap(),
-        username: "alice".into(),
-        path: None,
-    };
+    let account = Account::on_github("alice", None);
     let stored = Stored {
         password_expiry_utc: Some(NOW + 86_400),
         oauth_refresh_token: Some(SecretString::from("r".to_owned())),

@@ -305,5 +305,18 @@ pub(super) fn service_name(namespace: Option<&str>) -> Result<String, VaultError
     }
 }
 
+/// The unit tests' account: `user` at https://github.com, with `path`.
+#[cfg(test)]
+impl Account {
+    pub(crate) fn on_github(user: &str, path: Option<&str>) -> Account {
+        Account {
+            protocol: "https".into(),
+            host: Host::parse("github.com").expect("github.com is a host"),
+            username: user.into(),
+            path: path.map(Into::into),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

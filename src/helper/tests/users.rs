@@ -6,12 +6,7 @@ use super::*;
 /// Stores `password` for `user` at github.com as checked by `forge`, at `stored_at`.
 fn keep(vault: &Vault, user: &str, password: &str, forge: Option<&str>, stored_at: u64) {
     let forge = forge.map(|f| crate::forge::ForgeKind::from_fact(f).unwrap());
-    let account = Account {
-        protocol: "https".into(),
-        host: crate::host::Host::parse("github.com").unwrap(),
-        username: user.into(),
-        path: None,
-    };
+    let account = Account::on_github(user, None);
     let stored = Stored {
         forge,
         stored_at: Some(stored_at),
@@ -96,12 +91,7 @@ fn the_default_token_is_the_one_served_for_an_unknown_user_name() {
     let v = vault();
     keep(&v, "alice", "ghp_a", Some("GitHub"), 1);
     keep(&v, "bob", "ghp_b", Some("GitHub"), 2);
-    let account = |u: &str| Account {
-        protocol: "https".into(),
-        host: crate::host::Host::parse("github.com").unwrap(),
-        username: u.into(),
-        path: None,
-    };
+    let account = |u: &str| Account::on_github(u, None);
     let mut alice = v.get(&account("alice")).unwrap().unwrap();
     alice.default = true;
     v.put(&account("alice"), &alice).unwrap();
@@ -127,12 +117,7 @@ fn gitea_checks_the_user_name_so_another_users_token_is_never_served_there() {
 #[test]
 fn a_token_whose_lab_timer_ended_is_not_served_and_kept_to_revoke_until_the_forge_revokes_it() {
     let v = vault();
-    let account = Account {
-        protocol: "https".into(),
-        host: crate::host::Host::parse("github.com").unwrap(),
-        username: "alice".into(),
-        path: None,
-    };
+    let account = Account::on_github("alice", None);
     let stored = Stored {
         forge: Some(crate::forge::ForgeKind::GitHub),
         erase_by: Some(NOW - 1),

@@ -2,12 +2,7 @@
 use super::*;
 
 fn acct(user: &str, path: Option<&str>) -> Account {
-    Account {
-        protocol: "https".into(),
-        host: crate::host::Host::parse("github.com").unwrap(),
-        username: user.into(),
-        path: path.map(Into::into),
-    }
+    Account::on_github(user, path)
 }
 
 #[test]
