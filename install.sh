@@ -4,6 +4,8 @@
 #   ./install.sh               build (release, --locked), install to ~/.local/bin, configure git
 #   PREFIX=/usr/local ./install.sh   install to $PREFIX/bin instead
 #   ./install.sh --binary FILE install FILE (a released binary), configure git; no Rust needed
+#   ./install.sh --build-only  build as above, install nothing, print the built binary's path
+#                              (`cargo bench --bench helpers` measures that binary)
 #   ./install.sh --uninstall   unconfigure git and remove the binary; with tokens stored it
 #                              lists them and asks whether to revoke and erase them first
 #   ./install.sh --uninstall --yes   the same for scripts: revoke and erase them, then remove
@@ -29,6 +31,56 @@ if [ -n "$given" ]; then
 fi
 
 cd "$(dirname "$0")"
+
+# The one build recipe, for installing and for the benchmark (--build-only): sets $built to the
+# binary's path. Run from the repository's top directory.
+build() {
+    command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs, then run ./install.sh again."
+    # Some dependencies compile C (the vendored libdbus, aws-lc for TLS).
+    command -v cc >/dev/null 2>&1 || die "no C compiler: install one (e.g. apt-get install build-essential), then run ./install.sh again."
+    # Cargo.toml's rust-version; distributions' packaged Rust is often older (Debian 12: 1.63).
+    need=1.89
+    have=$(rustc --version 2>/dev/null | sed -n 's/^rustc \([0-9]*\.[0-9]*\).*/\1/p')
+    if [ -z "$have" ] || [ "$(printf '%s\n%s\n' "$need" "$have" | sort -t. -k1,1n -k2,2n | head -n1)" != "$need" ]; then
+        die "Rust ${have:-?} is too old: git-credential-pat needs $need or newer. Install a current Rust with https://rustup.rs (rustup update), then run ./install.sh again."
+    fi
+
+    # On Linux with glibc the helper is linked statically (+crt-static): a process that starts
+    # without the dynamic loader's work answers git's `get` about a third sooner (measured
+    # with `cargo bench --bench helpers` on each build).
+    # The flag is given with an explicit --target, because cargo would otherwise pass it to
+    # proc-macro crates too, which cannot be built that way. glibc's name service in a static
+    # binary: the `files` and `dns` sources of /etc/nsswitch.conf are built into glibc (2.34+)
+    # and work as in a dynamic binary; other sources (mdns4_minimal, resolve, sss, ldap) are
+    # loaded with dlopen and work only with the very glibc it was built with, and are skipped
+    # otherwise. Names are looked up only by `login` and the forge API calls, never on git's
+    # get/store/erase path. GIT_CREDENTIAL_PAT_DYNAMIC=1 builds a dynamically linked binary
+    # instead (e.g. for .local forges resolved by mDNS).
+    triple=
+    if [ "$(uname -s)" = Linux ] && [ -z "${GIT_CREDENTIAL_PAT_DYNAMIC:-}" ] && ldd --version 2>&1 | grep -qi 'glibc\|gnu libc'; then
+        case $(uname -m) in
+            x86_64 | aarch64) triple="$(uname -m)-unknown-linux-gnu" ;;
+        esac
+    fi
+    if [ -n "$triple" ]; then
+        RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C target-feature=+crt-static" cargo build --release --locked --target "$triple"
+        built=$triple/release
+    else
+        cargo build --release --locked
+        built=release
+    fi
+    # Where cargo put it: CARGO_TARGET_DIR or build.target-dir may point elsewhere than ./target.
+    target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+    built="${target_dir:-$(pwd)/target}/$built/git-credential-pat"
+}
+
+if [ "${1:-}" = "--build-only" ]; then
+    [ $# -eq 1 ] || die "unknown argument '$2' after --build-only"
+    build
+    printf '%s\n' "$built"
+    exit 0
+fi
+
 prefix=${PREFIX:-"$HOME/.local"}
 bindir="$prefix/bin"
 bin="$bindir/git-credential-pat"
@@ -88,7 +140,7 @@ if [ "${1:-}" = "--uninstall" ]; then
     fi
     exit 0
 elif [ $# -gt 0 ]; then
-    die "unknown argument '$1' (use no argument to build and install, --binary FILE, or --uninstall)"
+    die "unknown argument '$1' (use no argument to build and install, --binary FILE, --build-only, or --uninstall)"
 fi
 
 mkdir -p "$bindir"
@@ -105,43 +157,8 @@ if [ -n "$given" ]; then
     cp "$given" "$bin.new"
     chmod 755 "$bin.new"
 else
-    command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs, then run ./install.sh again."
-    # Some dependencies compile C (the vendored libdbus, aws-lc for TLS).
-    command -v cc >/dev/null 2>&1 || die "no C compiler: install one (e.g. apt-get install build-essential), then run ./install.sh again."
-    # Cargo.toml's rust-version; distributions' packaged Rust is often older (Debian 12: 1.63).
-    need=1.89
-    have=$(rustc --version 2>/dev/null | sed -n 's/^rustc \([0-9]*\.[0-9]*\).*/\1/p')
-    if [ -z "$have" ] || [ "$(printf '%s\n%s\n' "$need" "$have" | sort -t. -k1,1n -k2,2n | head -n1)" != "$need" ]; then
-        die "Rust ${have:-?} is too old: git-credential-pat needs $need or newer. Install a current Rust with https://rustup.rs (rustup update), then run ./install.sh again."
-    fi
-
-    # On Linux with glibc the helper is linked statically (+crt-static): a process that starts
-    # without the dynamic loader's work answers git's `get` about a third sooner (measured
-    # with `cargo bench --bench helpers` on each build).
-    # The flag is given with an explicit --target, because cargo would otherwise pass it to
-    # proc-macro crates too, which cannot be built that way. glibc's name service in a static
-    # binary: the `files` and `dns` sources of /etc/nsswitch.conf are built into glibc (2.34+)
-    # and work as in a dynamic binary; other sources (mdns4_minimal, resolve, sss, ldap) are
-    # loaded with dlopen and work only with the very glibc it was built with, and are skipped
-    # otherwise. Names are looked up only by `login` and the forge API calls, never on git's
-    # get/store/erase path. GIT_CREDENTIAL_PAT_DYNAMIC=1 builds a dynamically linked binary
-    # instead (e.g. for .local forges resolved by mDNS).
-    triple=
-    if [ "$(uname -s)" = Linux ] && [ -z "${GIT_CREDENTIAL_PAT_DYNAMIC:-}" ] && ldd --version 2>&1 | grep -qi 'glibc\|gnu libc'; then
-        case $(uname -m) in
-            x86_64 | aarch64) triple="$(uname -m)-unknown-linux-gnu" ;;
-        esac
-    fi
-    if [ -n "$triple" ]; then
-        RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C target-feature=+crt-static" cargo build --release --locked --target "$triple"
-        built=$triple/release
-    else
-        cargo build --release --locked
-        built=release
-    fi
-    # Where cargo put it: CARGO_TARGET_DIR or build.target-dir may point elsewhere than ./target.
-    target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-    cp "${target_dir:-target}/$built/git-credential-pat" "$bin.new"
+    build
+    cp "$built" "$bin.new"
 fi
 # Copy then rename, so a git running the old binary right now never sees a half-written file.
 mv -f "$bin.new" "$bin"

@@ -16,8 +16,12 @@
 //!
 //! Writes `bench/RESULTS.md` (the README quotes it). `BENCH_QUICK=1` runs a smoke version in
 //! a minute or two (fewer rounds, growth only to 100) and writes its table to the target
-//! directory instead. `BENCH_HELPER=PATH` measures that binary instead of the one cargo built
-//! (e.g. one linked statically, as install.sh builds it).
+//! directory instead.
+//!
+//! It measures what users get: the binary `./install.sh --build-only` builds, with the recipe
+//! `install.sh` installs from (on Linux with glibc, statically linked), and beside it, for
+//! comparison, the build `cargo bench` made. `BENCH_HELPER=PATH` measures that binary instead;
+//! `BENCH_HELPER=cargo` measures only cargo's build (no second build).
 
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/it/rig/mod.rs"]
@@ -171,10 +175,30 @@ fn build_libsecret(dir: &Path) -> Option<PathBuf> {
     (ok && bin.exists()).then_some(bin)
 }
 
-/// The git-credential-pat measured: `BENCH_HELPER` when set (e.g. a statically linked build,
-/// to compare), else the one `cargo bench` built.
-fn pat_bin() -> PathBuf {
-    std::env::var_os("BENCH_HELPER").map_or_else(helper_bin, PathBuf::from)
+/// The git-credential-pat measured, and how the report names it: `BENCH_HELPER`'s binary, or
+/// cargo's build for `BENCH_HELPER=cargo`, or else the one `./install.sh --build-only` builds.
+fn pat_bin() -> (PathBuf, String) {
+    match std::env::var_os("BENCH_HELPER") {
+        Some(v) if v == "cargo" => (helper_bin(), "the bench build".into()),
+        Some(path) => (path.into(), "the build BENCH_HELPER names".into()),
+        None => {
+            let out = Command::new("sh")
+                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh"))
+                .arg("--build-only")
+                .stderr(Stdio::inherit())
+                .output()
+                .expect("run install.sh --build-only");
+            let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            assert!(
+                out.status.success() && Path::new(&path).is_file(),
+                "install.sh --build-only built nothing (see above)"
+            );
+            (
+                path.into(),
+                "built by `./install.sh --build-only`, as install.sh installs it".into(),
+            )
+        }
+    }
 }
 
 fn tool(name: &str) -> Option<PathBuf> {
@@ -204,6 +228,8 @@ const STORES: [(&str, &str); 2] = [
 
 struct Bench {
     sb: Sandbox,
+    /// The git-credential-pat measured ([`pat_bin`]).
+    pat_bin: PathBuf,
     quick: bool,
     warmup: usize,
     runs: usize,
@@ -213,10 +239,7 @@ struct Bench {
 impl Bench {
     /// git-credential-pat `op` on `store`, in namespace `ns`.
     fn pat(&self, label: &str, store: &str, ns: &str, op: &str, input: &str) -> Job {
-        let mut base = self.sb.helper();
-        if let Some(bin) = std::env::var_os("BENCH_HELPER") {
-            base = rebuild(bin.as_ref(), &[], &parts(&base).2);
-        }
+        let mut base = rebuild(self.pat_bin.as_ref(), &[], &parts(&self.sb.helper()).2);
         base.env("GIT_CREDENTIAL_PAT_NAMESPACE", ns)
             .arg(store)
             .arg(op);
@@ -281,9 +304,11 @@ fn main() {
     };
     let mut sb = Sandbox::new();
     ss.attach(&mut sb);
+    let (pat_bin, pat_how) = pat_bin();
     let began = Instant::now();
     let mut b = Bench {
         sb,
+        pat_bin,
         quick,
         warmup: if quick { 2 } else { 5 },
         runs: if quick { 10 } else { 60 },
@@ -293,7 +318,7 @@ fn main() {
     let libsecret = build_libsecret(tmp.path());
     let gh = tool("gh");
 
-    header(&mut b, libsecret.is_some(), gh.as_ref());
+    header(&mut b, &pat_how, libsecret.is_some(), gh.as_ref());
     one_credential(&mut b, libsecret.as_deref(), gh.as_deref(), tmp.path());
     growth_users(&mut b);
     growth_hosts(&mut b);
@@ -310,7 +335,7 @@ fn main() {
     eprintln!("helpers bench: wrote {}", out.display());
 }
 
-fn header(b: &mut Bench, libsecret: bool, gh: Option<&PathBuf>) {
+fn header(b: &mut Bench, pat_how: &str, libsecret: bool, gh: Option<&PathBuf>) {
     let git = Command::new("git")
         .arg("--version")
         .output()
@@ -325,7 +350,7 @@ fn header(b: &mut Bench, libsecret: bool, gh: Option<&PathBuf>) {
         .unwrap_or_default();
     let linkage = Command::new("file")
         .arg("-L")
-        .arg(pat_bin())
+        .arg(&b.pat_bin)
         .output()
         .map(|o| {
             let s = String::from_utf8_lossy(&o.stdout);
@@ -341,23 +366,14 @@ fn header(b: &mut Bench, libsecret: bool, gh: Option<&PathBuf>) {
     b.line(&format!(
         "- date: {date}; command: `{}{}cargo bench --bench helpers`",
         if b.quick { "BENCH_QUICK=1 " } else { "" },
-        if std::env::var_os("BENCH_HELPER").is_some() {
-            "BENCH_HELPER=target/x86_64-unknown-linux-gnu/release/git-credential-pat "
-        } else {
-            ""
-        }
+        std::env::var("BENCH_HELPER").map_or(String::new(), |v| format!("BENCH_HELPER={v} "))
     ));
     b.line(&format!(
         "- machine: {cpus} CPUs, Linux {}; {git}",
         kernel.trim()
     ));
     b.line(&format!(
-        "- git-credential-pat: {} ({linkage}); git-credential-libsecret: {}; gh: {}",
-        if std::env::var_os("BENCH_HELPER").is_some() {
-            "the build BENCH_HELPER names, as install.sh makes it"
-        } else {
-            "the bench build"
-        },
+        "- git-credential-pat: {pat_how} ({linkage}); git-credential-libsecret: {}; gh: {}",
         if libsecret {
             "built from Debian's git contrib source"
         } else {
@@ -409,8 +425,8 @@ fn one_credential(b: &mut Bench, libsecret: Option<&Path>, gh: Option<&Path>, tm
         b.other("store", &cred, ls, &["store"]).output();
         jobs.push(b.other("git-credential-libsecret", &get, ls, &["get"]));
     }
-    // With BENCH_HELPER, cargo's own (dynamically linked) build runs alongside, to compare.
-    if std::env::var_os("BENCH_HELPER").is_some() {
+    // cargo's own build (dynamically linked) runs alongside the measured one, to compare.
+    if b.pat_bin != helper_bin() {
         let mut base = b.sb.helper();
         base.env("GIT_CREDENTIAL_PAT_NAMESPACE", &ns)
             .args([STORES[0].1, "get"]);
@@ -647,7 +663,7 @@ fn fetch(
     let file = tmp.join("fetch-credentials");
     std::fs::write(&file, format!("https://{user}:{token}@{host}\n"))
         .expect("write the store file");
-    let pat = pat_bin();
+    let pat = b.pat_bin.clone();
     let mut helpers: Vec<(String, String)> = Vec::new();
     for (name, store) in STORES {
         b.store(store, &ns, &cred);
