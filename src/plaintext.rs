@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 /// One credential read from a line of a plaintext file. The password is never printed.
 pub(crate) struct Line {
-    /// The line's index in the file (0 for the first line).
-    pub(crate) index: usize,
+    /// The line as it is written in the file, without its `\n`: how it is found again.
+    pub(crate) text: SecretString,
     /// Protocol and host.
     pub(crate) origin: Origin,
     /// The user name.
@@ -26,6 +26,11 @@ pub(crate) struct Line {
     pub(crate) path: Option<String>,
     /// The token (or password).
     pub(crate) password: SecretString,
+    /// Which value holds a control character, if one does (`password`, `user name`, `path`):
+    /// git's credential format ends a value at a line break, so such a value could add facts
+    /// to a stored entry. git-credential-store skips a line with an encoded line break; it is
+    /// read here all the same, to be named, with U+FFFD for each such character.
+    pub(crate) control: Option<&'static str>,
 }
 
 impl Line {
@@ -55,15 +60,24 @@ pub(crate) fn files() -> Vec<PathBuf> {
 /// The credentials in `text` (a file's content), in order. Lines that do not parse as a URL
 /// with a protocol, host, user name and password are skipped, as git skips them.
 pub(crate) fn parse(text: &str) -> Vec<Line> {
-    text.split('\n')
-        .enumerate()
-        .filter_map(|(index, line)| parse_line(index, line))
-        .collect()
+    text.split('\n').filter_map(parse_line).collect()
 }
 
-/// One line, as git's `credential_from_url_gently` reads it ([`crate::protocol::parse_url`]).
-fn parse_line(index: usize, line: &str) -> Option<Line> {
-    let url = crate::protocol::parse_url(line).ok()?;
+/// One line, as git's `credential_from_url_gently` reads it ([`crate::protocol::parse_url`]),
+/// or, when that refuses an encoded control character, as it reads with U+FFFD in its place.
+fn parse_line(line: &str) -> Option<Line> {
+    let (url, neutralised) = match crate::protocol::parse_url(line) {
+        Ok(url) => (url, false),
+        Err(_) => {
+            let (neutral, changed) = without_encoded_controls(line);
+            (
+                crate::protocol::parse_url(&neutral)
+                    .ok()
+                    .filter(|_| changed)?,
+                true,
+            )
+        }
+    };
     let (Some(protocol), Some(host), Some(username), Some(password)) =
         (url.protocol, url.host, url.username, url.password)
     else {
@@ -72,13 +86,55 @@ fn parse_line(index: usize, line: &str) -> Option<Line> {
     if username.is_empty() || password.expose_secret().is_empty() || host.is_empty() {
         return None;
     }
+    let has = |v: &str| {
+        v.chars()
+            .any(|c| c.is_control() || (neutralised && c == '\u{FFFD}'))
+    };
+    let control = if has(password.expose_secret()) {
+        Some("password")
+    } else if has(&username) {
+        Some("user name")
+    } else if url.path.as_deref().is_some_and(has) {
+        Some("path")
+    } else {
+        None
+    };
     Some(Line {
-        index,
+        text: SecretString::from(line.to_owned()),
         origin: Origin::parse(&protocol, &host).ok()?,
         username,
         path: url.path,
         password,
+        control,
     })
+}
+
+/// `line` with each `%XX` that decodes to a control character (C0 or DEL) written as U+FFFD,
+/// percent-encoded; and whether there was one.
+fn without_encoded_controls(line: &str) -> (secrecy::zeroize::Zeroizing<String>, bool) {
+    let mut out = secrecy::zeroize::Zeroizing::new(String::with_capacity(line.len()));
+    let mut changed = false;
+    let mut rest = line;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let code = rest
+            .get(at + 1..at + 3)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match code {
+            Some(byte) if byte < 0x20 || byte == 0x7f => {
+                out.push_str("%EF%BF%BD");
+                changed = true;
+                rest = &rest[at + 3..];
+            }
+            _ => {
+                out.push('%');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, changed)
 }
 
 /// Reads `file`'s credentials; `Ok(None)` when it does not exist.
@@ -99,42 +155,150 @@ pub(crate) fn read(file: &Path) -> std::io::Result<Option<Vec<Line>>> {
     }
 }
 
-/// Removes the lines at `indexes` (0-based) from `file`, keeping every other line byte for
-/// byte and the file's permissions: the new content is written to a temporary file in the
-/// same directory, synced, and renamed over the file, so that a crash leaves either the old
-/// or the new file, never half of one. A symlink is followed: its target is rewritten.
+/// Removes from `file` every line that is, byte for byte, one of `lines` (a line without its
+/// `\n`), under git's own lock, and returns how many were removed. Every other line stays byte
+/// for byte, whatever was added or removed since the file was read: the file is read again
+/// while the lock is held.
+///
+/// The lock is git's (lockfile.c, as `git credential-store` takes it to rewrite the file):
+/// `FILE.lock` beside the file (a symlink is followed, as git follows it), created with
+/// `O_CREAT|O_EXCL`; it is the one temporary file. The new content is written into it, given the
+/// file's mode, group and (on Linux) ACL, synced, and renamed over the file: a crash leaves the
+/// old file and `FILE.lock`, which git itself recognises (`git credential-store` refuses to
+/// write while it exists) and `doctor` names. A lock another process holds is waited for as
+/// git waits (`credentialStore.lockTimeoutMS`, 1000 ms unless set), then refused. A file
+/// that belongs to another user is refused: writing it anew would make it this user's.
 ///
 /// # Errors
-/// When the file cannot be read, the temporary file cannot be written, or the rename fails;
-/// the file is then unchanged.
-pub(crate) fn remove_lines(file: &Path, indexes: &[usize]) -> std::io::Result<()> {
+/// When the lock is held, the file belongs to another user, or it cannot be read, written or
+/// renamed; the file is then unchanged and no lock of this process is left behind.
+pub(crate) fn remove_lines(file: &Path, lines: &[&SecretString]) -> std::io::Result<usize> {
     let file = std::fs::canonicalize(file)?;
-    let text = secrecy::zeroize::Zeroizing::new(std::fs::read(&file)?);
-    let mut kept = secrecy::zeroize::Zeroizing::new(Vec::with_capacity(text.len()));
-    for (i, line) in text.split_inclusive(|&b| b == b'\n').enumerate() {
-        if !indexes.contains(&i) {
-            kept.extend_from_slice(line);
+    let lock = lock_path(&file);
+    let mut out = take_lock(&lock, &file)?;
+    let written = (|| {
+        let mut current = std::fs::File::open(&file)?;
+        let meta = current.metadata()?;
+        if let Some(why) = not_yours(&meta, &file) {
+            return Err(std::io::Error::other(why));
         }
+        let mut text = secrecy::zeroize::Zeroizing::new(Vec::new());
+        std::io::Read::read_to_end(&mut current, &mut text)?;
+        let mut kept = secrecy::zeroize::Zeroizing::new(Vec::with_capacity(text.len()));
+        let mut removed = 0;
+        for line in text.split_inclusive(|&b| b == b'\n') {
+            let bare = line.strip_suffix(b"\n").unwrap_or(line);
+            if lines.iter().any(|l| l.expose_secret().as_bytes() == bare) {
+                removed += 1;
+            } else {
+                kept.extend_from_slice(line);
+            }
+        }
+        if removed == 0 {
+            return Ok(0);
+        }
+        out.write_all(&kept)?;
+        keep_ownership(&current, &meta, &out)?;
+        out.sync_all()?;
+        std::fs::rename(&lock, &file)?;
+        Ok(removed)
+    })();
+    // The lock is this process's own: removed unless it became the file.
+    if !matches!(written, Ok(n) if n > 0) {
+        let _ = std::fs::remove_file(&lock);
     }
-    let permissions = std::fs::metadata(&file)?.permissions();
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let name = file.file_name().unwrap_or_default().to_string_lossy();
-    let temp = dir.join(format!(".{name}.git-credential-pat-{}", std::process::id()));
+    written
+}
+
+/// `FILE.lock`: the lock git takes to rewrite `file` (lockfile.c's `LOCK_SUFFIX`), for `file`
+/// with its symlinks resolved.
+pub(crate) fn lock_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Creates `lock` as git's lockfile.c does (`O_CREAT|O_EXCL`; mode 0600, as
+/// `git credential-store` creates it under its umask 077), retrying while it exists for
+/// `credentialStore.lockTimeoutMS` (as `git credential-store` waits), with git's backoff:
+/// about 1, 4, 9, … ms, at most one second apart.
+fn take_lock(lock: &Path, file: &Path) -> std::io::Result<std::fs::File> {
+    let timeout_ms = crate::git::config_get_regexp(r"^credentialstore\.locktimeoutms$", false)
+        .last()
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+        .unwrap_or(1000);
+    let started = std::time::Instant::now();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = (|| {
-        let mut out = options.open(&temp)?;
-        out.write_all(&kept)?;
-        out.set_permissions(permissions)?;
-        out.sync_all()?;
-        std::fs::rename(&temp, &file)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    let mut n: u64 = 1;
+    loop {
+        match options.open(lock) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let waited = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+                if timeout_ms >= 0 && waited >= timeout_ms {
+                    return Err(std::io::Error::other(format!(
+                        "{} exists: git is writing {} (or was stopped while writing it, \
+                         leaving the lock behind); if no git command is running, delete the \
+                         lock file (the file itself is intact) and run import again",
+                        crate::show::escape(&lock.display().to_string()),
+                        crate::show::escape(&file.display().to_string()),
+                    )));
+                }
+                std::thread::sleep(std::time::Duration::from_millis((n * n).min(1000)));
+                n += 1;
+            }
+            opened => return opened,
+        }
     }
-    written
+}
+
+/// Why `file` (whose metadata is `meta`) is not this user's to rewrite, if it is not: a new
+/// file would belong to this user, and the owner's ACL entries would no longer name its owner.
+#[cfg(unix)]
+fn not_yours(meta: &std::fs::Metadata, file: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = crate::sys::effective_uid();
+    (meta.uid() != me).then(|| {
+        format!(
+            "{} belongs to user ID {}, not to this user (ID {me}): rewriting it would make it \
+             this user's; run import as its owner",
+            crate::show::escape(&file.display().to_string()),
+            meta.uid(),
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn not_yours(_: &std::fs::Metadata, _: &Path) -> Option<String> {
+    None
+}
+
+/// Why `file` is not this user's to rewrite, if it is not (see [`remove_lines`]); `None`
+/// when it is, or does not exist.
+pub(crate) fn not_owned(file: &Path) -> Option<String> {
+    let meta = std::fs::metadata(file).ok()?;
+    not_yours(&meta, file)
+}
+
+/// Gives `to` (the lock, about to become the file) the mode, group and ACL of `from`.
+fn keep_ownership(
+    from: &std::fs::File,
+    meta: &std::fs::Metadata,
+    to: &std::fs::File,
+) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if to.metadata()?.gid() != meta.gid() {
+            std::os::unix::fs::fchown(to, None, Some(meta.gid()))?;
+        }
+        crate::sys::copy_acl(from, to)?;
+    }
+    #[cfg(not(unix))]
+    let _ = from;
+    to.set_permissions(meta.permissions())
 }
 
 #[cfg(test)]

@@ -121,6 +121,31 @@ pub(crate) fn effective_uid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
+/// Gives `to` the POSIX ACL of `from` (the `system.posix_acl_access` extended attribute, as
+/// `cp --preserve=mode` copies it), when `from` has one: its mode bits alone would drop the
+/// entries that name other users and groups. Nothing to do on a file system without ACLs.
+///
+/// # Errors
+/// When `from` has an ACL that cannot be read or given to `to`.
+#[cfg(unix)]
+pub(crate) fn copy_acl(from: &std::fs::File, to: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::io::Errno;
+        const NAME: &str = "system.posix_acl_access";
+        let mut value = vec![0u8; 4096];
+        let len = match rustix::fs::fgetxattr(from, NAME, &mut value[..]) {
+            Ok(len) => len,
+            Err(Errno::NODATA | Errno::NOTSUP) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        rustix::fs::fsetxattr(to, NAME, &value[..len], rustix::fs::XattrFlags::empty())?;
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (from, to);
+    Ok(())
+}
+
 /// git's stdout kept aside while the login flow runs: file descriptor 1 points at the terminal
 /// (or `/dev/null` when there is none) until this value is dropped, so that no child process
 /// (a text browser run in the foreground) can write into git's answer. The answer is written

@@ -286,6 +286,7 @@ fn check_keychain(
 fn check_plaintext(r: &mut Report) {
     for file in crate::plaintext::files() {
         let shown = escape(&file.display().to_string());
+        check_leftovers(r, &file, &shown);
         let lines = match crate::plaintext::read(&file) {
             Ok(Some(lines)) if !lines.is_empty() => lines,
             Ok(_) => continue,
@@ -306,6 +307,45 @@ fn check_plaintext(r: &mut Report) {
                 if lines.len() == 1 { "it" } else { "them" },
             ),
         );
+    }
+}
+
+/// What an interrupted rewrite of `file` left behind: git's lock `FILE.lock` (while it exists,
+/// `git credential-store` cannot write the file), and the `.FILE.git-credential-pat-PID` copies
+/// that earlier versions of `import` wrote instead. Both may hold the file's tokens in plaintext.
+fn check_leftovers(r: &mut Report, file: &std::path::Path, shown: &str) {
+    let resolved = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
+    let lock = crate::plaintext::lock_path(&resolved);
+    if std::fs::symlink_metadata(&lock).is_ok() {
+        r.say(
+            Level::Fail,
+            format!(
+                "{} is left from a rewrite of {shown} that was stopped (by git-credential-store \
+                 or `git credential-pat import`), unless one runs right now: while it exists, \
+                 git cannot store credentials in the file, and it may hold tokens in plaintext; \
+                 the file itself is intact: delete the lock file",
+                escape(&lock.display().to_string())
+            ),
+        );
+    }
+    let (Some(dir), Some(name)) = (resolved.parent(), resolved.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.git-credential-pat-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            r.say(
+                Level::Fail,
+                format!(
+                    "{} is a copy of {shown} left by an `import` that was stopped (an earlier \
+                     version): it may hold tokens in plaintext; delete it",
+                    escape(&entry.path().display().to_string())
+                ),
+            );
+        }
     }
 }
 

@@ -1,9 +1,11 @@
 //! `git credential-pat import`: moves the tokens git-credential-store left in plaintext
 //! (`~/.git-credentials`, `$XDG_CONFIG_HOME/git/credentials`) into the keychain, each checked
 //! with its forge where the forge is known (stored unchecked where it is not, or cannot be
-//! reached), then removes exactly those lines from the file, keeping every other line and the
-//! file's mode. Lines for other protocols than https (and http to this machine), lines the
-//! forge refuses, and lines whose account already holds a different token stay, each named.
+//! reached), then removes exactly those lines from the file under git's own lock, found by
+//! their text in the file as it is then, keeping every other line and the file's mode, group
+//! and ACL. Lines for other protocols than https (and http to this machine), lines with a
+//! control character in a value, lines the forge refuses, and lines whose account already
+//! holds a different token stay, each named; so does a file that belongs to another user.
 
 use crate::cli::{self, Context, Run};
 use crate::forge::UNKNOWN_LOGIN;
@@ -33,12 +35,22 @@ impl Run for cli::Import {
                 continue;
             };
             seen |= !lines.is_empty();
+            if let Some(why) = plaintext::not_owned(file).filter(|_| !lines.is_empty()) {
+                writeln!(
+                    err,
+                    "git-credential-pat: {why}; its {} stay{} in plaintext.",
+                    counted(lines.len(), "credential"),
+                    if lines.len() == 1 { "s" } else { "" },
+                )?;
+                stayed_total += lines.len();
+                continue;
+            }
             let mut moved = Vec::new();
             for line in &lines {
                 match import(line, &vault, ctx.now) {
-                    Ok(said) => {
+                    Ok((said, account)) => {
                         writeln!(err, "{}: {said}", line.name())?;
-                        moved.push(line.index);
+                        moved.push((line, account));
                     }
                     Err(why) => {
                         writeln!(err, "{}: stays in {shown}: {why}", line.name())?;
@@ -46,26 +58,49 @@ impl Run for cli::Import {
                     }
                 }
             }
-            if !moved.is_empty() {
-                plaintext::remove_lines(file, &moved).with_context(|| {
+            // Only the lines whose very token the keychain holds now are removed, found by
+            // their text in the file as it is when git's lock is taken.
+            let mut texts = Vec::new();
+            for (line, account) in &moved {
+                match vault.get(account) {
+                    Ok(Some(s)) if s.password.expose_secret() == line.password.expose_secret() => {
+                        texts.push(&line.text);
+                    }
+                    held => {
+                        let why = match held {
+                            Err(e) => format!("could not read it back: {e}"),
+                            _ => "no longer holds its token".to_owned(),
+                        };
+                        writeln!(
+                            err,
+                            "{}: stays in {shown}: the {} {why}",
+                            line.name(),
+                            vault.store_name()
+                        )?;
+                        stayed_total += 1;
+                    }
+                }
+            }
+            if !texts.is_empty() {
+                let removed = plaintext::remove_lines(file, &texts).with_context(|| {
                     format!(
-                        "the tokens are in the keychain now, but could not be removed from \
-                         {shown}; delete those lines by hand"
+                        "the tokens are in the {} now, but their lines are still in {shown}: \
+                         run import again to remove them, or delete them by hand",
+                        vault.store_name()
                     )
                 })?;
+                let lines = match removed {
+                    0 => "their lines were no longer in the file".to_owned(),
+                    1 => "removed its line from the file".to_owned(),
+                    n => format!("removed {n} lines from the file"),
+                };
                 writeln!(
                     err,
-                    "git-credential-pat: moved {} token{} from {shown} into the {}, and removed {} from the file.",
-                    moved.len(),
-                    if moved.len() == 1 { "" } else { "s" },
+                    "git-credential-pat: moved {} from {shown} into the {}, and {lines}.",
+                    counted(texts.len(), "token"),
                     vault.store_name(),
-                    if moved.len() == 1 {
-                        "its line"
-                    } else {
-                        "their lines"
-                    },
                 )?;
-                moved_total += moved.len();
+                moved_total += texts.len();
             }
         }
         if !seen {
@@ -99,8 +134,20 @@ impl Run for cli::Import {
     }
 }
 
-/// Moves one line's token into `vault`; what was done, or why the line stays.
-fn import(line: &Line, vault: &Vault, now: u64) -> Result<String, String> {
+/// `1 token`, `2 tokens`.
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Moves one line's token into `vault`; what was done and the account it is stored as, or why
+/// the line stays.
+fn import(line: &Line, vault: &Vault, now: u64) -> Result<(String, Account), String> {
+    if let Some(value) = line.control {
+        return Err(format!(
+            "its {value} holds a control character (such as %0A, a line break), which the \
+             helper does not store; correct the line or delete it by hand"
+        ));
+    }
     if !line.origin.may_carry_tokens() {
         return Err(format!(
             "the helper serves tokens over https only, not {}; delete the line by hand when it is no longer needed",
@@ -165,7 +212,10 @@ fn import(line: &Line, vault: &Vault, now: u64) -> Result<String, String> {
         Err(e) => return Err(e.to_string()),
     }
     helper::store(&account, stored, vault).map_err(|e| e.to_string())?;
-    Ok(format!("moved into the {}; {checked}", vault.store_name()))
+    Ok((
+        format!("moved into the {}; {checked}", vault.store_name()),
+        account,
+    ))
 }
 
 /// Whether git's configuration (outside any repository) names the `store` helper.
