@@ -5,7 +5,10 @@
 //!
 //! The asking itself is a [`Revoker`] the caller passes (the binary passes
 //! `ending::revoke`), so that these rules make no network call of their own and sit below
-//! the commands that end a token.
+//! the commands that end a token. A `get` that serves a token never asks (see
+//! [`passed_over`]); one that serves nothing asks again about a token it could not revoke at
+//! most once every [`GET_ASKS_AGAIN_AFTER`] (see [`get_may_ask`]); `list`, `doctor` and
+//! `logout` always ask.
 
 use crate::forge::Revocation;
 use crate::show::escape;
@@ -21,16 +24,90 @@ pub(crate) fn is_over(stored: &Stored, now: u64) -> bool {
     stored.to_revoke || stored.erase_by.is_some_and(|t| t <= now)
 }
 
-/// The command that revokes the token of `a`: `git credential-pat logout HOST --user NAME
-/// --revoke` (the host with its protocol when that is not https).
-pub(crate) fn revoke_command(a: &Account) -> String {
-    let host = if a.protocol == "https" {
+/// How long after a failed revocation (see [`Stored::revoke_tried_at`]) a `get` asks the forge
+/// again: one hour, so that git's requests do not each wait for a forge that is down.
+pub(crate) const GET_ASKS_AGAIN_AFTER: u64 = 60 * 60;
+
+/// Whether a `get` that serves nothing may ask the forge to revoke `stored` at `now`: it was
+/// never tried, or last tried [`GET_ASKS_AGAIN_AFTER`] ago or more (or "in the future", after
+/// the clock was set back).
+pub(crate) fn get_may_ask(stored: &Stored, now: u64) -> bool {
+    stored
+        .revoke_tried_at
+        .is_none_or(|t| t > now || now - t >= GET_ASKS_AGAIN_AFTER)
+}
+
+/// The `host` word of the commands this tool suggests for `a`: the host, with its protocol
+/// when that is not https.
+fn host_word(a: &Account) -> String {
+    if a.protocol == "https" {
         a.host.to_string()
     } else {
         format!("{}://{}", a.protocol, a.host)
+    }
+}
+
+/// The line a `get` that serves nothing after a lab ends prints before it tells git to stop
+/// (`quit=1`, git-credential(1)), so that git neither asks another helper nor prompts: the
+/// lab's token for `a`'s host ended, and the command that makes a new one.
+pub(crate) fn stop_line(a: &Account) -> String {
+    let host = host_word(a);
+    format!(
+        "the lab's token for {host} has ended, so git stops here instead of asking for \
+         another; to make a new one: git credential-pat login {host}"
+    )
+}
+
+/// The line a `get` that serves another token prints for a token of the same host whose end it
+/// passed over without asking its forge (a `get` that serves never waits for the network):
+/// not served, not yet revoked, and which command revokes it now.
+pub(crate) fn passed_over(a: &Account, stored: &Stored) -> String {
+    let what = if stored.to_revoke {
+        "is marked to revoke"
+    } else {
+        "reached the end of its lab timer"
     };
     format!(
-        "git credential-pat logout {host} --user {} --revoke",
+        "{} {what}: it is no longer served, but it is not revoked yet; `git credential-pat \
+         list` or `{}` revokes it now.",
+        a.display_name(),
+        revoke_command(a)
+    )
+}
+
+/// What a `get` that serves nothing says of a token marked to revoke whose forge it may not
+/// ask yet (see [`get_may_ask`]): nothing is asked, nothing written.
+pub(crate) fn not_asked_yet(vault: &Vault, found: &Found, stored: &Stored, now: u64) -> Ended {
+    let minutes = stored
+        .revoke_tried_at
+        .map_or(0, |t| now.saturating_sub(t) / 60);
+    let ago = match minutes {
+        0 => "less than a minute ago".to_owned(),
+        1 => "a minute ago".to_owned(),
+        m => format!("{m} minutes ago"),
+    };
+    Ended {
+        gone: false,
+        who: found.account.display_name(),
+        marked: true,
+        revocation: Revocation::NotAsked {
+            why: format!(
+                "the forge was last asked {ago}, and git's requests ask it again an hour after \
+                 that (`git credential-pat list` asks now)"
+            ),
+            page: None,
+        },
+        store: vault.store_name().to_owned(),
+        command: revoke_command(&found.account),
+    }
+}
+
+/// The command that revokes the token of `a`: `git credential-pat logout HOST --user NAME
+/// --revoke` (the host with its protocol when that is not https).
+pub(crate) fn revoke_command(a: &Account) -> String {
+    format!(
+        "git credential-pat logout {} --user {} --revoke",
+        host_word(a),
         escape(&a.username)
     )
 }
@@ -82,7 +159,8 @@ impl std::fmt::Display for Ended {
 
 /// Ends the token of `found` (see [`is_over`]): asks `revoke` to revoke it, then erases it
 /// when it is dead or no API can revoke it; when the forge refused or could not be asked now,
-/// marks it [`Stored::to_revoke`] and keeps it. `now` is seconds since the Unix epoch (UTC).
+/// marks it [`Stored::to_revoke`], records the try ([`Stored::revoke_tried_at`]) and keeps
+/// it. `now` is seconds since the Unix epoch (UTC).
 ///
 /// # Errors
 /// A [`VaultError`] when the keychain cannot be written.
@@ -103,10 +181,9 @@ pub(crate) fn end_lab(
             true
         }
         Revocation::Refused { .. } | Revocation::NotAsked { .. } => {
-            if !stored.to_revoke {
-                stored.to_revoke = true;
-                vault.put(&found.account, &stored)?;
-            }
+            stored.to_revoke = true;
+            stored.revoke_tried_at = Some(now);
+            vault.put(&found.account, &stored)?;
             false
         }
     };

@@ -98,7 +98,8 @@ pub struct Surroundings<'a> {
     /// binary can arm a deadline for a keychain that hangs (the login flow runs outside it).
     pub deadline: &'a mut dyn FnMut(bool),
     /// Asks the forge to revoke a token whose lab timer ran out (the binary passes
-    /// `ending::revoke`); called only for such a token, never for one being served.
+    /// `ending::revoke`); called only for such a token, and only by a `get` that serves
+    /// nothing: a `get` that serves a token never waits for the network.
     pub end: Revoker,
 }
 
@@ -191,8 +192,15 @@ pub fn run(
 
 /// What `get` answers git once the keychain has been searched: the stored token (with an
 /// expiry warning on stderr when it is close, and one line naming the token when git asked
-/// for another user name), nothing after a lab timer ended (the token is revoked and erased
-/// here, see [`end_lab`]), or what the missing-token flow gives.
+/// for another user name), `quit=1` after a lab timer ended (see below), or what the
+/// missing-token flow gives.
+///
+/// A token whose lab ended is never served. When another token is served, the ended one is
+/// only named (the forge is not asked: a `get` that serves never waits for the network). When
+/// nothing is served, the forge is asked to revoke it (see [`end_lab`]; one it could not
+/// revoke is asked again only an hour later, [`lab::get_may_ask`]) and git is told to stop
+/// (`quit`, git-credential(1)): neither another helper nor git's own prompt may walk the person
+/// into a token by hand, and one line says which command makes a new one.
 fn answer_get(
     request: &Credential,
     query: &Query,
@@ -201,10 +209,18 @@ fn answer_get(
     now: u64,
     around: &mut Surroundings<'_>,
 ) -> Result<Option<Credential>, HelperError> {
-    let lab_ended = !served.lab_ended.is_empty();
+    let ended_one = served.lab_ended.first().map(|(f, _)| f.account.clone());
     for (found, stored) in served.lab_ended {
-        // Only a token whose timer already ended reaches the forge: never one being served.
-        let ended = end_lab(vault, &found, stored, around.end, now)?;
+        if served.answer.is_some() {
+            let line = lab::passed_over(&found.account, &stored);
+            writeln!(around.stderr, "git-credential-pat: {line}")?;
+            continue;
+        }
+        let ended = if lab::get_may_ask(&stored, now) {
+            end_lab(vault, &found, stored, around.end, now)?
+        } else {
+            lab::not_asked_yet(vault, &found, &stored, now)
+        };
         writeln!(around.stderr, "git-credential-pat: {ended}")?;
     }
     if let (Some(asked), Some(answer)) = (&served.instead_of, &served.answer) {
@@ -241,10 +257,18 @@ fn answer_get(
             Ok(Some(answer))
         }
         // After a lab ends, git must not be walked into making a new token for it.
-        None if lab_ended => Ok(None),
-        None => {
-            (around.on_missing)(request, query, vault, around.stderr).map_err(HelperError::Login)
-        }
+        None => match ended_one {
+            Some(account) => {
+                let line = lab::stop_line(&account);
+                writeln!(around.stderr, "git-credential-pat: {line}")?;
+                Ok(Some(Credential {
+                    quit: true,
+                    ..Credential::default()
+                }))
+            }
+            None => (around.on_missing)(request, query, vault, around.stderr)
+                .map_err(HelperError::Login),
+        },
     }
 }
 
@@ -275,7 +299,8 @@ pub(crate) struct Served {
     /// The user name git asked for when the answer is another user's token (see [`get`]).
     pub(crate) instead_of: Option<String>,
     /// Credentials whose lab timer (`erase_by`) had run out, or marked to revoke: not served;
-    /// [`run`] revokes and erases them after the search (see [`end_lab`]).
+    /// when nothing is served, [`run`] revokes and erases them after the search (see
+    /// [`end_lab`]).
     pub(crate) lab_ended: Vec<(Found, Stored)>,
 }
 
@@ -320,7 +345,7 @@ pub(crate) fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, Vaul
         && let Some(found) = vault.find_pick(&query.origin)?
         && query.matches(&found.account)
         && let Some(stored) = vault.read(&found)?
-        && stored.erase_by.is_none_or(|t| t > now)
+        && !is_over(&stored, now)
         && stored.password_expiry_utc.is_none_or(|t| t >= now)
     {
         served.answer = Some(Credential {

@@ -150,9 +150,14 @@ pub struct Stored {
     /// Marked by `login --default`: served when git names no user and several are stored.
     pub(crate) default: bool,
     /// The lab timer ran out but the forge could not be asked to revoke the token then
-    /// (offline, refused): never served again, kept so that the next `logout --revoke`, `get`
-    /// for the host, `list` or `doctor` revokes it, and shown by `list` as "to revoke".
+    /// (offline, refused): never served again, kept so that the next `logout --revoke`, `list`
+    /// or `doctor` (or a `get` for the host that serves nothing, at most once an hour, see
+    /// [`Stored::revoke_tried_at`]) revokes it, and shown by `list` as "to revoke".
     pub(crate) to_revoke: bool,
+    /// When the forge was last asked to revoke this token and could not (seconds since the Unix
+    /// epoch, UTC): a `get` asks again only an hour later, so that git's requests do not each
+    /// wait for a forge that is down (see `helper::lab`).
+    pub(crate) revoke_tried_at: Option<u64>,
 }
 
 impl std::fmt::Debug for Stored {
@@ -170,6 +175,7 @@ impl std::fmt::Debug for Stored {
             .field("erase_by", &self.erase_by)
             .field("default", &self.default)
             .field("to_revoke", &self.to_revoke)
+            .field("revoke_tried_at", &self.revoke_tried_at)
             .finish()
     }
 }
@@ -187,6 +193,7 @@ impl Stored {
             erase_by: None,
             default: false,
             to_revoke: false,
+            revoke_tried_at: None,
         }
     }
 
@@ -244,6 +251,9 @@ impl Stored {
         if self.to_revoke {
             line(&mut s, "to_revoke", "1");
         }
+        if let Some(t) = self.revoke_tried_at {
+            line(&mut s, "revoke_tried_at", &t.to_string());
+        }
         s
     }
 
@@ -279,6 +289,7 @@ impl Stored {
                 Some(("erase_by", v)) => stored.erase_by = v.parse().ok(),
                 Some(("default", v)) => stored.default = v == "1",
                 Some(("to_revoke", v)) => stored.to_revoke = v == "1",
+                Some(("revoke_tried_at", v)) => stored.revoke_tried_at = v.parse().ok(),
                 _ => {}
             }
         }

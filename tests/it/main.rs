@@ -19,6 +19,7 @@ mod import;
 mod install;
 mod keychain_faults;
 mod keyring_isolation;
+mod lab_end;
 mod login;
 mod network_faults;
 mod pick;

@@ -18,6 +18,11 @@ fn keep(vault: &Vault, user: &str, password: &str, forge: Option<&str>, stored_a
 /// Runs a `get` with `end` as the forge's revocation; (stdout, stderr, whether the
 /// missing-token flow ran).
 fn get_with(vault: &Vault, input: &str, end: Revoker) -> (String, String, bool) {
+    get_at(vault, input, end, NOW)
+}
+
+/// [`get_with`] at `now`.
+fn get_at(vault: &Vault, input: &str, end: Revoker, now: u64) -> (String, String, bool) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let missing = std::cell::Cell::new(false);
     let mut on_missing = |_: &Credential, _: &Query, _: &Vault, _: &mut dyn Write| {
@@ -32,7 +37,7 @@ fn get_with(vault: &Vault, input: &str, end: Revoker) -> (String, String, bool) 
         &mut input.as_bytes(),
         &mut out,
         || Ok(vault.clone()),
-        NOW,
+        now,
         &mut around,
     )
     .unwrap();
@@ -48,6 +53,11 @@ fn dead(_: &Account, _: &Stored, _: u64) -> crate::forge::Revocation {
     crate::forge::Revocation::Revoked {
         forge: crate::forge::ForgeKind::GitHub,
     }
+}
+
+/// A forge that must not be asked.
+fn never(_: &Account, _: &Stored, _: u64) -> crate::forge::Revocation {
+    panic!("the forge was asked during a get that serves a token")
 }
 
 #[test]
@@ -126,16 +136,59 @@ fn a_token_whose_lab_timer_ended_is_not_served_and_kept_to_revoke_until_the_forg
     v.put(&account, &stored).unwrap();
     let input = "protocol=https\nhost=github.com\n";
     let (out, err, missing) = get_with(&v, input, not_now);
-    assert_eq!(out, "");
+    assert_eq!(out, "quit=1\n", "git must stop: no other helper, no prompt");
     assert!(!missing, "git must not be walked into a new token");
     assert!(err.contains("to revoke"), "{err}");
+    assert!(
+        err.contains("to make a new one: git credential-pat login github.com"),
+        "{err}"
+    );
     let kept = v.get(&account).unwrap().expect("not forgotten");
     assert!(kept.to_revoke);
+    assert_eq!(kept.revoke_tried_at, Some(NOW));
 
-    let (out, err, _) = get_with(&v, input, dead);
-    assert_eq!(out, "");
+    // Within the hour, git's requests do not ask the forge again.
+    let (out, err, _) = get_at(&v, input, never, NOW + 3599);
+    assert_eq!(out, "quit=1\n");
+    assert!(
+        err.contains("the forge was last asked 59 minutes ago"),
+        "{err}"
+    );
+
+    let (out, err, _) = get_at(&v, input, dead, NOW + 3600);
+    assert_eq!(out, "quit=1\n");
     assert!(err.contains("revoked at GitHub; erased"), "{err}");
     assert!(v.get(&account).unwrap().is_none());
+}
+
+#[test]
+fn a_get_that_serves_a_token_names_another_whose_lab_ended_and_never_asks_the_forge() {
+    let v = vault();
+    keep(&v, "alice", "ghp_a", Some("GitHub"), 1);
+    let bob = Account {
+        protocol: "https".into(),
+        host: crate::host::Host::parse("github.com").unwrap(),
+        username: "bob".into(),
+        path: None,
+    };
+    let ended = Stored {
+        forge: Some(crate::forge::ForgeKind::GitHub),
+        stored_at: Some(2),
+        erase_by: Some(NOW - 1),
+        ..Stored::new(SecretString::from("ghp_b"))
+    };
+    v.put(&bob, &ended).unwrap();
+    let (out, err, _) = get_with(&v, "protocol=https\nhost=github.com\n", never);
+    assert_eq!(out, "username=alice\npassword=ghp_a\n");
+    assert!(
+        err.contains("bob@github.com reached the end of its lab timer: it is no longer served"),
+        "{err}"
+    );
+    assert!(
+        v.get(&bob)
+            .unwrap()
+            .is_some_and(|s| s.revoke_tried_at.is_none())
+    );
 }
 
 /// The bytes gix-credentials 0.40–0.43 writes to a helper's stdin for `store` and `erase`

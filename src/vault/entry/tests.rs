@@ -58,13 +58,15 @@ fn secrets_round_trip_and_read_libsecret_helpers_format() {
         erase_by: Some(9),
         default: true,
         to_revoke: true,
+        revoke_tried_at: Some(11),
         ..Stored::new(SecretString::from(""))
     };
     let bytes = s.encode();
     assert_eq!(
         bytes.as_str(),
         "\npassword_expiry_utc=1900000000\noauth_refresh_token=ghr_x\nstored_at=7\n\
-         forge=ghes\nscopes=repo,workflow\nerase_by=9\ndefault=1\nto_revoke=1\n"
+         forge=ghes\nscopes=repo,workflow\nerase_by=9\ndefault=1\nto_revoke=1\n\
+         revoke_tried_at=11\n"
     );
     let back = Stored::decode(bytes.as_bytes()).unwrap();
     assert_eq!(*back.encode(), *bytes);
