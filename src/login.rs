@@ -127,10 +127,10 @@ pub fn on_missing(
 ) -> anyhow::Result<Option<Credential>> {
     let settings = HostSettings::read(&Target::of(query).url());
     let mut target = Target::of(query).with_lifetime(settings.lifetime);
-    let expired = expired_here(query, vault, now)?;
     let Some(forge) = Forge::detect(&query.origin.host, &request.wwwauth, &settings.forge) else {
         return Ok(None);
     };
+    let expired = expired_here(query, vault, now)?;
     let login_arg = if target.origin.protocol == "https" {
         target.origin.host.to_string()
     } else {
@@ -216,20 +216,16 @@ pub fn on_missing(
 }
 
 /// `the token stored for https://gitlab.com (git-token-104) expired 2026-11-01 00:00 UTC (36
-/// days ago)`: the tokens stored for `query` whose expiry has passed at `now` (which `get`
-/// does not serve), or `None` when there are none.
+/// days ago)`: the tokens stored for `query`'s host (and path) whose expiry has passed at `now`,
+/// which `get` does not serve, whichever user git named; `None` when there are none.
 fn expired_here(query: &Query, vault: &Vault, now: u64) -> anyhow::Result<Option<String>> {
     let mut said = Vec::new();
     for found in vault.find(&query.origin)? {
         let account = &found.account;
         if query
-            .username
+            .path
             .as_ref()
-            .is_some_and(|u| !helper::same_login(u, &account.username))
-            || query
-                .path
-                .as_ref()
-                .is_some_and(|p| account.path.as_ref() != Some(p))
+            .is_some_and(|p| account.path.as_ref() != Some(p))
         {
             continue;
         }
