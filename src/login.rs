@@ -57,10 +57,23 @@ pub(crate) struct Target {
     pub(crate) path: Option<String>,
     /// The username git asked for, if any: used only when a token is stored unchecked.
     pub(crate) username: Option<String>,
-    /// The lab timer: erase the token at this time (seconds since the Unix epoch, UTC).
-    pub(crate) erase_by: Option<u64>,
+    /// The lab timer: erase the token this long after it is stored (counted from the moment
+    /// it was checked and stored, not from when the flow began).
+    pub(crate) lifetime: Option<std::time::Duration>,
     /// Mark the token as the host's default (`login --default`).
     pub(crate) default: bool,
+    /// What the flow says first when a token is stored for the target already (one that
+    /// expired, one a new token replaces), instead of "no token is stored".
+    pub(crate) situation: Option<String>,
+    /// The clock read when the token is stored: seconds since the Unix epoch, UTC.
+    pub(crate) clock: fn() -> u64,
+}
+
+/// Seconds since the Unix epoch (UTC), now; 0 if the clock is before 1970.
+pub(crate) fn system_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl Target {
@@ -70,29 +83,25 @@ impl Target {
             origin: query.origin.clone(),
             path: query.path.clone(),
             username: query.username.clone(),
-            erase_by: None,
+            lifetime: None,
             default: false,
+            situation: None,
+            clock: system_clock,
         }
     }
 
-    /// Sets the lab timer to `lifetime` after `now` (seconds since the Unix epoch, UTC); at
-    /// least one second.
-    pub(crate) fn with_lifetime(
-        mut self,
-        lifetime: Option<std::time::Duration>,
-        now: u64,
-    ) -> Target {
-        if let Some(d) = lifetime {
-            self.erase_by = Some(now.saturating_add(d.as_secs().max(1)));
-        }
+    /// Sets the lab timer: the token is erased `lifetime` (at least one second) after it is
+    /// stored.
+    pub(crate) fn with_lifetime(mut self, lifetime: Option<std::time::Duration>) -> Target {
+        self.lifetime = lifetime.map(|d| d.max(std::time::Duration::from_secs(1)));
         self
     }
 
     /// The token page of `forge`, asking for an expiry that covers the lab timer, if any.
     fn token_page(&self, forge: &Forge, now: u64) -> String {
         let days = self
-            .erase_by
-            .map(|t| u32::try_from(t.saturating_sub(now).div_ceil(86_400)).unwrap_or(u32::MAX));
+            .lifetime
+            .map(|d| u32::try_from(d.as_secs().div_ceil(86_400)).unwrap_or(u32::MAX));
         forge.token_page_url_for(&token_description(now), days, self.path.as_deref())
     }
 
@@ -117,10 +126,11 @@ pub fn on_missing(
     now: u64,
 ) -> anyhow::Result<Option<Credential>> {
     let settings = HostSettings::read(&Target::of(query).url());
-    let target = Target::of(query).with_lifetime(settings.lifetime, now);
+    let mut target = Target::of(query).with_lifetime(settings.lifetime);
     let Some(forge) = Forge::detect(&query.origin.host, &request.wwwauth, &settings.forge) else {
         return Ok(None);
     };
+    let expired = expired_here(query, vault, now)?;
     let login_arg = if target.origin.protocol == "https" {
         target.origin.host.to_string()
     } else {
@@ -148,14 +158,18 @@ pub fn on_missing(
         } else {
             target.url()
         };
+        let why = match &expired {
+            Some(expired) => format!("{expired}; create a new one"),
+            None => format!("no token stored for {}: create one", target.origin.host),
+        };
         writeln!(
             err,
-            "git-credential-pat: no token stored for {}: create one at {}, then run `git credential-pat login {login_arg}`",
-            target.origin.host,
+            "git-credential-pat: {why} at {}, then run `git credential-pat login {login_arg}`",
             target.token_page(&forge, now),
         )?;
         return Ok(None);
     }
+    target.situation = expired.map(|e| format!("{e}."));
     if forge.by_realm_only {
         // Any HTTPS server can answer 401 with realm="GitHub": name it and ask first.
         writeln!(
@@ -201,6 +215,34 @@ pub fn on_missing(
     }
 }
 
+/// `the token stored for https://gitlab.com (git-token-104) expired 2026-11-01 00:00 UTC (36
+/// days ago)`: the tokens stored for `query`'s host (and path) whose expiry has passed at `now`,
+/// which `get` does not serve, whichever user git named; `None` when there are none.
+fn expired_here(query: &Query, vault: &Vault, now: u64) -> anyhow::Result<Option<String>> {
+    let mut said = Vec::new();
+    for found in vault.find(&query.origin)? {
+        let account = &found.account;
+        if query
+            .path
+            .as_ref()
+            .is_some_and(|p| account.path.as_ref() != Some(p))
+        {
+            continue;
+        }
+        if let Some(stored) = vault.read(&found)?
+            && let Some(t) = stored.password_expiry_utc.filter(|&t| t < now)
+        {
+            said.push(format!(
+                "the token stored for {} ({}) expired {}",
+                query.origin,
+                escape(&account.username),
+                describe_time(t, now)
+            ));
+        }
+    }
+    Ok((!said.is_empty()).then(|| said.join("; ")))
+}
+
 /// Opens `url` with the `webbrowser` crate, which honours `$BROWSER`.
 pub(crate) fn open_in_browser(url: &str) -> Result<(), String> {
     webbrowser::open(url).map_err(|e| e.to_string())
@@ -226,10 +268,18 @@ pub(crate) fn interactive(
         [] => String::new(),
         s => format!(" with the scopes {} ticked", s.join(", ")),
     };
+    let situation = match &target.situation {
+        Some(said) => said.clone(),
+        None => format!("no token is stored for {}.", target.url()),
+    };
     writeln!(
         err,
-        "git-credential-pat: no token is stored for {}.\nCreate a {} token{scopes} at:\n\n  {page}\n",
-        target.url(),
+        "git-credential-pat: {situation}\nCreate a {}{} token{scopes} at:\n\n  {page}\n",
+        if target.situation.is_some() {
+            "new "
+        } else {
+            ""
+        },
         forge.name()
     )?;
     if let Some(hint) = forge.token_page_hint() {
@@ -360,9 +410,13 @@ fn store(
         username: info.login.clone(),
         path: target.path.clone(),
     };
+    // The lab timer counts from now, when the token is checked and stored, however long the
+    // person took to paste it.
+    let now = (target.clock)().max(now);
+    let erase_by = target.lifetime.map(|d| now.saturating_add(d.as_secs()));
     let stored = Stored {
         stored_at: Some(now),
-        erase_by: target.erase_by,
+        erase_by,
         default: target.default,
         ..Stored::new(token)
     }
@@ -384,7 +438,7 @@ fn store(
         ignored_expiry: info.ignored_expiry,
     };
     let facts = token_facts(info.scopes.as_deref(), info.expires_at, &said_by, now);
-    let timer = match target.erase_by {
+    let timer = match erase_by {
         Some(t) => format!("; the lab timer erases it {}", describe_time(t, now)),
         None => String::new(),
     };

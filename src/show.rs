@@ -75,6 +75,7 @@ pub(crate) fn token_facts(
         None => "scopes unknown".to_owned(),
     };
     let expiry = match (expires_at, said_by) {
+        (Some(t), _) if t < now => format!("expired {}", describe_time(t, now)),
         (Some(t), _) => format!("expires {}", describe_time(t, now)),
         (
             None,

@@ -3,13 +3,13 @@
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::ending;
-use crate::forge::Forge;
+use crate::forge::{Forge, Revocation, is_stand_in_login};
 use crate::git::HostSettings;
 use crate::helper::Query;
-use crate::helper::same_login;
+use crate::helper::{is_over, same_login};
 use crate::login::{self, Outcome, Prompter, Target, Tty};
 use crate::protocol::Credential;
-use crate::show::{SaidBy, token_facts};
+use crate::show::{SaidBy, describe_time, token_facts};
 use crate::vault::{Found, Stored, Vault};
 use anyhow::{Context as _, bail};
 use secrecy::ExposeSecret;
@@ -32,7 +32,7 @@ impl Run for cli::Login {
         let query = Query::for_target(options.target.as_deref().unwrap_or(DEFAULT_HOST))?;
         let settings = HostSettings::read(&Target::of(&query).url());
         let lifetime = options.lifetime.or(settings.lifetime);
-        let mut target = Target::of(&query).with_lifetime(lifetime, now);
+        let mut target = Target::of(&query).with_lifetime(lifetime);
         target.default = options.default;
         let Some(forge) = Forge::detect(&query.origin.host, &[], &settings.forge) else {
             bail!(
@@ -45,6 +45,8 @@ impl Run for cli::Login {
         let vault = open_vault()?;
         let err = &mut std::io::stderr();
         let old = stored_now(&vault, &query)?;
+        // Whether the person answered "Replace it?" over exactly one stored token.
+        let mut confirmed_one = false;
         if !old.is_empty() {
             let shown: Vec<String> = old.iter().map(|(f, s)| describe(f, s, now)).collect();
             writeln!(
@@ -53,12 +55,37 @@ impl Run for cli::Login {
                 target.url(),
                 shown.join("; ")
             )?;
+            let live = old.iter().filter(|(_, s)| alive(s, now)).count();
             if !options.token_stdin {
                 if crate::tty::open().is_err() {
                     bail!(
-                        "a token is stored already; to replace it, pipe the new one in with --token-stdin"
+                        "a token is stored already; to replace it, pipe the new one in with \
+                         --token-stdin{}",
+                        if options.lifetime.is_some() && live > 0 {
+                            "; to put the lab timer on it, run this at a terminal"
+                        } else {
+                            ""
+                        }
                     );
                 }
+                if let Some(lifetime) = options.lifetime
+                    && live > 0
+                {
+                    let them = if live == 1 {
+                        "the stored token".to_owned()
+                    } else {
+                        format!("the {live} stored tokens")
+                    };
+                    let question = format!(
+                        "Put the lab timer on {them} instead of making a new one (it ends in {}; \
+                         nothing is revoked now)? [y/N] ",
+                        humantime::format_duration(lifetime)
+                    );
+                    if Tty.confirm(&question)? {
+                        return put_timer(&vault, old, lifetime, err, now);
+                    }
+                }
+                warn_replacing(&old, err, now)?;
                 let question = if old.len() == 1 {
                     "Replace it with a new token? [y/N] "
                 } else {
@@ -67,7 +94,13 @@ impl Run for cli::Login {
                 if !Tty.confirm(question)? {
                     bail!("kept the stored token; nothing changed");
                 }
+                confirmed_one = old.len() == 1;
             }
+            target.situation = Some(if old.len() == 1 {
+                "a new token replaces the stored one.".to_owned()
+            } else {
+                "a new token replaces the one stored for its user.".to_owned()
+            });
         }
         if options.token_stdin {
             let mut line = secrecy::zeroize::Zeroizing::new(String::new());
@@ -84,7 +117,7 @@ impl Run for cli::Login {
             }
             let token = SecretString::from(line.trim().to_owned());
             let answer = login::non_interactive(&forge, &target, &vault, token, err, now)?;
-            return replaced(&vault, old, &answer, err, now);
+            return replaced(&vault, old, &answer, false, err, now);
         }
         let settings_allow_browser = !settings.browser_forbidden();
         let browser: Option<&login::OpenBrowser> =
@@ -93,7 +126,7 @@ impl Run for cli::Login {
             bail!("there is no terminal to paste a token into; pipe it in with --token-stdin");
         }
         match login::interactive(&forge, &target, &vault, &mut Tty, browser, err, now)? {
-            Outcome::Stored(answer) => replaced(&vault, old, &answer, err, now),
+            Outcome::Stored(answer) => replaced(&vault, old, &answer, confirmed_one, err, now),
             Outcome::Cancelled => bail!("no token given; nothing was stored"),
             Outcome::GaveUp => bail!("no token was accepted; nothing was stored"),
         }
@@ -118,6 +151,72 @@ fn stored_now(vault: &Vault, query: &Query) -> anyhow::Result<Vec<(Found, Stored
     Ok(out)
 }
 
+/// Whether a stored token still works as far as the keychain knows at `now`: not expired, and
+/// its lab timer (if any) not ended.
+fn alive(s: &Stored, now: u64) -> bool {
+    !is_over(s, now) && s.password_expiry_utc.is_none_or(|t| t >= now)
+}
+
+/// Puts the lab timer on every live one of `old` instead of making a new token: each is
+/// erased (and revoked) `lifetime` from now; nothing else changes.
+fn put_timer(
+    vault: &Vault,
+    old: Vec<(Found, Stored)>,
+    lifetime: std::time::Duration,
+    err: &mut dyn Write,
+    started: u64,
+) -> anyhow::Result<()> {
+    // Counted from the answer, not from when the command started.
+    let now = login::system_clock().max(started);
+    let erase_by = now.saturating_add(lifetime.as_secs().max(1));
+    for (found, mut stored) in old {
+        if !alive(&stored, now) {
+            continue;
+        }
+        stored.erase_by = Some(erase_by);
+        vault.put(&found.account, &stored)?;
+        writeln!(
+            err,
+            "git-credential-pat: the lab timer now ends the token of {} {}: it is then revoked \
+             at the forge and erased here. No new token was made, and nothing was revoked.",
+            found.account.display_name(),
+            describe_time(erase_by, now)
+        )?;
+    }
+    Ok(())
+}
+
+/// Says, before a person agrees to replace a stored token, what replacing does to it: revoked
+/// at the forge, so that every copy handed to another tool stops working; or, where no request
+/// can revoke it, that it stays live.
+fn warn_replacing(old: &[(Found, Stored)], err: &mut dyn Write, now: u64) -> anyhow::Result<()> {
+    let live: Vec<&(Found, Stored)> = old.iter().filter(|(_, s)| alive(s, now)).collect();
+    let [(found, stored)] = live.as_slice() else {
+        if !live.is_empty() {
+            writeln!(
+                err,
+                "git-credential-pat: a new token replaces the one of its user, which is then \
+                 revoked at the forge: every copy of it given to another tool (`exec`, `token`) \
+                 stops working."
+            )?;
+        }
+        return Ok(());
+    };
+    match ending::cannot_revoke(&found.account, stored) {
+        Some(why) => writeln!(
+            err,
+            "git-credential-pat: a new token replaces it, but it cannot be revoked from here \
+             ({why}): it stays live, and so does every copy of it given to another tool."
+        )?,
+        None => writeln!(
+            err,
+            "git-credential-pat: replacing it revokes it at the forge: every copy of it given to \
+             another tool (`exec`, `token`) stops working."
+        )?,
+    }
+    Ok(())
+}
+
 /// `alice (scopes repo, workflow; expires in 6 days)`: a stored token, for a person.
 fn describe(f: &Found, s: &Stored, now: u64) -> String {
     let facts = token_facts(
@@ -129,13 +228,18 @@ fn describe(f: &Found, s: &Stored, now: u64) -> String {
     format!("{} ({facts})", crate::show::escape(&f.account.username))
 }
 
-/// After a new token was stored as `answer`: each old token of the same user that is another
-/// token is revoked at the forge where it can be, erased when it was under another name, and
-/// otherwise named as still live.
+/// After a new token was stored as `answer`: each old token it replaces is revoked at the
+/// forge where it can be (else named as still live), and erased when it was under another
+/// name. A new token replaces the old ones of the same user; and, when the person `confirmed`
+/// at "Replace it?" that it replaces the one stored, that one also when either name is a
+/// stand-in ([`is_stand_in_login`]: a GitLab token without `read_user` is stored as
+/// `git-token-ID`, so two tokens of one person have two names). A token not replaced is kept,
+/// and said to be.
 fn replaced(
     vault: &Vault,
     old: Vec<(Found, Stored)>,
     answer: &Credential,
+    confirmed: bool,
     err: &mut dyn Write,
     now: u64,
 ) -> anyhow::Result<()> {
@@ -143,21 +247,48 @@ fn replaced(
         return Ok(());
     };
     for (found, stored) in old {
-        if !same_login(&found.account.username, user)
-            || stored.password.expose_secret() == new.expose_secret()
-        {
+        let name = found.account.display_name();
+        if stored.password.expose_secret() == new.expose_secret() {
             continue;
         }
-        let name = found.account.display_name();
-        match ending::revoke(&found.account, &stored, now) {
-            dead if dead.is_dead() => writeln!(
+        let old_user = &found.account.username;
+        let stand_in = is_stand_in_login(old_user) || is_stand_in_login(user);
+        let replaces = same_login(old_user, user) || (confirmed && stand_in);
+        if !replaces {
+            let whose = if stand_in {
+                "the forge did not say whose it is"
+            } else {
+                "another account"
+            };
+            writeln!(
                 err,
-                "git-credential-pat: the replaced token of {name}: {dead}."
-            )?,
-            why => writeln!(
+                "git-credential-pat: the token of {name} ({whose}) stays stored beside it."
+            )?;
+            continue;
+        }
+        if let Some(t) = stored.password_expiry_utc.filter(|&t| t < now) {
+            // Dead already: nothing to ask the forge.
+            writeln!(
                 err,
-                "git-credential-pat: the replaced token of {name} STILL WORKS at the forge until it expires: {why}."
-            )?,
+                "git-credential-pat: the replaced token of {name} expired {}.",
+                describe_time(t, now)
+            )?;
+        } else {
+            match ending::revoke(&found.account, &stored, now) {
+                revoked @ Revocation::Revoked { .. } => writeln!(
+                    err,
+                    "git-credential-pat: the replaced token of {name}: {revoked}; every copy of \
+                     it given to another tool stops working."
+                )?,
+                dead if dead.is_dead() => writeln!(
+                    err,
+                    "git-credential-pat: the replaced token of {name}: {dead}."
+                )?,
+                why => writeln!(
+                    err,
+                    "git-credential-pat: the replaced token of {name} STILL WORKS at the forge until it expires: {why}."
+                )?,
+            }
         }
         if found.account.username != user {
             vault.delete(&found)?;

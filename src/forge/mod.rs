@@ -48,6 +48,16 @@ pub(crate) const API_TIMEOUT: Duration = Duration::from_secs(10);
 /// user name git sends"). The same word `login` uses for a token it could not check.
 pub(crate) const UNKNOWN_LOGIN: &str = "git";
 
+/// Whether `login` is a name this helper stood in for the forge's: [`UNKNOWN_LOGIN`], or
+/// `git-token-ID` (a GitLab token without `read_user`, named by its id).
+pub(crate) fn is_stand_in_login(login: &str) -> bool {
+    login == UNKNOWN_LOGIN
+        || login
+            .strip_prefix(UNKNOWN_LOGIN)
+            .and_then(|rest| rest.strip_prefix("-token-"))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Which forge a host runs. Every fact that differs between them comes from one method here
 /// ([`ForgeKind::name`], [`ForgeKind::family`], [`ForgeKind::default_api_base`],
 /// [`ForgeKind::revocation`]) or on [`Family`], so a new forge is one arm in each.

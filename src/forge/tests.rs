@@ -288,3 +288,19 @@ fn pat_forge_words_select_a_kind_and_nothing_else_does() {
     assert!(ForgeKind::GitLab.ignores_username());
     assert!(!ForgeKind::Gitea.ignores_username());
 }
+
+#[test]
+fn stand_in_logins_are_the_unknown_login_and_gitlab_token_ids_only() {
+    for login in ["git", "git-token-104", "git-token-1"] {
+        assert!(is_stand_in_login(login), "{login}");
+    }
+    for login in [
+        "alice",
+        "git-token-",
+        "git-token-12a",
+        "gitx",
+        "Git-token-1",
+    ] {
+        assert!(!is_stand_in_login(login), "{login}");
+    }
+}

@@ -31,8 +31,10 @@ fn target(username: Option<&str>) -> Target {
         origin: Origin::parse("https", "github.com").unwrap(),
         path: None,
         username: username.map(Into::into),
-        erase_by: None,
+        lifetime: None,
         default: false,
+        situation: None,
+        clock: || NOW,
     }
 }
 
@@ -167,4 +169,48 @@ fn three_refused_tokens_end_the_flow_storing_nothing() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[test]
+fn the_lab_timer_counts_from_the_clock_read_when_the_token_is_stored() {
+    let forge = unreachable_github();
+    let v = vault();
+    let mut script = Script {
+        secrets: vec![Some(TOKEN)],
+        confirms: vec![true],
+        asked: vec![],
+    };
+    // The person pasted 22 seconds after the flow began.
+    let mut t = target(Some("alice")).with_lifetime(Some(std::time::Duration::from_secs(40)));
+    t.clock = || NOW + 22;
+    let mut err = Vec::new();
+    let outcome = interactive(&forge, &t, &v, &mut script, None, &mut err, NOW).unwrap();
+    assert!(matches!(outcome, Outcome::Stored(_)));
+    let found = v
+        .find(&crate::host::Origin::parse("https", "github.com").unwrap())
+        .unwrap();
+    let stored = v.read(&found[0]).unwrap().unwrap();
+    assert_eq!(stored.stored_at, Some(NOW + 22));
+    assert_eq!(stored.erase_by, Some(NOW + 22 + 40));
+}
+
+#[test]
+fn a_flow_over_a_stored_token_says_what_is_stored_instead_of_that_nothing_is() {
+    let forge = unreachable_github();
+    let mut t = target(None);
+    t.situation = Some("a new token replaces the stored one.".to_owned());
+    let mut script = Script {
+        secrets: vec![None],
+        confirms: vec![],
+        asked: vec![],
+    };
+    let mut err = Vec::new();
+    let outcome = interactive(&forge, &t, &vault(), &mut script, None, &mut err, NOW).unwrap();
+    assert!(matches!(outcome, Outcome::Cancelled));
+    let err = String::from_utf8(err).unwrap();
+    assert!(
+        err.starts_with("git-credential-pat: a new token replaces the stored one.\nCreate a new "),
+        "{err}"
+    );
+    assert!(!err.contains("no token is stored"), "{err}");
 }

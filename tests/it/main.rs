@@ -25,6 +25,7 @@ mod network_faults;
 mod pick;
 mod readme;
 mod refusals;
+mod replacing;
 mod rig_smoke;
 mod second_use;
 mod secret_service_session;
