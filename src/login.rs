@@ -45,7 +45,7 @@ pub(crate) enum Outcome {
     Stored(Box<Credential>),
     /// The person gave no token (empty answer, Ctrl-C); nothing was stored.
     Cancelled,
-    /// Every attempt failed; nothing was stored.
+    /// Every attempt failed; nothing was stored. The caller says so ([`gave_up`]).
     GaveUp,
 }
 
@@ -211,7 +211,10 @@ pub fn on_missing(
             )?;
             Ok(Some(quit))
         }
-        Outcome::GaveUp => Ok(Some(quit)),
+        Outcome::GaveUp => {
+            writeln!(err, "git-credential-pat: {}", gave_up())?;
+            Ok(Some(quit))
+        }
     }
 }
 
@@ -243,6 +246,12 @@ fn expired_here(query: &Query, vault: &Vault, now: u64) -> anyhow::Result<Option
     Ok((!said.is_empty()).then(|| said.join("; ")))
 }
 
+/// The one line that ends a flow after [`ATTEMPTS`] refused tokens, which its caller prints
+/// (`get` on git's stderr, `login` as its error): once, whoever prints it.
+pub(crate) fn gave_up() -> String {
+    format!("giving up after {ATTEMPTS} attempts; nothing was stored")
+}
+
 /// Opens `url` with the `webbrowser` crate, which honours `$BROWSER`.
 pub(crate) fn open_in_browser(url: &str) -> Result<(), String> {
     webbrowser::open(url).map_err(|e| e.to_string())
@@ -250,7 +259,9 @@ pub(crate) fn open_in_browser(url: &str) -> Result<(), String> {
 
 /// Runs the interactive flow: shows the token page (opening it with `open_browser` unless
 /// `None`), reads up to [`ATTEMPTS`] tokens with `prompter`, checks each with the forge's API,
-/// and stores the first good one in `vault`. `now` is seconds since the Unix epoch.
+/// and stores the first good one in `vault`. `now` is seconds since the Unix epoch. Ending
+/// with [`Outcome::GaveUp`] or [`Outcome::Cancelled`], it prints no closing line: the caller
+/// does, once.
 ///
 /// # Errors
 /// When the terminal or the keychain fails.
@@ -340,7 +351,7 @@ pub(crate) fn interactive(
                     .map(|c| Outcome::Stored(Box::new(c)));
             }
             Err(e) => {
-                writeln!(err, "git-credential-pat: {e}")?;
+                writeln!(err, "git-credential-pat: {}", e.pasted())?;
                 continue;
             }
         };
@@ -359,10 +370,6 @@ pub(crate) fn interactive(
         return store(forge, target, vault, token, &info, err, now)
             .map(|c| Outcome::Stored(Box::new(c)));
     }
-    writeln!(
-        err,
-        "git-credential-pat: giving up after {ATTEMPTS} attempts; nothing was stored"
-    )?;
     Ok(Outcome::GaveUp)
 }
 
@@ -382,7 +389,7 @@ pub(crate) fn non_interactive(
     forge
         .check_token(token.expose_secret())
         .map_err(anyhow::Error::msg)?;
-    let info = forge.validate(&token, now)?;
+    let info = forge.validate(&token, now).map_err(|e| e.pasted())?;
     let missing = forge.missing_scopes(&info);
     if !missing.is_empty() {
         anyhow::bail!(

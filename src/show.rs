@@ -116,19 +116,43 @@ pub(crate) fn utc_clock(t: u64) -> String {
         .map_or(minute.clone(), |(_, clock)| clock.to_owned())
 }
 
-/// `2026-12-31 23:59 UTC (in 40 days)` or `(… ago)` for `t` seen at `now` (both seconds since
-/// the Unix epoch, UTC).
+/// `2026-12-31 23:59 UTC (in 40 days)`, `(in 8 hours)` or `(… ago)` for `t` seen at `now`
+/// (both seconds since the Unix epoch, UTC); the distance as [`relative`] words it.
 pub(crate) fn describe_time(t: u64, now: u64) -> String {
-    let date = utc_minute(t);
-    let days = |d: u64| match d {
-        0 => "less than a day".to_owned(),
-        1 => "1 day".to_owned(),
-        n => format!("{n} days"),
-    };
+    format!("{} ({})", utc_minute(t), relative(t, now))
+}
+
+/// `in 6 days`, `in 8 hours`, `in 1 minute`, `in less than a minute` or `2 days ago`: the
+/// distance of `t` from `now` (seconds since the Unix epoch, UTC) the way a person says it,
+/// rounded to the nearest unit: minutes below two hours, hours below a day, days above.
+/// A timer set for 8 hours reads `in 8 hours` until half an hour has gone.
+pub(crate) fn relative(t: u64, now: u64) -> String {
     if t >= now {
-        format!("{date} (in {})", days((t - now) / 86_400))
+        format!("in {}", span(t - now))
     } else {
-        format!("{date} ({} ago)", days((now - t) / 86_400))
+        format!("{} ago", span(now - t))
+    }
+}
+
+/// `less than a minute`, `1 minute`, `119 minutes`, `2 hours`, `23 hours`, `1 day`: `seconds`
+/// rounded to the nearest minute, hour or day; the unit is chosen on the rounded value, so that
+/// 1 h 59 min 40 s is `2 hours`, never `120 minutes`, and 23 h 50 min is `1 day`.
+fn span(seconds: u64) -> String {
+    if seconds < 60 {
+        return "less than a minute".to_owned();
+    }
+    let round = |unit: u64| (seconds + unit / 2) / unit;
+    let (n, unit) = if round(60) < 120 {
+        (round(60), "minute")
+    } else if round(3_600) < 24 {
+        (round(3_600), "hour")
+    } else {
+        (round(86_400), "day")
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
     }
 }
 

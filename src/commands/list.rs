@@ -4,7 +4,7 @@
 
 use crate::cli::{self, Context, Run};
 use crate::helper::{self, Query};
-use crate::show::{escape, utc_minute};
+use crate::show::{escape, relative, utc_minute};
 use crate::vault::{Account, Stored, Vault};
 use serde::Serialize;
 use std::io::Write;
@@ -243,21 +243,6 @@ pub(crate) fn table(rows: &[Row], now: u64) -> String {
         text.push('\n');
     }
     text
-}
-
-/// `in 6 days`, `expired 2 days ago`-style distance of `t` from `now`, in days, hours or
-/// minutes.
-pub(crate) fn relative(t: u64, now: u64) -> String {
-    let span = |d: u64| match d {
-        d if d >= 2 * 86_400 => format!("{} days", d / 86_400),
-        d if d >= 2 * 3_600 => format!("{} hours", d / 3_600),
-        d => format!("{} minutes", d / 60),
-    };
-    if t >= now {
-        format!("in {}", span(t - now))
-    } else {
-        format!("{} ago", span(now - t))
-    }
 }
 
 #[cfg(test)]

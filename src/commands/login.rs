@@ -128,7 +128,7 @@ impl Run for cli::Login {
         match login::interactive(&forge, &target, &vault, &mut Tty, browser, err, now)? {
             Outcome::Stored(answer) => replaced(&vault, old, &answer, confirmed_one, err, now),
             Outcome::Cancelled => bail!("no token given; nothing was stored"),
-            Outcome::GaveUp => bail!("no token was accepted; nothing was stored"),
+            Outcome::GaveUp => bail!(login::gave_up()),
         }
     }
 }

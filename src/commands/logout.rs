@@ -2,13 +2,14 @@
 //! the end of a lab. Each chosen token is revoked at the forge (with `--revoke`), erased from
 //! the keychain, and rejected through `git credential reject`, so that every other helper git
 //! is configured with (osxkeychain, wincred, libsecret, store, cache, manager) forgets its copy.
-//! A token that could not be revoked is kept and named, unless `--force`.
+//! A token that could not be revoked is kept and named, unless `--force`. Without `--revoke`,
+//! the closing line names the page on the forge where each erased, still live token is deleted.
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::ending;
 use crate::helper::Query;
 use crate::login::{Prompter, Tty};
-use crate::show::utc_minute;
+use crate::show::{escape, utc_minute};
 use crate::vault::{Account, Found, Stored, Vault};
 use anyhow::bail;
 use secrecy::ExposeSecret;
@@ -143,28 +144,37 @@ fn run(options: &cli::Logout, vaults: &[Vault], now: u64) -> anyhow::Result<()> 
         );
     }
     if !options.revoke {
-        // No token left behind: erasing here is not the end of a token at the forge.
+        // No token left behind: erasing here is not the end of a token at the forge, and with
+        // the token gone no command here can revoke it any more; its forge's page still can.
         let one = chosen.len() == 1;
         let until = match chosen.iter().map(|(_, s)| s.password_expiry_utc).min() {
             Some(Some(t)) if one => format!("until it expires ({})", utc_minute(t)),
             _ if one => "until it expires".to_owned(),
             _ => "until they expire".to_owned(),
         };
-        let command = match chosen.first() {
-            Some((f, _)) if one => crate::helper::revoke_command(&f.account),
-            _ => "git credential-pat logout HOST --revoke".to_owned(),
-        };
+        let mut pages: Vec<String> = Vec::new();
+        for (found, stored) in &chosen {
+            let page = match crate::git::forge_at(&found.account.origin()) {
+                Some(forge) => forge.delete_page_of(stored.password.expose_secret()),
+                None => format!(
+                    "the token page of {}",
+                    escape(&found.account.host.to_string())
+                ),
+            };
+            if !pages.contains(&page) {
+                pages.push(page);
+            }
+        }
         writeln!(
             err,
-            "git-credential-pat: {} at the forge {until}: erased here only; `{command}` would \
-             have revoked {}, so delete {} on the forge's token page.",
+            "git-credential-pat: {} at the forge {until}: erased here only, so delete {} at {}.",
             if one {
                 "it STILL WORKS"
             } else {
                 "they STILL WORK"
             },
             if one { "it" } else { "them" },
-            if one { "it" } else { "them" },
+            pages.join(" and "),
         )?;
     }
     if failed {

@@ -1,8 +1,9 @@
 //! The HTTP side of every forge: the client (reqwest's blocking client over rustls, proxies
 //! from the environment, redirects only within the API's origin), one [`Call`] of the API and
-//! the reading of its answer, the typed errors a beginner can act on ([`ValidationError`]), what
-//! an answer says about a token ([`TokenInfo`]) or a revocation ([`Revocation`]), and the
-//! headers every forge sends alike (rate limits, `retry-after`, `location`).
+//! the reading of its answer into the typed errors a beginner can act on ([`ValidationError`],
+//! worded in `errors.rs`: a 401's reason, a certificate that is not trusted), what an answer
+//! says about a token ([`TokenInfo`]) or a revocation ([`Revocation`]), and the headers every
+//! forge sends alike (rate limits, `retry-after`, `location`).
 //!
 //! Follows what docs/FORGES.md quotes and links: GitHub's REST API description (status codes,
 //! `message` bodies, `x-ratelimit-remaining`/`x-ratelimit-reset`, `retry-after`), GitLab's
@@ -11,6 +12,8 @@
 //! message or in `Debug` output, and is only ever sent over https (plain http only to this
 //! machine's loopback).
 
+pub(super) use super::errors::reset_advice;
+use super::errors::{Refusal, ValidationError, certificate_problem};
 use super::{Forge, TokenKind, is_loopback};
 use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -36,146 +39,6 @@ pub(crate) struct TokenInfo {
     pub(crate) ignored_expiry: Option<u64>,
     /// What the token is, by its prefix.
     pub(crate) kind: TokenKind,
-}
-
-/// Why a token could not be confirmed. `Display` is one sentence a beginner can act on, naming
-/// the forge and what to do next; neither `Display` nor `Debug` ever contains the token.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum ValidationError {
-    /// HTTP 401: the forge does not know the token (mistyped, cut short, expired or revoked).
-    #[error(
-        "{forge} did not accept this token (401 Bad credentials). Was all of it copied? \
-         It may also have expired or been revoked; if so, create a new one at {token_page}"
-    )]
-    BadCredentials {
-        /// [`Forge::name`].
-        forge: &'static str,
-        /// Where to create a new token ([`Forge::token_page_url`]).
-        token_page: String,
-    },
-    /// HTTP 403 or 429 with `x-ratelimit-remaining: 0` (or a `retry-after`): too many requests.
-    #[error("{forge}'s API rate limit is used up for now; {}", reset_advice(*.reset_utc))]
-    RateLimited {
-        /// [`Forge::name`].
-        forge: &'static str,
-        /// When the limit resets, in seconds since the Unix epoch (UTC), from
-        /// `x-ratelimit-reset` (GitHub), `ratelimit-reset` (GitLab) or `retry-after`.
-        reset_utc: Option<u64>,
-    },
-    /// HTTP 403 with `X-GitHub-SSO: required; url=…`: the token is good but an organization
-    /// enforcing SAML single sign-on has not authorized it.
-    #[error(
-        "{forge} knows this token, but an organization that uses single sign-on (SAML) has not \
-         authorized it; {}",
-        sso_advice(.url.as_deref())
-    )]
-    SsoRequired {
-        /// [`Forge::name`].
-        forge: &'static str,
-        /// The authorization address from the header, when it gave one.
-        url: Option<String>,
-    },
-    /// Any other HTTP 403: the token is known but may not do this.
-    #[error(
-        "{forge} refused this token (HTTP {status}{}); check the token's scopes or permissions, \
-         or wait a while if many tokens were tried",
-        message_suffix(.message)
-    )]
-    Forbidden {
-        /// [`Forge::name`].
-        forge: &'static str,
-        /// The HTTP status (403).
-        status: u16,
-        /// The API's own `message` (or `error_description`), cleaned and shortened; may be empty.
-        message: String,
-    },
-    /// No answer within the timeout.
-    #[error(
-        "{api} did not answer within {seconds} s; there may be no network, or a proxy may be \
-         needed (HTTPS_PROXY)"
-    )]
-    Timeout {
-        /// The API base asked.
-        api: String,
-        /// The timeout, in whole seconds (rounded up).
-        seconds: u64,
-    },
-    /// No connection: refused, DNS, TLS.
-    #[error("could not reach {api} ({detail}); there may be no network, or the address is wrong")]
-    Unreachable {
-        /// The API base asked.
-        api: String,
-        /// The innermost cause, e.g. `Connection refused (os error 111)`.
-        detail: String,
-    },
-    /// The API base is plain `http://` on a host that is not this machine's loopback.
-    #[error(
-        "refusing to send the token to {api}: the API must use https:// (plain http:// is \
-         allowed only on this machine's loopback address); fix credential.<url>.patApiUrl"
-    )]
-    InsecureApi {
-        /// The API base refused.
-        api: String,
-    },
-    /// The API base is not a URL at all.
-    #[error("the forge's API address {api} is not a valid URL; fix credential.<url>.patApiUrl")]
-    BadApiUrl {
-        /// The API base refused.
-        api: String,
-    },
-    /// Anything else: 5xx, a redirect elsewhere, a body that is not the expected JSON.
-    #[error(
-        "{forge}'s API answered something unexpected ({}); try again later, and check \
-         credential.<url>.patApiUrl if this is your own server",
-        unexpected_detail(*.status, .detail)
-    )]
-    Unexpected {
-        /// [`Forge::name`].
-        forge: &'static str,
-        /// The HTTP status, 0 when there was none.
-        status: u16,
-        /// What was wrong.
-        detail: String,
-    },
-}
-
-impl ValidationError {
-    /// True for [`ValidationError::Timeout`] and [`ValidationError::Unreachable`]: the forge
-    /// never judged the token, so the caller may offer to store it unchecked.
-    pub(crate) fn is_network(&self) -> bool {
-        matches!(self, Self::Timeout { .. } | Self::Unreachable { .. })
-    }
-}
-
-pub(super) fn reset_advice(reset_utc: Option<u64>) -> String {
-    match reset_utc.map(crate::show::utc_clock) {
-        Some(at) => format!("it resets at {at}, so try again after that"),
-        None => "wait a few minutes and try again".to_owned(),
-    }
-}
-
-fn sso_advice(url: Option<&str>) -> String {
-    match url {
-        Some(url) => format!("open {url} to authorize it, then try again"),
-        None => "authorize it with \"Configure SSO\" next to the token on the token page, \
-                 then try again"
-            .to_owned(),
-    }
-}
-
-fn message_suffix(message: &str) -> String {
-    if message.is_empty() {
-        String::new()
-    } else {
-        format!(": {message}")
-    }
-}
-
-fn unexpected_detail(status: u16, detail: &str) -> String {
-    match status {
-        0 => detail.to_owned(),
-        _ => format!("HTTP {status}: {detail}"),
-    }
 }
 
 /// The `Accept` header of the forges that speak plain JSON (GitLab, Gitea).
@@ -317,9 +180,14 @@ impl Call<'_> {
         } else if e.is_redirect() {
             self.unexpected(0, "it redirected too often".to_owned())
         } else {
-            ValidationError::Unreachable {
-                api,
-                detail: self.clean(&innermost(e)),
+            let detail = self.clean(&innermost(e));
+            match certificate_problem(&detail) {
+                Some(trouble) => ValidationError::Certificate {
+                    api,
+                    detail,
+                    trouble,
+                },
+                None => ValidationError::Unreachable { api, detail },
             }
         }
     }
@@ -332,11 +200,15 @@ impl Call<'_> {
         }
     }
 
-    /// The 401 sentence, with the token page to make a new token on.
-    pub(super) fn bad_credentials(&self) -> ValidationError {
+    /// The 401 sentence for `refusal`, with the forge's own words `said` and the token page to
+    /// make a new token on.
+    pub(super) fn bad_credentials(&self, refusal: Refusal, said: String) -> ValidationError {
         ValidationError::BadCredentials {
             forge: self.name(),
             token_page: self.forge.token_page_url("git-credential-pat"),
+            refusal,
+            said,
+            pasted: false,
         }
     }
 
@@ -387,7 +259,8 @@ impl Call<'_> {
                 .map(str::trim)
         };
         if status == 401 {
-            return self.bad_credentials();
+            let body: ApiMessage = response.json().unwrap_or_default();
+            return self.unauthorized(body);
         }
         if status == 429
             || (status == 403 && (is_rate_limited(&headers) || header("retry-after").is_some()))
@@ -433,6 +306,49 @@ impl Call<'_> {
             detail.push_str(&format!("; is {} the API's address?", self.forge.api_base));
         }
         self.unexpected(status, detail)
+    }
+
+    /// A 401 with its body: GitLab's `invalid_token` with "Token is expired" or "Token was
+    /// revoked" (`lib/api/api_guard.rb`, docs/FORGES.md) names the reason; anything else
+    /// (GitHub's `Bad credentials`, GitLab's `401 Unauthorized` for a token it does not know)
+    /// is [`Refusal::Unknown`]. The forge's words are quoted, its first sentence only.
+    fn unauthorized(&self, body: ApiMessage) -> ValidationError {
+        let first_sentence = |text: &str| {
+            let text = text.trim();
+            text.split_once(". ")
+                .map_or(text, |(first, _)| first)
+                .trim_end_matches('.')
+                .to_owned()
+        };
+        let description = body.error_description.as_deref().map(first_sentence);
+        let lower = description
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let refusal = if body.error.as_deref() != Some("invalid_token") {
+            Refusal::Unknown
+        } else if lower.starts_with("token is expired") {
+            Refusal::Expired
+        } else if lower.starts_with("token was revoked") {
+            Refusal::Revoked
+        } else {
+            Refusal::Unknown
+        };
+        let words = match (body.error, description, body.message) {
+            (Some(error), Some(description), _) => format!("{error}: {description}"),
+            (_, _, Some(message)) => message,
+            (Some(error), None, None) => error,
+            (None, description, None) => description.unwrap_or_default(),
+        };
+        let words = self.clean(&words);
+        let said = if words.is_empty() {
+            "401".to_owned()
+        } else if words.starts_with("401") {
+            words
+        } else {
+            format!("401 {words}")
+        };
+        self.bad_credentials(refusal, said)
     }
 
     /// Text from the server or the network made safe for an error message: the token (should

@@ -10,6 +10,7 @@
 //! `abilities_for_scopes`.
 
 use super::api::{Call, JSON, is_rate_limited, secret_header};
+use super::errors::Refusal;
 use super::revocation::{UNSENDABLE, Verdict};
 use super::{TokenInfo, TokenKind, UNKNOWN_LOGIN, ValidationError};
 use secrecy::{ExposeSecret, SecretString};
@@ -47,10 +48,15 @@ pub(super) fn validate(call: &Call) -> Result<TokenInfo, ValidationError> {
         400 | 404 => None,
         _ => return Err(call.refused(answer, SELF)),
     };
-    if let Some(t) = &about
-        && (t.active == Some(false) || t.revoked == Some(true))
-    {
-        return Err(call.bad_credentials());
+    if let Some(t) = &about {
+        // GitLab's own record of the token: revoked, or no longer active (which, not revoked,
+        // is expired).
+        if t.revoked == Some(true) {
+            return Err(call.bad_credentials(Refusal::Revoked, "revoked: true".to_owned()));
+        }
+        if t.active == Some(false) {
+            return Err(call.bad_credentials(Refusal::Expired, "active: false".to_owned()));
+        }
     }
     let answer = call.get("/user", "private-token", "", JSON)?;
     let login = match answer.status {

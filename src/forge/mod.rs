@@ -5,7 +5,8 @@
 //! one forge as seen from one git host.
 //!
 //! The rest lives beside it, one concept a file: `page` the token pages, `token` the token
-//! shapes and scopes, `api` the HTTP client and its typed errors, `github`, `gitlab` and `gitea` each
+//! shapes and scopes, `api` the HTTP client and the reading of its answers, `errors` the typed
+//! errors and their sentences, `github`, `gitlab` and `gitea` each
 //! forge's validation and revocation as its own API documents it.
 //!
 //! The facts followed, with the forges' documents they come from, are in docs/FORGES.md: the
@@ -17,6 +18,7 @@
 //! which is where the tests' mock API lives).
 
 mod api;
+mod errors;
 mod gitea;
 mod github;
 mod gitlab;
@@ -27,7 +29,8 @@ mod token;
 #[cfg(test)]
 mod testutil;
 
-pub(crate) use api::{TokenInfo, ValidationError};
+pub(crate) use api::TokenInfo;
+pub(crate) use errors::ValidationError;
 pub(crate) use page::TokenType;
 pub(crate) use revocation::Revocation;
 pub(crate) use token::TokenKind;

@@ -114,6 +114,9 @@ impl Forge {
                     .to_owned(),
             );
         }
+        if let Some(why) = self.doubled(token) {
+            return Err(why);
+        }
         let kind = self.kind_of(token);
         match self.kind.family() {
             Family::GitHub => {
@@ -167,6 +170,40 @@ impl Forge {
         }
     }
 
+    /// The sentence for a paste that holds two tokens, or one token twice: the same text in two
+    /// halves, or a second token prefix inside (`ghp_…ghp_…`, `glpat-…glpat-…`). A classic,
+    /// OAuth, user or refresh token never holds `_` after its prefix, so any prefix inside it
+    /// starts a second token; a fine-grained token (`github_pat_A_B`) or a 2026 installation
+    /// token (`ghs_APPID_JWT`) may hold `ghp_` by chance, so only its own prefix counts there.
+    fn doubled(&self, token: &str) -> Option<String> {
+        let bytes = token.as_bytes();
+        let (first, second) = bytes.split_at(bytes.len() / 2);
+        let same_twice = bytes.len() >= 16 && first == second;
+        let prefixes: Vec<&str> = match self.kind.family() {
+            Family::GitHub if token.starts_with("github_pat_") => vec!["github_pat_"],
+            Family::GitHub if token.starts_with("ghs_") => vec!["ghs_"],
+            Family::GitHub => GITHUB_PREFIXES
+                .iter()
+                .map(|(p, _)| *p)
+                .chain(["ghr_"])
+                .collect(),
+            Family::GitLab => vec!["glpat-"],
+            Family::Gitea => vec![],
+        };
+        let again = prefixes
+            .iter()
+            .find(|p| token.get(1..).is_some_and(|rest| rest.contains(**p)));
+        let what = match (same_twice, again) {
+            (true, _) => "the same token twice over".to_owned(),
+            (false, Some(p)) => format!("two tokens one after the other ({p} appears twice)"),
+            (false, None) => return None,
+        };
+        Some(format!(
+            "that looks like {what}: it was probably pasted twice; copy the token again and \
+             paste it once"
+        ))
+    }
+
     /// What `token` is by its prefix alone, with this forge's fallback for an unknown shape.
     pub(super) fn kind_of(&self, token: &str) -> TokenKind {
         match self.kind.family() {
@@ -181,6 +218,12 @@ impl Forge {
 }
 
 impl Forge {
+    /// The page where the person deletes `token` by hand ([`Forge::delete_page`] for its kind,
+    /// told by its prefix): what a person is sent to for a token erased here but still live.
+    pub(crate) fn delete_page_of(&self, token: &str) -> String {
+        self.delete_page(self.kind_of(token))
+    }
+
     /// The required [`Forge::scopes`] that `info` lacks; empty when `info.scopes` is `None` (the
     /// forge reports none) or the token is fine-grained. A broader scope stands in for a
     /// narrower one: GitLab's `api` for both git scopes, `write_repository` or `read_api` for

@@ -22,12 +22,38 @@ fn times_are_shown_in_utc_with_a_distance() {
     );
     assert_eq!(
         describe_time(NOW + 60, NOW),
-        "2027-01-15 08:01 UTC (in less than a day)"
+        "2027-01-15 08:01 UTC (in 1 minute)"
+    );
+    assert_eq!(
+        describe_time(NOW + 8 * 3_600, NOW),
+        "2027-01-15 16:00 UTC (in 8 hours)"
     );
     assert_eq!(
         describe_time(NOW - 86_400, NOW),
         "2027-01-14 08:00 UTC (1 day ago)"
     );
+}
+
+#[test]
+fn distances_are_rounded_to_what_a_person_expects() {
+    // A 1-minute and an 8-hour lab timer read differently, and a minute later still right.
+    assert_eq!(relative(NOW + 60, NOW), "in 1 minute");
+    assert_eq!(relative(NOW + 8 * 3_600, NOW), "in 8 hours");
+    assert_eq!(relative(NOW + 8 * 3_600 - 60, NOW), "in 8 hours");
+    assert_eq!(relative(NOW + 55, NOW), "in less than a minute");
+    assert_eq!(relative(NOW, NOW), "in less than a minute");
+    assert_eq!(relative(NOW - 60, NOW), "1 minute ago");
+    assert_eq!(relative(NOW - 90, NOW), "2 minutes ago");
+    assert_eq!(relative(NOW + 10 * 60 + 20, NOW), "in 10 minutes");
+    assert_eq!(relative(NOW + 90 * 60, NOW), "in 90 minutes");
+    // The unit follows the rounded value: never "120 minutes" or "24 hours".
+    assert_eq!(relative(NOW + 2 * 3_600 - 20, NOW), "in 2 hours");
+    assert_eq!(relative(NOW + 5 * 3_600, NOW), "in 5 hours");
+    assert_eq!(relative(NOW + 24 * 3_600 - 600, NOW), "in 1 day");
+    assert_eq!(relative(NOW + 48 * 3_600 - 600, NOW), "in 2 days");
+    assert_eq!(relative(NOW - 86_400, NOW), "1 day ago");
+    assert_eq!(relative(NOW + 6 * 86_400 + 5, NOW), "in 6 days");
+    assert_eq!(relative(NOW + 6 * 86_400 + 13 * 3_600, NOW), "in 7 days");
 }
 
 #[test]

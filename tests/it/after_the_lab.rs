@@ -135,8 +135,7 @@ fn logout_erases_the_token_from_the_keychain_and_from_every_other_helper_git_use
             format!(
                 "alice@{HOST}: erased from the {}; git's other helpers told to forget it\n\
                  git-credential-pat: it STILL WORKS at the forge until it expires: erased here \
-                 only; `git credential-pat logout {HOST} --user alice --revoke` would have \
-                 revoked it, so delete it on the forge's token page.\n",
+                 only, so delete it at https://{HOST}/settings/tokens.\n",
                 w.name()
             ),
             "plain logout names the token as still live"

@@ -247,7 +247,8 @@ fn login_token_stdin_checks_and_stores_the_token_for_the_next_clone() {
                 "git-credential-pat: stored the GitHub Enterprise Server token of {USER} for {target} in the {} \
                  (scopes repo, workflow; expires 2027-01-31 00:00 UTC (in {} days)).\n",
                 w.name(),
-                (EXPIRY_UTC - now()) / 86_400
+                // Rounded to the nearest day, as a person would say it.
+                (EXPIRY_UTC - now() + 43_200) / 86_400
             )
         );
         assert!(w.sb.browser_urls().is_empty());

@@ -31,3 +31,4 @@ mod second_use;
 mod secret_service_session;
 mod secrets;
 mod typos;
+mod wording;

@@ -59,3 +59,17 @@ fn distances_are_in_days_hours_or_minutes() {
     assert_eq!(relative(NOW + 5 * 3600, NOW), "in 5 hours");
     assert_eq!(relative(NOW + 600, NOW), "in 10 minutes");
 }
+
+#[test]
+fn the_lab_timer_and_the_expiry_read_as_a_person_would_say_them() {
+    let mut r = row("github.com", "alice");
+    r.erase_by = Some(NOW + 55);
+    r.expires_at = Some(NOW - 60);
+    let text = table(&[r], NOW);
+    assert!(text.contains("erases in less than a minute"), "{text}");
+    assert!(text.contains("1 minute ago"), "{text}");
+    let mut r = row("github.com", "alice");
+    r.erase_by = Some(NOW + 8 * 3600 - 60);
+    let text = table(&[r], NOW);
+    assert!(text.contains("erases in 8 hours"), "{text}");
+}

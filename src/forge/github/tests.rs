@@ -183,13 +183,21 @@ fn a_rejected_token_gets_the_401_sentence_with_the_token_page() {
     let e = forge
         .validate_within(&secret(CLASSIC), SECOND, NOW)
         .unwrap_err();
+    // A stored token that used to work is not asked about copying.
+    assert_eq!(
+        e.to_string(),
+        "GitHub Enterprise Server did not accept this token (401 Bad credentials): it may have \
+         expired or been revoked; create a new one at \
+         https://git.example.com/settings/tokens/new?scopes=repo,workflow&description=git-credential-pat"
+    );
+    assert!(!e.is_network());
+    let e = e.pasted();
     assert_eq!(
         e.to_string(),
         "GitHub Enterprise Server did not accept this token (401 Bad credentials). Was all of it copied? \
          It may also have expired or been revoked; if so, create a new one at \
          https://git.example.com/settings/tokens/new?scopes=repo,workflow&description=git-credential-pat"
     );
-    assert!(!e.is_network());
     assert_no_token(&e, CLASSIC);
 }
 

@@ -87,13 +87,16 @@ fn two_gitlab_tokens_without_read_user_get_identities_of_their_own() {
     assert_eq!(logins, ["git-token-41", "git-token-42"]);
 }
 
-#[test]
-fn a_rejected_or_revoked_gitlab_token_gets_the_401_sentence() {
+const PAGE: &str = "https://gitlab.com/-/user_settings/personal_access_tokens?name=git-credential-pat&description=git-credential-pat&scopes=read_repository,write_repository,read_user";
+
+/// GitLab's 401 for `PRIVATE-TOKEN` on `GET /personal_access_tokens/self` with `body`.
+fn refused_with(body: &str) -> ValidationError {
     let mut server = mockito::Server::new();
     server
         .mock("GET", "/personal_access_tokens/self")
         .with_status(401)
-        .with_body(r#"{"message":"401 Unauthorized"}"#)
+        .with_header("content-type", "application/json")
+        .with_body(body)
         .create();
     let forge = Forge::detect(
         &parse_host("gitlab.com"),
@@ -104,13 +107,70 @@ fn a_rejected_or_revoked_gitlab_token_gets_the_401_sentence() {
     let e = forge
         .validate_within(&secret(GITLAB), SECOND, NOW)
         .unwrap_err();
+    assert_no_token(&e, GITLAB);
+    e
+}
+
+#[test]
+fn a_token_gitlab_does_not_know_gets_gitlabs_words_and_the_copy_question_only_when_pasted() {
+    let e = refused_with(r#"{"message":"401 Unauthorized"}"#);
     assert_eq!(
         e.to_string(),
-        "GitLab did not accept this token (401 Bad credentials). Was all of it copied? It may also have expired \
-         or been revoked; if so, create a new one at \
-         https://gitlab.com/-/user_settings/personal_access_tokens?name=git-credential-pat&description=git-credential-pat&scopes=read_repository,write_repository,read_user"
+        format!(
+            "GitLab did not accept this token (401 Unauthorized): it may have expired or been \
+             revoked; create a new one at {PAGE}"
+        )
     );
-    assert_no_token(&e, GITLAB);
+    assert_eq!(
+        e.pasted().to_string(),
+        format!(
+            "GitLab did not accept this token (401 Unauthorized). Was all of it copied? It may \
+             also have expired or been revoked; if so, create a new one at {PAGE}"
+        )
+    );
+}
+
+/// GitLab's `lib/api/api_guard.rb` answers an expired or revoked token with `invalid_token`
+/// and a description saying which (docs/FORGES.md, GitLab, "Checking a token").
+#[test]
+fn an_expired_or_revoked_gitlab_token_is_called_what_gitlab_called_it() {
+    let expired = refused_with(
+        r#"{"error":"invalid_token","error_description":"Token is expired. You can either do re-authorization or token refresh."}"#,
+    );
+    for e in [expired.to_string(), expired.pasted().to_string()] {
+        assert_eq!(
+            e,
+            format!(
+                "GitLab did not accept this token: it has expired (401 invalid_token: Token is \
+                 expired); create a new one at {PAGE}"
+            )
+        );
+    }
+    let revoked = refused_with(
+        r#"{"error":"invalid_token","error_description":"Token was revoked. You have to re-authorize from the user."}"#,
+    )
+    .pasted();
+    assert_eq!(
+        revoked.to_string(),
+        format!(
+            "GitLab did not accept this token: it was revoked (401 invalid_token: Token was \
+             revoked); create a new one at {PAGE}"
+        )
+    );
+    assert!(!revoked.to_string().contains("copied"));
+    let other = refused_with(
+        r#"{"error":"invalid_token","error_description":"Token is an impersonation token but impersonation was disabled."}"#,
+    );
+    assert!(
+        matches!(
+            other,
+            ValidationError::BadCredentials {
+                refusal: Refusal::Unknown,
+                ..
+            }
+        ),
+        "{other:?}"
+    );
 
     let mut server = mockito::Server::new();
     server
@@ -121,7 +181,10 @@ fn a_rejected_or_revoked_gitlab_token_gets_the_401_sentence() {
     let e = mocked("gitlab", &server)
         .validate_within(&secret(GITLAB), SECOND, NOW)
         .unwrap_err();
-    assert!(matches!(e, ValidationError::BadCredentials { .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("it was revoked (revoked: true)"),
+        "{e}"
+    );
 }
 
 #[test]

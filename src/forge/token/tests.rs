@@ -193,3 +193,39 @@ fn pat_scopes_and_pat_token_type_shape_the_scopes() {
     let f = Forge::detect(&parse_host("gitlab.com"), &[], &s).unwrap();
     assert_eq!(f.token_type, TokenType::Classic);
 }
+
+#[test]
+fn a_token_pasted_twice_is_told_so_before_any_request() {
+    let gh = detect("github.com").unwrap();
+    let twice = gh.check_token(&format!("{CLASSIC}{CLASSIC}")).unwrap_err();
+    assert_eq!(
+        twice,
+        "that looks like the same token twice over: it was probably pasted twice; copy the \
+         token again and paste it once"
+    );
+    let two = gh
+        .check_token(&format!("{CLASSIC}ghp_Other000000000000000000000000000000"))
+        .unwrap_err();
+    assert!(
+        two.contains("two tokens one after the other (ghp_ appears twice)"),
+        "{two}"
+    );
+    let two = gh.check_token(&format!("{FINE}{FINE}")).unwrap_err();
+    assert!(two.contains("pasted twice"), "{two}");
+    let gitlab = detect("gitlab.com").unwrap();
+    let two = gitlab
+        .check_token(&format!("{GITLAB}{GITLAB}x"))
+        .unwrap_err();
+    assert!(two.contains("(glpat- appears twice)"), "{two}");
+    let gitea = detect("codeberg.org").unwrap();
+    assert!(
+        gitea
+            .check_token(&format!("{GITEA}{GITEA}"))
+            .unwrap_err()
+            .contains("pasted twice")
+    );
+    // One token alone is still taken, even one whose second half repeats nothing.
+    assert_eq!(gh.check_token(CLASSIC), Ok(TokenKind::ClassicPat));
+    assert_eq!(gh.check_token(FINE), Ok(TokenKind::FineGrainedPat));
+    assert_eq!(gitlab.check_token(GITLAB), Ok(TokenKind::GitLabPat));
+}
