@@ -267,6 +267,39 @@ pub(crate) fn is_ours(value: &str) -> bool {
     helper_program(value).is_some_and(|p| Path::new(&p).file_name().is_some_and(|f| f == BIN_NAME))
 }
 
+/// The `--namespace` a helper value of this binary's passes (`--namespace=N` or
+/// `--namespace N`, before the operation git appends); `None` for another helper's value, or
+/// for one without a namespace.
+pub(crate) fn helper_namespace(value: &str) -> Option<String> {
+    if !is_ours(value) {
+        return None;
+    }
+    let words = helper_words(value)?;
+    let mut args = words.iter().skip(1);
+    let mut found = None;
+    while let Some(arg) = args.next() {
+        if let Some(ns) = arg.strip_prefix("--namespace=") {
+            found = Some(ns.to_owned());
+        } else if arg == "--namespace" {
+            found = args.next().cloned();
+        }
+    }
+    found.filter(|ns| !ns.is_empty())
+}
+
+/// Every namespace that a helper command of this binary's in git's config (outside any
+/// repository: system, global, `git -c`) names with `--namespace`, sorted, each once: the
+/// namespaces whose tokens git may be served, which `list` shows only when asked for.
+pub(crate) fn configured_namespaces() -> Vec<String> {
+    let mut all: Vec<String> = helper_entries()
+        .iter()
+        .filter_map(|e| helper_namespace(&e.value))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
 /// The `credential.helper` value that runs the program at `path` (options may follow it after
 /// a space): the path as is when it holds only characters the shell takes literally, else `!`
 /// and the path in single quotes for the shell (gitcredentials(7): a value

@@ -92,6 +92,16 @@ fn helper_values_are_read_as_git_runs_them() {
     );
     assert_eq!(helper_words(""), None);
     assert_eq!(helper_words("!'unclosed"), None);
+    assert_eq!(
+        helper_namespace("pat --store=keyutils --namespace=lab"),
+        Some("lab".into())
+    );
+    assert_eq!(
+        helper_namespace("!'/a b/git-credential-pat' --namespace lab2"),
+        Some("lab2".into())
+    );
+    assert_eq!(helper_namespace("pat"), None);
+    assert_eq!(helper_namespace("store --namespace=x"), None);
 }
 
 #[test]
