@@ -6,8 +6,9 @@
 #   ./install.sh --binary FILE install FILE (a released binary), configure git; no Rust needed
 #   ./install.sh --build-only  build as above, install nothing, print the built binary's path
 #                              (`cargo bench --bench helpers` measures that binary)
-#   ./install.sh --uninstall   unconfigure git and remove the binary; with tokens stored it
-#                              lists them and asks whether to revoke and erase them first
+#   ./install.sh --uninstall   unconfigure git and remove the binary; with tokens stored (in
+#                              any namespace git's config names) it lists them and asks
+#                              whether to revoke and erase them first; "no" removes nothing
 #   ./install.sh --uninstall --yes   the same for scripts: revoke and erase them, then remove
 #
 # Running it again (after `git pull`, say) rebuilds and replaces the binary; the git config
@@ -105,35 +106,79 @@ if [ "${1:-}" = "--uninstall" ]; then
     esac
     if [ -x "$bin" ]; then
         # Tokens first: once the binary is gone, nothing lists them any more, and they stay
-        # live at their forges until they expire.
-        if ! json=$("$bin" list --json); then
-            die "could not list the stored tokens (see above), so nothing was removed; fix the keychain, or run '$bin logout --all --revoke' yourself first"
-        fi
-        count=$(printf '%s\n' "$json" | grep -c '"host":' || true)
+        # live at their forges until they expire (a lab timer, which only the helper runs,
+        # never fires). They are looked for in this shell's namespace
+        # (GIT_CREDENTIAL_PAT_NAMESPACE, or none) and in each namespace that a helper command
+        # in git's config names (`helper = pat --namespace=lab`), which `list` alone does not show.
+        # (An older binary knows no `list --namespaces`: then this shell's namespace only.)
+        namespaces=$("$bin" list --namespaces 2>/dev/null) || namespaces=
+        own=${GIT_CREDENTIAL_PAT_NAMESPACE:-}
+        # Namespaces are letters, digits, '.', '_' and '-' (the helper refuses others), so the
+        # lists below split at spaces; "ns=" stands for this shell's own.
+        # in_ns: the installed helper in the namespace $ns ($run: the same, for messages).
+        in_ns() {
+            if [ -n "$ns" ]; then "$bin" --namespace="$ns" "$@"; else "$bin" "$@"; fi
+        }
+        stored=
+        count=0
+        fix=
+        for entry in "ns=" $(printf '%s\n' "$namespaces" | sed -n 's/^./ns=&/p'); do
+            ns=${entry#ns=}
+            if [ -n "$ns" ] && [ "$ns" = "$own" ]; then continue; fi
+            if [ -n "$ns" ]; then
+                run="$bin --namespace=$ns"
+            else
+                run=$bin
+            fi
+            json=$(in_ns list --json) ||
+                die "could not list the stored tokens (see above), so nothing was removed; fix the keychain, or run '$run logout --all --revoke' yourself first"
+            n=$(printf '%s\n' "$json" | grep -c '"host":' || true)
+            [ "$n" -gt 0 ] || continue
+            if [ -n "$ns" ]; then
+                printf 'These tokens are stored in the namespace %s:\n' "$ns"
+            else
+                printf 'These tokens are stored:\n'
+            fi
+            in_ns list
+            stored="$stored $entry"
+            count=$((count + n))
+            fix="${fix:+$fix, then }'$run logout --all --revoke'"
+        done
         if [ "$count" -gt 0 ]; then
-            printf 'These tokens are stored:\n'
-            "$bin" list
-            revoke=no
             if [ "$yes" = yes ]; then
-                revoke=yes
+                :
             elif [ -t 0 ] && { : </dev/tty; } 2>/dev/null; then
-                printf 'Revoke them at their forges and erase them before uninstalling? [y/N] ' >/dev/tty
+                printf 'Revoke them at their forges, erase them, and then uninstall? [y/N] ' >/dev/tty
                 read -r answer </dev/tty || answer=
                 case "$answer" in
-                    [yY]*) revoke=yes ;;
-                    *) printf 'Keeping them: they stay in the keychain and live at their forges until they expire,\nand once git-credential-pat is removed nothing lists them. To end one, revoke it on its forge'"'"'s token page.\n' ;;
+                    [yY]*) ;;
+                    *) die "nothing was removed: the tokens stay stored and live at their forges, and git-credential-pat stays installed to list them and run their timers. To uninstall, run './install.sh --uninstall --yes' (it revokes and erases them first), or end them yourself with $fix and run ./install.sh --uninstall again." ;;
                 esac
             else
-                die "$count token(s) are stored (listed above), and nothing lists them once git-credential-pat is removed; nothing was removed. Run '$bin logout --all --revoke' first, or './install.sh --uninstall --yes' to revoke and erase them and uninstall."
+                die "$count token(s) are stored (listed above), and nothing lists them once git-credential-pat is removed; nothing was removed. Run $fix first, or './install.sh --uninstall --yes' to revoke and erase them and uninstall."
             fi
-            if [ "$revoke" = yes ]; then
-                "$bin" logout --all --revoke --yes ||
-                    die "some tokens could not be revoked and are still stored (see above); nothing was removed. Run '$bin logout --all --revoke' again, or add --force to erase them anyway, then run ./install.sh --uninstall again."
-            fi
+            for entry in $stored; do
+                ns=${entry#ns=}
+                if [ -n "$ns" ]; then
+                    run="$bin --namespace=$ns"
+                else
+                    run=$bin
+                fi
+                in_ns logout --all --revoke --yes ||
+                    die "some tokens could not be revoked and are still stored (see above); nothing was removed. Run '$run logout --all --revoke' again, or add --force to erase them anyway, then run ./install.sh --uninstall again."
+            done
         fi
         "$bin" unconfigure
         rm -f "$bin"
         printf '%s\n' "$extras" | while IFS= read -r f; do rm -f "$f"; done
+        # What the helper leaves in its cache directory (the keychain's write lock, the record
+        # of expiry warnings), and the directory itself once empty.
+        case ${XDG_CACHE_HOME:-} in
+            /*) cache="$XDG_CACHE_HOME/git-credential-pat" ;;
+            *) cache="$HOME/.cache/git-credential-pat" ;;
+        esac
+        rm -f "$cache/vault.lock" "$cache/expiry-warnings"
+        rmdir "$cache" 2>/dev/null || true
         printf 'Removed %s, its completions and its man page\n' "$bin"
     else
         printf 'install.sh: %s is not installed; nothing to do\n' "$bin"

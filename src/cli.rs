@@ -171,6 +171,11 @@ pub struct List {
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Print instead, one a line, each namespace that a helper command in git's config names
+    /// (`helper = pat --namespace=N`): the tokens stored there are listed with
+    /// `--namespace=N list`.
+    #[arg(long, conflicts_with_all = ["target", "json"])]
+    pub(crate) namespaces: bool,
 }
 
 /// `logout`'s arguments.

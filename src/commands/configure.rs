@@ -23,7 +23,7 @@
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::git::{
     BIN_NAME, HelperEntry, config_get_regexp, find_on_path, global_append_section, global_get_all,
-    global_unset_value, helper_entries, helper_list, is_ours,
+    global_unset_value, helper_entries, helper_list, helper_value_for_path, is_ours,
 };
 use crate::vault::StoreChoice;
 use anyhow::{Context as _, bail};
@@ -212,7 +212,8 @@ fn old_helper_key(host: &str) -> String {
 }
 
 /// `pat` when this binary is the `git-credential-pat` that git finds on `PATH`, else its
-/// absolute path, so that git runs this very binary; then the options that select the store.
+/// absolute path in the form git runs ([`helper_value_for_path`]: `!'…'` when the path needs
+/// quoting), so that git runs this very binary; then the options that select the store.
 fn helper_command(store: StoreChoice, namespace: Option<&str>) -> anyhow::Result<String> {
     let exe = std::env::current_exe()
         .and_then(|p| p.canonicalize())
@@ -221,13 +222,13 @@ fn helper_command(store: StoreChoice, namespace: Option<&str>) -> anyhow::Result
     let mut cmd = if on_path.as_deref() == Some(exe.as_path()) {
         "pat".to_owned()
     } else {
-        let s = exe.to_string_lossy();
-        // git runs a helper given as a path through the shell.
-        if s.contains(|c: char| !(c.is_ascii_alphanumeric() || "/._-+".contains(c))) {
-            format!("'{}'", s.replace('\'', r"'\''"))
-        } else {
-            s.into_owned()
-        }
+        let Some(path) = exe.to_str() else {
+            bail!(
+                "this program's path {} is not UTF-8, which git's config cannot hold as a helper command: move it, or put it on PATH",
+                crate::show::escape(&exe.to_string_lossy())
+            );
+        };
+        helper_value_for_path(path)
     };
     match store {
         StoreChoice::Auto => {}

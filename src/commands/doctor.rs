@@ -194,14 +194,16 @@ fn check_helpers(r: &mut Report, me: Option<&PathBuf>) {
 
 /// Whether the helper command git runs is this program.
 fn check_runs_me(r: &mut Report, command: &str, me: Option<&PathBuf>) {
-    let first = crate::git::helper_program(command).unwrap_or_default();
-    let runs = if first == "pat" {
-        let exec_path = crate::git::exec_path().map(|p| p.join("git-credential-pat"));
+    // `pat` runs `git-credential-pat` from git's exec path or PATH; `/…/git-credential-pat` and
+    // `!'/…/git-credential-pat'` run that file (git's rule: crate::git::helper_words).
+    let program = crate::git::helper_program(command).unwrap_or_default();
+    let runs = if program.contains('/') {
+        Some(PathBuf::from(program))
+    } else {
+        let exec_path = crate::git::exec_path().map(|p| p.join(&program));
         exec_path
             .filter(|p| p.is_file())
-            .or_else(|| find_on_path("git-credential-pat"))
-    } else {
-        Some(PathBuf::from(first))
+            .or_else(|| find_on_path(&program))
     };
     match runs.and_then(|p| p.canonicalize().ok()) {
         Some(p) if Some(&p) == me => {}

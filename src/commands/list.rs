@@ -1,6 +1,7 @@
 //! `git credential-pat list [HOST|URL] [--json]`: what is stored, one row per credential, and
 //! never the token itself; with a URL, the row of the token git would be served for it is
-//! marked (what `gh auth status` answers).
+//! marked (what `gh auth status` answers). `list --namespaces` names the namespaces git's
+//! configured helper commands use, whose tokens `--namespace=N list` shows.
 
 use crate::cli::{self, Context, Run};
 use crate::helper::{self, Query};
@@ -84,6 +85,16 @@ pub(crate) fn rows(vaults: &[Vault]) -> anyhow::Result<Vec<Row>> {
 /// When the keychain fails or stdout cannot be written.
 impl Run for cli::List {
     fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        if self.namespaces {
+            // A namespace the keychain refuses holds no token: the helper fails before storing.
+            let mut out = std::io::stdout().lock();
+            for ns in crate::git::configured_namespaces() {
+                if Vault::namespace_is_valid(&ns) {
+                    writeln!(out, "{ns}")?;
+                }
+            }
+            return Ok(());
+        }
         let vaults = ctx.open_every_vault()?;
         let Some(target) = &self.target else {
             return run(self.json, &vaults, ctx.now);

@@ -64,10 +64,58 @@ fn recognises_its_own_helper_values_only() {
     assert!(is_ours("pat"));
     assert!(is_ours("pat --store=keyutils"));
     assert!(is_ours("/root/.local/bin/git-credential-pat --namespace=x"));
+    assert!(is_ours("!'/a b/git-credential-pat' --namespace=x"));
+    assert!(is_ours("!git credential-pat"));
+    // What an older configure wrote, which git cannot run: replaced and removed as ours.
     assert!(is_ours("'/a b/git-credential-pat'"));
     assert!(!is_ours("store"));
     assert!(!is_ours("/usr/bin/git-credential-libsecret"));
     assert!(!is_ours("patch"));
+    assert!(!is_ours("!f() { echo git-credential-pat; }; f"));
+}
+
+#[test]
+fn helper_values_are_read_as_git_runs_them() {
+    let words = |v: &str| helper_words(v).unwrap_or_default();
+    assert_eq!(
+        words("pat --namespace=x"),
+        ["git-credential-pat", "--namespace=x"]
+    );
+    assert_eq!(
+        words("!'/it'\\''s here/git-credential-pat' --store=keyutils"),
+        ["/it's here/git-credential-pat", "--store=keyutils"]
+    );
+    assert_eq!(words("/usr/bin/x y"), ["/usr/bin/x", "y"]);
+    assert_eq!(
+        words("'/a b/git-credential-pat'"),
+        ["git-credential-/a b/git-credential-pat"]
+    );
+    assert_eq!(helper_words(""), None);
+    assert_eq!(helper_words("!'unclosed"), None);
+    assert_eq!(
+        helper_namespace("pat --store=keyutils --namespace=lab"),
+        Some("lab".into())
+    );
+    assert_eq!(
+        helper_namespace("!'/a b/git-credential-pat' --namespace lab2"),
+        Some("lab2".into())
+    );
+    assert_eq!(helper_namespace("pat"), None);
+    assert_eq!(helper_namespace("store --namespace=x"), None);
+}
+
+#[test]
+fn a_path_that_needs_quoting_becomes_a_shell_command() {
+    assert_eq!(
+        helper_value_for_path("/home/u/.local/bin/git-credential-pat"),
+        "/home/u/.local/bin/git-credential-pat"
+    );
+    let value = helper_value_for_path("/home/it's me/.local/bin/git-credential-pat");
+    assert_eq!(value, "!'/home/it'\\''s me/.local/bin/git-credential-pat'");
+    assert_eq!(
+        helper_program(&value).as_deref(),
+        Some("/home/it's me/.local/bin/git-credential-pat")
+    );
 }
 
 #[test]

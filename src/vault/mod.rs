@@ -203,6 +203,12 @@ impl Vault {
         return platform::open(StoreChoice::Auto, service).map(|v| vec![v]);
     }
 
+    /// Whether `namespace` is one [`Vault::open`] accepts (1 to 64 letters, digits, `.`, `_`,
+    /// `-`): no token can be stored under another.
+    pub(crate) fn namespace_is_valid(namespace: &str) -> bool {
+        !namespace.is_empty() && service_name(Some(namespace)).is_ok()
+    }
+
     /// Opens the store chosen by `choice` for `namespace` (`None`: the default set).
     ///
     /// `Auto` on Linux takes the Secret Service when a session bus is configured and a provider

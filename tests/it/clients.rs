@@ -165,6 +165,90 @@ fn configure_migrates_the_trailing_slash_section_and_unconfigure_restores_the_fi
     assert_eq!(std::fs::read_to_string(sb.gitconfig()).unwrap(), original);
 }
 
+/// Installed under a directory whose path holds a space and a `'` (a HOME such as
+/// `/home/Jo O'Neil`), not on PATH: `configure` writes the helper in a form git runs, so that
+/// git 2.39 and the newer git store and are served the token through it; `doctor` finds that
+/// git runs this very program, and `unconfigure` takes it back.
+#[test]
+fn a_helper_path_with_a_space_and_a_quote_is_configured_in_a_form_git_runs() {
+    for git in rig::gits() {
+        for kc in keychains() {
+            let mut w = World::new(kc);
+            w.sb.set_git(&git);
+            std::fs::write(w.sb.gitconfig(), "").unwrap();
+            let dir = w.sb.dir.path().join("Jo O'Neil/.local/bin");
+            std::fs::create_dir_all(&dir).unwrap();
+            let bin = dir.join("git-credential-pat");
+            std::fs::copy(rig::helper_bin(), &bin).unwrap();
+            let quoted = format!("'{}'", bin.display().to_string().replace('\'', r"'\''"));
+            // What an older configure wrote, which git cannot run: configure replaces it.
+            let key = "credential.https://github.com.helper";
+            for value in ["", &quoted] {
+                let out = w.sb.run(
+                    w.sb.git().args(["config", "--global", "--add", key, value]),
+                    "",
+                );
+                assert_eq!(out.code, 0, "{}", out.stderr);
+            }
+            let installed = |args: &[&str]| {
+                let mut cmd = rig::sandboxed(&w.sb, &bin);
+                w.sb.run(cmd.arg(w.store_arg()).args(args), "")
+            };
+            let out = installed(&["configure", "github.com"]);
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            let helpers = w.sb.run(
+                w.sb.git().args(["config", "--global", "--get-all", key]),
+                "",
+            );
+            assert_eq!(
+                helpers.stdout,
+                format!(
+                    "\n!{quoted} {} --namespace={}\n",
+                    w.store_arg(),
+                    w.sb.namespace
+                )
+            );
+            let alice = "protocol=https\nhost=github.com\nusername=alice\npassword=ghp_alice\n";
+            let approved = w.credential("approve", alice);
+            let filled = w.credential("fill", "protocol=https\nhost=github.com\n\n");
+            assert!(
+                filled.stdout.contains("password=ghp_alice"),
+                "git {} could not run the configured helper:\n{}\n{}{}",
+                rig::git_version(&git),
+                std::fs::read_to_string(w.sb.gitconfig()).unwrap(),
+                approved.stderr,
+                filled.stderr
+            );
+            assert_eq!(
+                w.stored_tokens(),
+                ["https://alice@github.com ghp_alice|"],
+                "{}",
+                w.name()
+            );
+
+            let doctor = installed(&["doctor", "--offline"]);
+            assert!(
+                doctor
+                    .stdout
+                    .contains("ok    git asks only git-credential-pat for https://github.com")
+                    && !doctor.stdout.contains("cannot find the helper")
+                    && !doctor.stdout.contains("not this program"),
+                "{}",
+                doctor.stdout
+            );
+            let out = installed(&["unconfigure"]);
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            assert!(
+                out.stderr
+                    .contains("git no longer asks git-credential-pat for https://github.com"),
+                "{}",
+                out.stderr
+            );
+            assert_eq!(std::fs::read_to_string(w.sb.gitconfig()).unwrap(), "");
+        }
+    }
+}
+
 #[test]
 fn with_stderr_swallowed_the_login_flow_still_shows_the_token_page_on_the_terminal() {
     let token = "ghp_LabToken000000000000000000000000001";

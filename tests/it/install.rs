@@ -129,7 +129,7 @@ fn install_refuses_an_unknown_argument() {
 
 /// `./install.sh --uninstall` with a token stored: without a terminal and
 /// without --yes it names the token and refuses, saying what to run; with --yes it revokes and
-/// erases it, then removes the binary. The binary is copied in rather than built, since
+/// erases it, then removes the binary and the cache directory (the keychain's write lock). The binary is copied in rather than built, since
 /// uninstalling builds nothing.
 #[test]
 fn uninstall_with_tokens_stored_names_them_and_revokes_them_first() {
@@ -197,12 +197,14 @@ fn uninstall_with_tokens_stored_names_them_and_revokes_them_first() {
     );
     assert!(rig::keyutils_entries(&service).is_empty());
     assert!(!bin.exists());
+    let cache = sb.home.join(".cache/git-credential-pat");
+    assert!(!cache.exists(), "uninstall left {}", cache.display());
 }
 
-/// At a terminal, `--uninstall` asks; "no" keeps the token, says that it stays live and that
-/// nothing will list it, and then uninstalls.
+/// At a terminal, `--uninstall` asks; Enter (the default, no) removes nothing: the token, the
+/// binary and git's configuration all stay, and the line says how to finish.
 #[test]
-fn uninstall_at_a_terminal_asks_and_on_no_says_the_token_stays_live() {
+fn uninstall_at_a_terminal_asks_and_on_no_removes_nothing() {
     const HOST: &str = "ghe.lab.test";
     const TOKEN: &str = "ghp_Alice000000000000000000000000000000002";
     if rig::require_tools("the uninstall test", &["keyctl"]).is_none() {
@@ -218,6 +220,9 @@ fn uninstall_at_a_terminal_asks_and_on_no_says_the_token_stays_live() {
     let bin = prefix.join("bin/git-credential-pat");
     std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
     std::fs::copy(rig::helper_bin(), &bin).unwrap();
+    let configured = sb.run(rig::sandboxed(&sb, &bin).args(["configure", HOST]), "");
+    assert_eq!(configured.code, 0, "{}", configured.stderr);
+    let config = global_config(&sb);
     let input = format!("protocol=https\nhost={HOST}\nusername=alice\npassword={TOKEN}\n");
     let stored = sb.run(sb.helper().args(["--store=keyutils", "store"]), &input);
     assert_eq!(stored.code, 0, "{}", stored.stderr);
@@ -232,21 +237,119 @@ fn uninstall_at_a_terminal_asks_and_on_no_says_the_token_stays_live() {
     ]);
     let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn install.sh");
     let said = p
-        .exp_string("Revoke them at their forges and erase them before uninstalling? [y/N] ")
+        .exp_string("[y/N] ")
         .unwrap_or_else(|e| panic!("no question: {e}"));
     assert!(said.contains(&format!("{HOST}  alice")), "{said}");
     assert!(!said.contains(TOKEN));
-    p.send_line("n").unwrap();
-    let rest = p.exp_string("uninstall ended 0").unwrap();
-    assert!(
-        rest.contains("Keeping them: they stay in the keychain and live at their forges"),
-        "{rest}"
+    p.send_line("").unwrap();
+    let (rest, ended) = p
+        .exp_regex("uninstall ended [0-9]+")
+        .unwrap_or_else(|e| panic!("install.sh did not end after no: {e}"));
+    assert!(bin.exists(), "the binary was removed after no: {rest}");
+    assert_eq!(
+        global_config(&sb),
+        config,
+        "git's config changed after no: {rest}"
     );
-    assert!(!bin.exists(), "the binary was kept after no");
     assert_eq!(
         rig::keyutils_entries(&service).len(),
         1,
         "the token was erased after no"
     );
+    assert_eq!(ended, "uninstall ended 1", "{rest}");
+    assert!(
+        said.contains("Revoke them at their forges, erase them, and then uninstall?"),
+        "{said}"
+    );
+    assert!(
+        rest.contains("nothing was removed") && rest.contains("./install.sh --uninstall --yes"),
+        "{rest}"
+    );
     // The rig erases the sandbox's kernel-keyring keys when it is dropped.
+}
+
+/// A token stored in a namespace that a configured helper command names
+/// (`helper = …git-credential-pat --store=keyutils --namespace=N`) is listed and, with --yes,
+/// revoked and erased like the others; uninstalling then leaves no cache directory behind.
+#[test]
+fn uninstall_finds_the_tokens_of_a_configured_namespace_and_leaves_no_cache() {
+    const HOST: &str = "ghe.lab.test";
+    const TOKEN: &str = "ghp_Alice000000000000000000000000000000003";
+    if rig::require_tools("the uninstall test", &["keyctl"]).is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    // Named after the sandbox's namespace, so that the rig erases it too.
+    let lab = format!("{}-lab", sb.namespace);
+    let mut api = mockito::Server::new();
+    let prefix = sb.dir.path().join("prefix");
+    let bin = prefix.join("bin/git-credential-pat");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::copy(rig::helper_bin(), &bin).unwrap();
+    std::fs::write(
+        sb.gitconfig(),
+        format!(
+            "[credential \"https://{HOST}\"]\n\tpatForge = ghes\n\tpatApiUrl = {}\n\thelper =\n\thelper = {} --store=keyutils --namespace={lab}\n",
+            api.url(),
+            bin.display()
+        ),
+    )
+    .unwrap();
+    let input = format!("protocol=https\nhost={HOST}\nusername=alice\npassword={TOKEN}\n");
+    let approved = sb.run(sb.git().args(["credential", "approve"]), &input);
+    assert_eq!(approved.code, 0, "{}", approved.stderr);
+    let service = format!("git-credential-pat:{lab}");
+    assert_eq!(
+        rig::keyutils_entries(&service).len(),
+        1,
+        "git did not store the token through the configured helper"
+    );
+
+    let out = install(&sb, &prefix, &["--uninstall"]);
+    assert_eq!(
+        out.code, 1,
+        "uninstall went ahead over the token in the namespace {lab}: {}{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("These tokens are stored in the namespace {lab}:"))
+            && out.stdout.contains(&format!("{HOST}  alice")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("1 token(s) are stored")
+            && out
+                .stderr
+                .contains(&format!("--namespace={lab} logout --all --revoke")),
+        "{}",
+        out.stderr
+    );
+    assert!(bin.exists());
+
+    let revoke = api
+        .mock("POST", "/credentials/revoke")
+        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
+        .with_status(202)
+        .expect(1)
+        .create();
+    let out = install(&sb, &prefix, &["--uninstall", "--yes"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    revoke.assert();
+    assert!(rig::keyutils_entries(&service).is_empty());
+    assert!(!bin.exists());
+    assert!(
+        !global_config(&sb).contains("git-credential-pat"),
+        "{}",
+        global_config(&sb)
+    );
+    let cache = sb.home.join(".cache/git-credential-pat");
+    assert!(
+        !cache.exists(),
+        "uninstall left {}: {:?}",
+        cache.display(),
+        std::fs::read_dir(&cache).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+    );
+    assert!(sb.home.join(".cache").is_dir());
 }

@@ -22,7 +22,7 @@ fn a_container_is_told_by_its_variable_or_its_marker_files() {
 }
 
 #[test]
-fn a_helper_at_a_quoted_path_with_a_space_is_found() {
+fn a_helper_at_a_quoted_path_with_a_space_is_found_only_in_the_form_git_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("a b");
     std::fs::create_dir(&dir).unwrap();
@@ -30,9 +30,13 @@ fn a_helper_at_a_quoted_path_with_a_space_is_found() {
     std::fs::write(&bin, "").unwrap();
     let me = bin.canonicalize().unwrap();
     let mut r = Report { failures: 0 };
-    let command = format!("'{}' --namespace=x", bin.display());
+    let command = format!("!'{}' --namespace=x", bin.display());
     check_runs_me(&mut r, &command, Some(&me));
     assert_eq!(r.failures, 0, "{command}");
+    // Without `!`, git runs `git credential-'/…'`, which is no command.
+    let command = format!("'{}' --namespace=x", bin.display());
+    check_runs_me(&mut r, &command, Some(&me));
+    assert_eq!(r.failures, 1, "{command}");
 }
 
 #[test]
