@@ -2,8 +2,10 @@
 //! be served for a host, for a second tool (`gh auth login --with-token`, a web form), so that
 //! the tool uses the same tracked token and no second one is made.
 //!
-//! The token is chosen by [`helper::get`], exactly as for git: the same user, the `--default`
-//! mark, the lab timer (an ended lab erases the token and prints nothing) and the expiry.
+//! The token is chosen by [`helper::get`], exactly as for git: the same user (the URL's, else
+//! git's `credential.<url>.username`; a line on stderr when it is another account's token), the
+//! `--default` mark, the lab timer (an ended lab erases the token and prints nothing) and the
+//! expiry.
 //!
 //! `--copy` waits, with a countdown on stderr, rather than forking a clearer: on X11 the
 //! clipboard is not a buffer but a promise by the owning process to answer for the selection,

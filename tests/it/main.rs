@@ -25,6 +25,7 @@ mod pick;
 mod readme;
 mod refusals;
 mod rig_smoke;
+mod second_tool;
 mod second_use;
 mod secret_service_session;
 mod secrets;
