@@ -12,8 +12,10 @@
 //! so the process that set it must stay alive while the token is meant to be there (arboard
 //! serves it from a thread of this process). Waiting keeps that one process, shows the person
 //! how long the token stays, and ends with the clipboard cleared (unless something else was
-//! copied meanwhile, as `pass -c` does). Ctrl-C ends the process, and with it the X11
-//! selection; a clipboard manager that took a copy keeps it, which is why the clearing exists.
+//! copied meanwhile, as `pass -c` does). Ctrl-C, `kill` and a closed terminal clear it at once:
+//! a process that just died would leave the token to whatever keeps a copy of the selection
+//! when its owner goes (mutter, GNOME's window manager, does). The copy is marked as a secret
+//! for clipboard histories (see [`copy`]).
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::helper;
@@ -59,8 +61,38 @@ impl Run for cli::Token {
     }
 }
 
-/// Puts `token` on the clipboard, counts `keep` down on stderr, then clears the clipboard if
-/// it still holds the token.
+/// What the clipboard was found to hold.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// The token (this process's selection, or a copy of it).
+    Token,
+    /// Other text: something else was copied.
+    Other,
+    /// It could not be read (no answer, an error, no text): the token may still be there.
+    Unknown,
+}
+
+/// Reads the clipboard and compares it with `token`.
+fn holds(clipboard: &mut arboard::Clipboard, token: &SecretString) -> Holds {
+    match clipboard.get_text().map(Zeroizing::new) {
+        Ok(text) if text.as_str() == token.expose_secret() => Holds::Token,
+        Ok(_) => Holds::Other,
+        Err(_) => Holds::Unknown,
+    }
+}
+
+/// Puts `token` on the clipboard, marked as a secret for clipboard histories, counts `keep`
+/// down on stderr, then clears the clipboard unless something else was copied meanwhile. A
+/// signal that ends the wait (Ctrl-C, `kill`, the terminal closing) clears it at once, then
+/// the process exits with 128 + the signal's number; a clipboard that cannot be read is
+/// cleared rather than kept.
+///
+/// The mark is the `x-kde-passwordManagerHint` target (`secret`), which Klipper, CopyQ and
+/// GPaste honour, set by arboard's `exclude_from_history`, which also offers no `SAVE_TARGETS`
+/// (so no clipboard manager is asked to keep a copy) and gives the selection up rather than
+/// handing it over when this process lets go. Clearing gives the selection up (the owner
+/// becomes None): a window manager that keeps a copy of the selection when its owner's
+/// connection closes (mutter does) then keeps nothing.
 ///
 /// # Errors
 /// When there is no clipboard (no graphical session) or it refuses the text.
@@ -74,17 +106,13 @@ fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
              graphical session); pipe the token instead: git credential-pat token | COMMAND"
         );
     }
+    // Before the clipboard's thread starts, which must not take the signals either.
+    let signals = crate::sys::EndingSignals::catch();
     let mut clipboard = arboard::Clipboard::new().context("could not open the clipboard")?;
-    clipboard
-        .set_text(token.expose_secret())
-        .context("could not put the token on the clipboard")?;
-    let holds_token = |c: &mut arboard::Clipboard| {
-        c.get_text()
-            .map(Zeroizing::new)
-            .is_ok_and(|t| t.as_str() == token.expose_secret())
-    };
+    set_secret(&mut clipboard, token).context("could not put the token on the clipboard")?;
     let err = &mut std::io::stderr();
     let start = Instant::now();
+    let mut ended_by = None;
     let mut changed = false;
     while let Some(left) = keep.checked_sub(start.elapsed()).filter(|d| !d.is_zero()) {
         let _ = write!(
@@ -93,8 +121,11 @@ fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
             left.as_secs_f64().ceil() as u64
         );
         let _ = err.flush();
-        std::thread::sleep(left.min(Duration::from_secs(1)));
-        if !holds_token(&mut clipboard) {
+        if let Some(signal) = signals.wait(left.min(Duration::from_secs(1))) {
+            ended_by = Some(signal);
+            break;
+        }
+        if holds(&mut clipboard, token) == Holds::Other {
             changed = true;
             break;
         }
@@ -105,7 +136,8 @@ fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
             "\rSomething else was copied; the clipboard is left as it is.                    "
         );
     } else {
-        if holds_token(&mut clipboard) {
+        // The token, or what could not be read, which may be the token: cleared.
+        if holds(&mut clipboard, token) != Holds::Other {
             clipboard.clear().context("could not clear the clipboard")?;
         }
         let _ = writeln!(
@@ -113,5 +145,31 @@ fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
             "\rThe clipboard is cleared.                                                      "
         );
     }
+    if let Some(signal) = ended_by {
+        drop(clipboard);
+        std::process::exit(128 + signal);
+    }
+    Ok(())
+}
+
+/// Puts `token` on the clipboard as a secret: on Linux and the BSDs with arboard's
+/// `exclude_from_history` (see [`copy`]); elsewhere as plain text.
+fn set_secret(clipboard: &mut arboard::Clipboard, token: &SecretString) -> anyhow::Result<()> {
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    ))]
+    {
+        use arboard::SetExtLinux;
+        clipboard
+            .set()
+            .exclude_from_history()
+            .text(token.expose_secret())?;
+    }
+    #[cfg(not(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    )))]
+    clipboard.set_text(token.expose_secret())?;
     Ok(())
 }

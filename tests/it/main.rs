@@ -9,6 +9,7 @@ mod architecture;
 mod bounded_waits;
 mod cache_files;
 mod clients;
+mod clipboard;
 mod clone_push;
 mod concurrency;
 mod every_keychain;
