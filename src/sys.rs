@@ -87,13 +87,17 @@ impl EndingSignals {
                 set.add(signal);
             }
             if set.thread_block().is_ok() {
-                std::thread::spawn(move || {
+                let waiter = std::thread::Builder::new().spawn(move || {
                     while let Ok(signal) = set.wait() {
                         if tx.send(signal as i32).is_err() {
                             break;
                         }
                     }
                 });
+                if waiter.is_err() {
+                    // Nothing would take them: let them end the process again.
+                    let _ = set.thread_unblock();
+                }
             }
         }
         #[cfg(not(unix))]

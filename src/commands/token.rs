@@ -152,8 +152,9 @@ fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Puts `token` on the clipboard as a secret: on Linux and the BSDs with arboard's
-/// `exclude_from_history` (see [`copy`]); elsewhere as plain text.
+/// Puts `token` on the clipboard as a secret, with arboard's `exclude_from_history`: on Linux
+/// and the BSDs the `x-kde-passwordManagerHint` target (see [`copy`]), on macOS the
+/// nspasteboard.org marks, on Windows out of the clipboard history and the cloud clipboard.
 fn set_secret(clipboard: &mut arboard::Clipboard, token: &SecretString) -> anyhow::Result<()> {
     #[cfg(all(
         unix,
@@ -166,10 +167,28 @@ fn set_secret(clipboard: &mut arboard::Clipboard, token: &SecretString) -> anyho
             .exclude_from_history()
             .text(token.expose_secret())?;
     }
-    #[cfg(not(all(
-        unix,
-        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
-    )))]
+    #[cfg(target_os = "macos")]
+    {
+        use arboard::SetExtApple;
+        clipboard
+            .set()
+            .exclude_from_history()
+            .text(token.expose_secret())?;
+    }
+    #[cfg(windows)]
+    {
+        use arboard::SetExtWindows;
+        clipboard
+            .set()
+            .exclude_from_history()
+            .exclude_from_cloud()
+            .text(token.expose_secret())?;
+    }
+    #[cfg(any(
+        target_os = "android",
+        target_os = "emscripten",
+        not(any(unix, windows))
+    ))]
     clipboard.set_text(token.expose_secret())?;
     Ok(())
 }
