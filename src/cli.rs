@@ -135,7 +135,7 @@ pub struct Exec {
     #[arg(long, value_name = "NAME")]
     pub(crate) user: Option<String>,
     /// Put the token in this variable (may repeat; default: GITHUB_TOKEN, GITLAB_TOKEN or
-    /// GITEA_TOKEN after the forge).
+    /// GITEA_TOKEN after the forge); never one that programs obey, such as PATH or LD_PRELOAD.
     #[arg(long = "env", value_name = "NAME")]
     pub(crate) env: Vec<String>,
     /// The command and its arguments, after `--`.

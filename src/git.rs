@@ -190,6 +190,25 @@ pub(crate) fn forge_at(origin: &Origin) -> Option<Forge> {
     )
 }
 
+/// The user name git sends with a request for `origin` whose URL names none:
+/// `credential.<url>.username` (or `credential.username`), the most specific that matches, as
+/// `git config --get-urlmatch credential.username <url>` finds it from the current directory,
+/// so that a repository's own config counts as it does for a git command run there
+/// (gitcredentials(7), "CONFIGURATION OPTIONS"). Starts `git config` (a process): never on the
+/// path that serves a token. `None` when none is set, it is empty, or git cannot run.
+pub(crate) fn configured_username(origin: &Origin) -> Option<String> {
+    let out = Command::new("git")
+        .args(["config", "--get-urlmatch", "credential.username"])
+        .arg(origin.to_string())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let name = String::from_utf8(out.stdout).ok()?;
+    let name = name.strip_suffix('\n').unwrap_or(&name);
+    (out.status.success() && !name.is_empty()).then(|| name.to_owned())
+}
+
 /// The URL-scoped keys that decide where a token is sent (`credential.<url>.patApiUrl`,
 /// `credential.<url>.patForge`), as a `git config --get-regexp` pattern; the bare keys, without
 /// a URL, do not match it.

@@ -1,5 +1,6 @@
 //! Calls to the operating system that `std` does not offer: process hardening (rlimit,
-//! prctl), signals (the keychain deadline, SIGINT at the prompt), stdout put aside, and the
+//! prctl), signals (the keychain deadline, SIGINT at the prompt, the signals that end
+//! `token --copy`'s countdown), stdout put aside, and the
 //! raw keyctl(2) calls. Safe wrappers from `rustix` (and `nix` for `alarm`) where a crate has
 //! one; the few calls none wraps safely are this crate's only `unsafe` blocks, each saying why.
 //! The rest of the crate is `#![deny(unsafe_code)]`.
@@ -55,6 +56,64 @@ impl Drop for SigintIgnored {
         // SIG_DFL/SIG_IGN, or SIG_ERR, which signal refuses) the process had before.
         unsafe {
             libc::signal(libc::SIGINT, self.previous);
+        }
+    }
+}
+
+/// The signals that end a wait a person is watching, caught rather than left to end the
+/// process: SIGINT (Ctrl-C), SIGTERM (`kill`), SIGHUP (the terminal closed) and SIGQUIT
+/// (`Ctrl-\`), so that the caller undoes what it did before it exits (`token --copy` clears the
+/// clipboard). They are blocked in the calling thread, and so in every thread it starts later,
+/// and taken by a thread of their own with sigwait(3): no handler, no `unsafe`. Create it
+/// before starting other threads. Off Unix nothing is caught.
+pub(crate) struct EndingSignals {
+    caught: std::sync::mpsc::Receiver<i32>,
+}
+
+impl EndingSignals {
+    /// Starts catching the signals; if they cannot be blocked, they keep ending the process.
+    pub(crate) fn catch() -> EndingSignals {
+        let (tx, caught) = std::sync::mpsc::channel();
+        #[cfg(unix)]
+        {
+            use nix::sys::signal::{SigSet, Signal};
+            let mut set = SigSet::empty();
+            for signal in [
+                Signal::SIGINT,
+                Signal::SIGTERM,
+                Signal::SIGHUP,
+                Signal::SIGQUIT,
+            ] {
+                set.add(signal);
+            }
+            if set.thread_block().is_ok() {
+                let waiter = std::thread::Builder::new().spawn(move || {
+                    while let Ok(signal) = set.wait() {
+                        if tx.send(signal as i32).is_err() {
+                            break;
+                        }
+                    }
+                });
+                if waiter.is_err() {
+                    // Nothing would take them: let them end the process again.
+                    let _ = set.thread_unblock();
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        drop(tx);
+        EndingSignals { caught }
+    }
+
+    /// Waits up to `timeout` for one of the signals; its number, or `None` when none came.
+    pub(crate) fn wait(&self, timeout: std::time::Duration) -> Option<i32> {
+        match self.caught.recv_timeout(timeout) {
+            Ok(signal) => Some(signal),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(timeout);
+                None
+            }
         }
     }
 }

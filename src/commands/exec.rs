@@ -20,7 +20,7 @@ impl Run for cli::Exec {
     ///
     /// # Errors
     /// When the target is not a host or https URL, no token is served for it, a `--env` name
-    /// is not a variable name, the forge is unknown and no `--env` is given, or the command
+    /// is not a variable name or one that programs obey (see [`obeyed`]), the forge is unknown and no `--env` is given, or the command
     /// cannot be started.
     fn run(&self, ctx: &Context) -> anyhow::Result<()> {
         for name in &self.env {
@@ -28,6 +28,12 @@ impl Run for cli::Exec {
                 bail!(
                     "--env {}: a variable name is letters, digits and '_', not starting with a digit",
                     escape(name)
+                );
+            }
+            if let Some(why) = obeyed(name) {
+                bail!(
+                    "--env {name}: {why}, so the token must not go there; name the variable the \
+                     tool reads its token from, e.g. --env GITHUB_TOKEN"
                 );
             }
         }
@@ -81,6 +87,127 @@ fn is_variable_name(name: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Variables that programs obey or print rather than pass on as a token, as (name, why):
+/// a name ending in `*` stands for every name it begins. A token in one of them is printed
+/// (the loader's `LD_PRELOAD` error, git's traces, a shell's `PS4`), sent somewhere (a proxy
+/// or a resolver looks the token up as a host name) or changes what runs (`PATH`, `BASH_ENV`).
+/// Compared without regard to case, since some are read in either case (`https_proxy`).
+const OBEYED: &[(&str, &str)] = &[
+    (
+        "LD_*",
+        "the dynamic loader obeys LD_* variables and prints what it cannot load (LD_PRELOAD puts the token on stderr, into CI logs)",
+    ),
+    ("DYLD_*", "macOS's dynamic loader obeys DYLD_* variables"),
+    ("GLIBC_TUNABLES", "the C library obeys it"),
+    ("GCONV_PATH", "the C library loads code from it"),
+    ("LOCPATH", "the C library reads locales from it"),
+    ("NLSPATH", "the C library reads messages from it"),
+    ("MALLOC_*", "the C library's allocator obeys it"),
+    (
+        "GIT_TRACE*",
+        "git writes its traces where GIT_TRACE* names, or to stderr",
+    ),
+    (
+        "GIT_CONFIG*",
+        "git reads its configuration from GIT_CONFIG* variables",
+    ),
+    ("GIT_SSH*", "git runs the program GIT_SSH* names"),
+    ("GIT_ASKPASS", "git runs the program it names"),
+    ("GIT_EDITOR", "git runs the program it names"),
+    ("GIT_PAGER", "git runs the program it names"),
+    ("GIT_PROXY_COMMAND", "git runs the program it names"),
+    ("GIT_EXEC_PATH", "git runs its commands from there"),
+    ("GIT_DIR", "git takes it as the repository"),
+    ("GIT_WORK_TREE", "git takes it as the working tree"),
+    (
+        "GIT_CURL_VERBOSE",
+        "git prints its HTTP traffic when it is set",
+    ),
+    ("GIT_CREDENTIAL_PAT_*", "git-credential-pat itself obeys it"),
+    ("BASH_ENV", "bash runs the file it names"),
+    ("ENV", "sh runs the file it names"),
+    (
+        "SHELLOPTS",
+        "bash takes it as its options and refuses to start on an unknown one",
+    ),
+    ("BASHOPTS", "bash takes it as its options"),
+    ("BASH_XTRACEFD", "bash writes its trace there"),
+    ("PS1", "a shell prints it"),
+    ("PS2", "a shell prints it"),
+    (
+        "PS4",
+        "a shell prints it before every traced command (set -x)",
+    ),
+    ("PROMPT_COMMAND", "bash runs it"),
+    ("IFS", "a shell splits every word on its characters"),
+    ("CDPATH", "a shell's cd searches it"),
+    ("PATH", "commands are looked up in it"),
+    ("HOME", "programs read their configuration from there"),
+    ("TMPDIR", "programs make their temporary files there"),
+    ("TMP", "programs make their temporary files there"),
+    ("TEMP", "programs make their temporary files there"),
+    ("PWD", "programs take it as the current directory"),
+    ("SHELL", "programs run it as the shell"),
+    (
+        "XDG_*",
+        "programs read and write their files where XDG_* variables say",
+    ),
+    ("EDITOR", "programs run it"),
+    ("VISUAL", "programs run it"),
+    ("PAGER", "programs run it"),
+    ("LESSOPEN", "less runs it"),
+    ("BROWSER", "programs run it"),
+    ("PYTHON*", "Python obeys PYTHON* variables"),
+    ("PERL5*", "Perl obeys PERL5* variables"),
+    ("RUBYOPT", "Ruby obeys it"),
+    ("NODE_OPTIONS", "Node.js obeys it"),
+    ("JAVA_TOOL_OPTIONS", "Java obeys it"),
+    (
+        "*_PROXY",
+        "programs send their requests through the proxy it names, looking the token up as a host name",
+    ),
+    (
+        "SSL_CERT_*",
+        "TLS libraries read their trusted certificates from there",
+    ),
+    (
+        "CURL_CA_BUNDLE",
+        "curl reads its trusted certificates from there",
+    ),
+    ("RES_OPTIONS", "the resolver obeys it"),
+    ("HOSTALIASES", "the resolver reads host names from there"),
+    ("LOCALDOMAIN", "the resolver sends it with every look-up"),
+    ("LANG", "programs take it as their language"),
+    ("LANGUAGE", "programs take it as their language"),
+    ("LC_*", "programs take LC_* variables as their language"),
+    (
+        "TZ",
+        "programs take it as the time zone and may read a file it names",
+    ),
+    ("TERM", "programs take it as the terminal"),
+    (
+        "TERMINFO",
+        "programs read the terminal's description from there",
+    ),
+    ("DISPLAY", "graphical programs connect to it"),
+    ("WAYLAND_DISPLAY", "graphical programs connect to it"),
+    ("DBUS_SESSION_BUS_ADDRESS", "programs connect to it"),
+    ("SSH_AUTH_SOCK", "ssh connects to it"),
+];
+
+/// Why a token must not go into the variable `name` (see [`OBEYED`]), if so.
+fn obeyed(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_uppercase();
+    OBEYED.iter().find_map(|&(pattern, why)| {
+        let hit = match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+            (Some(suffix), _) => name.ends_with(suffix),
+            (_, Some(prefix)) => name.starts_with(prefix),
+            _ => name == pattern,
+        };
+        hit.then_some(why)
+    })
 }
 
 /// The token [`helper::handed_over`] gives for `target` (default github.com) and `user`, and

@@ -2,16 +2,20 @@
 //! be served for a host, for a second tool (`gh auth login --with-token`, a web form), so that
 //! the tool uses the same tracked token and no second one is made.
 //!
-//! The token is chosen by [`helper::get`], exactly as for git: the same user, the `--default`
-//! mark, the lab timer (an ended lab erases the token and prints nothing) and the expiry.
+//! The token is chosen by [`helper::get`], exactly as for git: the same user (the URL's, else
+//! git's `credential.<url>.username`; a line on stderr when it is another account's token), the
+//! `--default` mark, the lab timer (an ended lab erases the token and prints nothing) and the
+//! expiry.
 //!
 //! `--copy` waits, with a countdown on stderr, rather than forking a clearer: on X11 the
 //! clipboard is not a buffer but a promise by the owning process to answer for the selection,
 //! so the process that set it must stay alive while the token is meant to be there (arboard
 //! serves it from a thread of this process). Waiting keeps that one process, shows the person
 //! how long the token stays, and ends with the clipboard cleared (unless something else was
-//! copied meanwhile, as `pass -c` does). Ctrl-C ends the process, and with it the X11
-//! selection; a clipboard manager that took a copy keeps it, which is why the clearing exists.
+//! copied meanwhile, as `pass -c` does). Ctrl-C, `kill` and a closed terminal clear it at once:
+//! a process that just died would leave the token to whatever keeps a copy of the selection
+//! when its owner goes (mutter, GNOME's window manager, does). The copy is marked as a secret
+//! for clipboard histories (see [`copy`]).
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::helper;
@@ -57,8 +61,38 @@ impl Run for cli::Token {
     }
 }
 
-/// Puts `token` on the clipboard, counts `keep` down on stderr, then clears the clipboard if
-/// it still holds the token.
+/// What the clipboard was found to hold.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// The token (this process's selection, or a copy of it).
+    Token,
+    /// Other text: something else was copied.
+    Other,
+    /// It could not be read (no answer, an error, no text): the token may still be there.
+    Unknown,
+}
+
+/// Reads the clipboard and compares it with `token`.
+fn holds(clipboard: &mut arboard::Clipboard, token: &SecretString) -> Holds {
+    match clipboard.get_text().map(Zeroizing::new) {
+        Ok(text) if text.as_str() == token.expose_secret() => Holds::Token,
+        Ok(_) => Holds::Other,
+        Err(_) => Holds::Unknown,
+    }
+}
+
+/// Puts `token` on the clipboard, marked as a secret for clipboard histories, counts `keep`
+/// down on stderr, then clears the clipboard unless something else was copied meanwhile. A
+/// signal that ends the wait (Ctrl-C, `kill`, the terminal closing) clears it at once, then
+/// the process exits with 128 + the signal's number; a clipboard that cannot be read is
+/// cleared rather than kept.
+///
+/// The mark is the `x-kde-passwordManagerHint` target (`secret`), which Klipper, CopyQ and
+/// GPaste honour, set by arboard's `exclude_from_history`, which also offers no `SAVE_TARGETS`
+/// (so no clipboard manager is asked to keep a copy) and gives the selection up rather than
+/// handing it over when this process lets go. Clearing gives the selection up (the owner
+/// becomes None): a window manager that keeps a copy of the selection when its owner's
+/// connection closes (mutter does) then keeps nothing.
 ///
 /// # Errors
 /// When there is no clipboard (no graphical session) or it refuses the text.
@@ -72,17 +106,13 @@ fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
              graphical session); pipe the token instead: git credential-pat token | COMMAND"
         );
     }
+    // Before the clipboard's thread starts, which must not take the signals either.
+    let signals = crate::sys::EndingSignals::catch();
     let mut clipboard = arboard::Clipboard::new().context("could not open the clipboard")?;
-    clipboard
-        .set_text(token.expose_secret())
-        .context("could not put the token on the clipboard")?;
-    let holds_token = |c: &mut arboard::Clipboard| {
-        c.get_text()
-            .map(Zeroizing::new)
-            .is_ok_and(|t| t.as_str() == token.expose_secret())
-    };
+    set_secret(&mut clipboard, token).context("could not put the token on the clipboard")?;
     let err = &mut std::io::stderr();
     let start = Instant::now();
+    let mut ended_by = None;
     let mut changed = false;
     while let Some(left) = keep.checked_sub(start.elapsed()).filter(|d| !d.is_zero()) {
         let _ = write!(
@@ -91,8 +121,11 @@ fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
             left.as_secs_f64().ceil() as u64
         );
         let _ = err.flush();
-        std::thread::sleep(left.min(Duration::from_secs(1)));
-        if !holds_token(&mut clipboard) {
+        if let Some(signal) = signals.wait(left.min(Duration::from_secs(1))) {
+            ended_by = Some(signal);
+            break;
+        }
+        if holds(&mut clipboard, token) == Holds::Other {
             changed = true;
             break;
         }
@@ -103,7 +136,8 @@ fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
             "\rSomething else was copied; the clipboard is left as it is.                    "
         );
     } else {
-        if holds_token(&mut clipboard) {
+        // The token, or what could not be read, which may be the token: cleared.
+        if holds(&mut clipboard, token) != Holds::Other {
             clipboard.clear().context("could not clear the clipboard")?;
         }
         let _ = writeln!(
@@ -111,5 +145,50 @@ fn copy(token: &SecretString, keep: Duration) -> anyhow::Result<()> {
             "\rThe clipboard is cleared.                                                      "
         );
     }
+    if let Some(signal) = ended_by {
+        drop(clipboard);
+        std::process::exit(128 + signal);
+    }
+    Ok(())
+}
+
+/// Puts `token` on the clipboard as a secret, with arboard's `exclude_from_history`: on Linux
+/// and the BSDs the `x-kde-passwordManagerHint` target (see [`copy`]), on macOS the
+/// nspasteboard.org marks, on Windows out of the clipboard history and the cloud clipboard.
+fn set_secret(clipboard: &mut arboard::Clipboard, token: &SecretString) -> anyhow::Result<()> {
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    ))]
+    {
+        use arboard::SetExtLinux;
+        clipboard
+            .set()
+            .exclude_from_history()
+            .text(token.expose_secret())?;
+    }
+    #[cfg(target_os = "macos")]
+    {
+        use arboard::SetExtApple;
+        clipboard
+            .set()
+            .exclude_from_history()
+            .text(token.expose_secret())?;
+    }
+    #[cfg(windows)]
+    {
+        use arboard::SetExtWindows;
+        clipboard
+            .set()
+            .exclude_from_history()
+            .exclude_from_cloud()
+            .text(token.expose_secret())?;
+    }
+    #[cfg(any(
+        target_os = "android",
+        target_os = "emscripten",
+        not(any(unix, windows))
+    ))]
+    clipboard.set_text(token.expose_secret())?;
     Ok(())
 }

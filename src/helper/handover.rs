@@ -1,6 +1,7 @@
 //! The token's second use (`token`, `exec`): the very token git would be served for a host,
-//! chosen by [`get`](super::get()) itself, handed to what the person names. A lab timer that ran
-//! out is ended here as git's `get` ends it.
+//! chosen by [`get`](super::get()) itself for the user git would name (the URL's, else git's
+//! `credential.<url>.username`), handed to what the person names, with a line on stderr when
+//! it is another account's token. A lab timer that ran out is ended here as git's `get` ends it.
 
 use super::{Query, Revoker, end_lab, get};
 use crate::forge::ForgeKind;
@@ -17,11 +18,25 @@ pub(crate) struct Handover {
     pub(crate) forge: Option<ForgeKind>,
 }
 
+/// Who named the user a token is asked for.
+#[derive(Clone, Copy)]
+enum Named {
+    /// The person, with `--user`: only that account's token is handed over.
+    Person,
+    /// The URL, as in `https://bob@github.com`.
+    Url,
+    /// git's `credential.<url>.username`, which git sends when the URL names no user.
+    Config,
+}
+
 /// The token git would be served for `target` (a host or URL, as `login` takes it; its path
-/// is ignored, since git sends one only with `credential.useHttpPath`) and, with `user`, for
-/// exactly that account: never the host's other token that `get` hands git for an unknown
-/// user name on GitHub or GitLab. `now` is seconds since the Unix epoch (UTC); `end` revokes
-/// a token whose lab timer ran out (the binary passes `ending::revoke`).
+/// is ignored, since git sends one only with `credential.useHttpPath`): [`get`]'s choice for the
+/// user the URL names or, when it names none, the user git's `credential.<url>.username` names
+/// (as git sends it, see [`crate::git::configured_username`]). When that user has no token and
+/// `get` serves the host's other one (GitHub and GitLab ignore the user name), the token is
+/// handed over as git is served it, with a line on stderr saying whose it is. With `user`
+/// (`--user`), exactly that account's token or nothing. `now` is seconds since the Unix epoch
+/// (UTC); `end` revokes a token whose lab timer ran out (the binary passes `ending::revoke`).
 ///
 /// # Errors
 /// One sentence when nothing is served: nothing stored, the lab timer ended (the token is
@@ -35,11 +50,17 @@ pub(crate) fn handed_over(
 ) -> anyhow::Result<Handover> {
     let mut query = Query::for_target(target)?;
     query.path = None;
-    if let Some(user) = user {
+    let named = if let Some(user) = user {
         query.username = Some(user.to_owned());
-    }
+        Some(Named::Person)
+    } else if query.username.is_some() {
+        Some(Named::Url)
+    } else {
+        query.username = crate::git::configured_username(&query.origin);
+        query.username.as_ref().map(|_| Named::Config)
+    };
     let mut served = get(&query, vault, now)?;
-    if user.is_some() && served.instead_of.is_some() {
+    if matches!(named, Some(Named::Person)) && served.instead_of.is_some() {
         served.answer = None;
     }
     let host = query.origin.host.to_string();
@@ -47,6 +68,22 @@ pub(crate) fn handed_over(
         && let Some(token) = answer.password
     {
         let username = answer.username.unwrap_or_default();
+        if let Some(asked) = &served.instead_of {
+            let by = match named {
+                Some(Named::Config) => format!(
+                    "git's config names the user {} for {} (credential.username)",
+                    escape(asked),
+                    query.origin
+                ),
+                _ => format!("the URL names the user {}", escape(asked)),
+            };
+            eprintln!(
+                "git-credential-pat: {by}, of whom no token is stored for {host}; this is the \
+                 token of {}, the one git is served too (the forge ignores the user name sent \
+                 with a token).",
+                escape(&username)
+            );
+        }
         let mut forge = None;
         for found in vault.find(&query.origin)? {
             if found.account.username == username
@@ -68,10 +105,15 @@ pub(crate) fn handed_over(
              for a new one"
         );
     }
+    let for_user = match (named, query.username.as_deref()) {
+        (Some(Named::Config), Some(u)) => {
+            format!(" and user {} (git's credential.username)", escape(u))
+        }
+        (Some(_), Some(u)) => format!(" and user {}", escape(u)),
+        _ => String::new(),
+    };
     bail!(
-        "no token is stored for {host}{} (or it has expired); create one with \
-         `git credential-pat login {host}`",
-        user.map(|u| format!(" and user {}", escape(u)))
-            .unwrap_or_default()
+        "no token is stored for {host}{for_user} (or it has expired); create one with \
+         `git credential-pat login {host}`"
     )
 }

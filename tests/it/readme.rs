@@ -1,7 +1,8 @@
 //! The README as a new user tries it: every `git credential-pat COMMAND` it mentions is a
 //! command the binary knows (`COMMAND --help` succeeds), so that no instruction points at a
-//! command that was renamed or never existed. Shell blocks that need the network or a stored
-//! token say so in a first-line comment (`# network: …`) and are not run.
+//! command that was renamed or never existed. The lines that write a `.env` file run against a
+//! stored token and must leave a file only its owner can read; the install example shows the
+//! line `configure` prints. Other shell blocks are not run.
 
 use crate::rig;
 
@@ -51,15 +52,18 @@ fn every_command_the_readme_names_exists() {
     }
 }
 
-/// The README's text, and its ```sh blocks' lines (comments after `#` removed).
+/// The lines of the README's ```sh blocks, those in list items included (comments after
+/// `  #` removed).
 fn readme_sh_lines() -> Vec<String> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("read README.md");
     let mut lines = Vec::new();
     let mut in_sh = false;
     for line in text.lines() {
-        if line.starts_with("```") {
-            in_sh = !in_sh && line == "```sh";
+        // A block in a list item is indented.
+        let fence = line.trim_start();
+        if fence.starts_with("```") {
+            in_sh = !in_sh && fence == "```sh";
             continue;
         }
         if in_sh {
@@ -165,4 +169,104 @@ fn the_readmes_commands_for_seeing_tokens_by_hand_show_a_stored_token() {
             w.name()
         );
     }
+}
+
+/// A directory holding `git-credential-pat`, a script that runs the built helper on `w`'s
+/// keychain, for a `PATH` on which `git credential-pat …` runs as a person types it.
+fn helper_on_path(w: &rig::World) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = w.sb.dir.path().join("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("git-credential-pat");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nexec '{}' {} \"$@\"\n",
+            rig::helper_bin().display(),
+            w.store_arg()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+/// `dir` first, then this process's `PATH`.
+fn path_with(dir: &std::path::Path) -> std::ffi::OsString {
+    let mut dirs = vec![dir.to_owned()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
+#[test]
+fn the_readmes_env_file_lines_leave_a_file_only_its_owner_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let lines: Vec<String> = readme_sh_lines()
+        .into_iter()
+        .filter(|l| l.contains(".env"))
+        .collect();
+    assert!(!lines.is_empty(), "the README's .env lines");
+    let script = lines.join("\n");
+    let Some(kc) = rig::keychains().into_iter().next() else {
+        return;
+    };
+    let w = rig::World::new(kc);
+    let token = "ghp_READMEdotenv00000000000000000000000";
+    w.write_raw(
+        "https://alice@github.com",
+        &format!("{token}\nforge=GitHub\n"),
+    );
+    let path = path_with(&helper_on_path(&w));
+    let env_file = w.sb.dir.path().join(".env");
+    // A new file, and one that was there already, readable by everyone.
+    for before in [None, Some("COMPOSE_PROJECT_NAME=lab\n")] {
+        let _ = std::fs::remove_file(&env_file);
+        if let Some(text) = before {
+            std::fs::write(&env_file, text).unwrap();
+            std::fs::set_permissions(&env_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let mut sh = rig::sandboxed(&w.sb, "sh");
+        sh.args(["-c", &script]).env("PATH", &path);
+        let out = rig::run_with_timeout(&mut sh, b"", rig::procs::RUN_TIMEOUT);
+        assert_eq!(out.code, 0, "{script}: {}", out.stderr);
+        let text = std::fs::read_to_string(&env_file).expect("the README's lines wrote .env");
+        assert_eq!(
+            text,
+            format!("{}GITHUB_TOKEN={token}\n", before.unwrap_or_default()),
+            "{script}"
+        );
+        let mode = std::fs::metadata(&env_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "{script}\nleaves .env (before: {before:?}) with mode {mode:o}"
+        );
+    }
+}
+
+#[test]
+fn the_readmes_install_example_shows_the_line_configure_prints() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("read README.md");
+    let sb = rig::Sandbox::new();
+    // As install.sh runs it: the binary on PATH (git then runs it as `pat`), no namespace.
+    let dir = sb.dir.path().join("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(rig::helper_bin(), dir.join("git-credential-pat")).unwrap();
+    let mut cmd = sb.helper();
+    cmd.arg("configure")
+        .env("PATH", path_with(&dir))
+        .env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");
+    let out = sb.run(&mut cmd, "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let printed = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("git now asks"))
+        .unwrap_or_else(|| panic!("configure printed: {}", out.stderr));
+    assert!(
+        text.lines().any(|l| l == printed),
+        "the README's install example does not show `{printed}`"
+    );
 }
