@@ -2,7 +2,7 @@
 //! from the environment, redirects only within the API's origin), one [`Call`] of the API and
 //! the reading of its answer into the typed errors a beginner can act on ([`ValidationError`],
 //! worded in `errors.rs`: a 401's reason, a certificate that is not trusted), what an answer
-//! says about a token ([`TokenInfo`]) or a revocation ([`Revocation`]), and the headers every
+//! says about a token ([`TokenInfo`]) or a revocation ([`Revocation`](super::Revocation)), and the headers every
 //! forge sends alike (rate limits, `retry-after`, `location`).
 //!
 //! Follows what docs/FORGES.md quotes and links: GitHub's REST API description (status codes,
