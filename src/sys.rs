@@ -224,7 +224,9 @@ impl StdoutAside {
                 .or_else(|_| open("/dev/null"))
                 .ok()
                 .and_then(|target| {
-                    let saved = rustix::io::dup(rustix::stdio::stdout()).ok()?;
+                    // Close-on-exec: a browser the flow starts (and that stays open) must not
+                    // hold git's pipe, or git would wait for the answer's end until it quits.
+                    let saved = rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stdout(), 0).ok()?;
                     rustix::stdio::dup2_stdout(&target).ok()?;
                     Some(saved)
                 });

@@ -137,6 +137,49 @@ fn a_text_browser_cannot_write_into_gits_answer() {
     );
 }
 
+/// While the login flow runs, git's stdout is set aside on a descriptor of its own; a browser
+/// must not inherit it: a browser that stays open (as most do, and as this one's child does)
+/// would hold git's pipe open, and git would wait for the answer's end until the browser quits.
+#[test]
+fn a_browser_that_stays_open_does_not_hold_gits_answer_back() {
+    let Some(mut w) = world() else { return };
+    let api = github_api("octo");
+    configure_forge(&w, "lab.example", &api);
+    let pid_file = w.sb.dir.path().join("browser-child.pid");
+    let browser = w.sb.dir.path().join("browser-that-stays.sh");
+    // The child keeps every descriptor the browser got, except its stdio.
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\nsleep 120 </dev/null >/dev/null 2>&1 &\necho $! > '{}'\nexit 0\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    w.sb.set_env("BROWSER", browser.to_str().unwrap());
+    let mut p = on_a_terminal(
+        &w,
+        "printf 'protocol=https\\nhost=lab.example\\n\\n' | git credential fill > answer; echo filled $?",
+    );
+    p.exp_string("Paste the token for lab.example")
+        .unwrap_or_else(|e| panic!("no prompt: {e}"));
+    p.send_line(TOKEN).unwrap();
+    // Well within the child's 120 s: git gets its answer as soon as the helper exits.
+    let filled = p.exp_string("filled 0");
+    if let Ok(pid) = std::fs::read_to_string(&pid_file) {
+        let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+    }
+    filled.unwrap_or_else(|e| {
+        panic!("git waited for the browser's child, which held its pipe open: {e}")
+    });
+    let _ = p.exp_eof();
+}
+
 #[test]
 fn configure_refuses_a_namespace_that_the_shell_would_run() {
     let Some(mut w) = world() else { return };
