@@ -2,19 +2,13 @@
 //! the default account, `configure`/`unconfigure`, `doctor`, completions and the man page;
 //! with real git, the real keychains, and the forge's API as a local mock.
 
+use crate::rig::now;
 use crate::rig::{self, World, keychains};
 
 /// A GitHub Enterprise Server the tests make up; its API is the mock.
 const HOST: &str = "ghe.lab.test";
 const ALICE_TOKEN: &str = "ghp_Alice000000000000000000000000000000001";
 const BOB_TOKEN: &str = "ghp_Bob00000000000000000000000000000000002";
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// `GET /user` answers alice or bob by token, as GitHub documents it.
 fn mock_api() -> mockito::ServerGuard {

@@ -3,17 +3,10 @@
 //! create, append to or truncate the file it points at, and a cache directory another user
 //! owns is not used; the helper still stores and serves tokens.
 
+use crate::rig::now;
 use crate::rig::{self, Sandbox};
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
 
 /// Stores a token expiring in 3 days, then `get`s it (which warns, and records the warning).
 fn store_then_get(sb: &Sandbox) -> rig::Output {

@@ -6,6 +6,7 @@
 //! most once an hour (`list` always asks). Real git, the real keychains, the real HTTPS git
 //! server, the forge's API as a local mock whose requests are counted.
 
+use crate::rig::now;
 use crate::rig::{self, GitServer, World, keychains};
 use rexpect::ReadUntil;
 
@@ -14,13 +15,6 @@ const HOST: &str = "ghe.lab.test";
 const ALICE_TOKEN: &str = "ghp_Alice000000000000000000000000000000001";
 const BOB_TOKEN: &str = "ghp_Bob00000000000000000000000000000000002";
 const CAROL_TOKEN: &str = "ghp_Carol00000000000000000000000000000003";
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// Appends `host`'s forge settings to the world's git config: a GitHub whose API is `api`.
 fn configure_forge(w: &World, host: &str, forge: &str, api: &mockito::ServerGuard) {

@@ -4,6 +4,7 @@
 //! mock (mockito) speaking GitHub's documented headers; the git server is the real HTTPS one.
 
 use crate::rig::GitServer;
+use crate::rig::now;
 use crate::rig::{self, World, keychains};
 use std::time::{Duration, Instant};
 
@@ -76,13 +77,6 @@ fn expected_pages(server: &GitServer, start: u64) -> Vec<String> {
             )
         })
         .collect()
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 /// `git clone <url> <dir>` on a new pseudo-terminal with echo on (rexpect starts it off, which

@@ -6,6 +6,7 @@
 //! expired, and when; and the lab timer counts from the moment the token is stored. Real
 //! keychains, the binary on a pseudo-terminal, the forge's API as a local mock.
 
+use crate::rig::now;
 use crate::rig::{self, World, keychains};
 
 /// A GitHub Enterprise Server the tests make up; its API is the mock.
@@ -14,13 +15,6 @@ const HOST: &str = "ghe.replace.test";
 const GL_HOST: &str = "gitlab.replace.test";
 const ALICE_TOKEN: &str = "ghp_Alice000000000000000000000000000000001";
 const ALICE_NEW: &str = "ghp_AliceNew0000000000000000000000000003";
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// `GET /user` answers alice for both of her tokens, as GitHub documents it.
 fn github_api() -> mockito::ServerGuard {

@@ -5,6 +5,7 @@
 //! argv and no file. Plus the command line a person meets: help, completions (also through
 //! git's own bash completion) and the man page.
 
+use crate::rig::now;
 use crate::rig::{self, World, keychains};
 use std::path::Path;
 use std::process::Command;
@@ -13,13 +14,6 @@ use std::time::Duration;
 const SENTINEL: &str = "glpat-SENTINELz9Qx00000000";
 const GL_HOST: &str = "gitlab.lab.test";
 const GH_TOKEN: &str = "ghp_SENTINELgithub0000000000000000000000";
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// A world with SENTINEL stored for alice on GL_HOST (a GitLab) and GH_TOKEN for bob on
 /// github.com, written straight into the keychain.

@@ -4,6 +4,7 @@
 //! `logout`'s closing line. The real binary on the real keychains; the forge's API is a local
 //! mock (mockito) speaking GitHub's or GitLab's documented answers, or the rig's HTTPS server.
 
+use crate::rig::now;
 use crate::rig::{self, World, keychains};
 
 /// A GitHub Enterprise Server the tests make up; its API is the mock.
@@ -15,13 +16,6 @@ const GL_GOOD: &str = "glpat-Good00000000000000001";
 const GL_EXPIRED: &str = "glpat-Expired0000000000002";
 const GL_REVOKED: &str = "glpat-Revoked0000000000003";
 const GL_UNKNOWN: &str = "glpat-Unknown0000000000004";
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// GitHub's `GET /user`: alice for TOKEN, 401 "Bad credentials" for anything else.
 fn github_api() -> mockito::ServerGuard {

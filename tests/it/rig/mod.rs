@@ -28,6 +28,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+/// Now, in seconds since the Unix epoch (UTC): the tests' clock, for the times they store and
+/// expect.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs()
+}
+
 /// Whether CI=true is set: then a missing keychain or server tool is a test failure (panic with
 /// a clear message), never a silent skip. `CI=1` counts too, as some CI systems spell it so.
 pub fn in_ci() -> bool {
