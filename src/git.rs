@@ -253,7 +253,7 @@ pub(crate) const BIN_NAME: &str = "git-credential-pat";
 pub(crate) fn helper_words(value: &str) -> Option<Vec<String>> {
     let (command, named) = match value.strip_prefix('!') {
         Some(command) => (command, false),
-        None => (value, !Path::new(value).is_absolute()),
+        None => (value, !git_absolute(value)),
     };
     let mut words = shell_words::split(command).ok()?;
     if words.is_empty() {
@@ -270,6 +270,16 @@ pub(crate) fn helper_words(value: &str) -> Option<Vec<String>> {
         words[0] = format!("git-{sub}");
     }
     Some(words)
+}
+
+/// Whether git takes a helper value as an absolute path (git-compat-util.h,
+/// `is_absolute_path`): it starts with `/`; on Windows also with `\` or a drive (`C:`).
+fn git_absolute(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    value.starts_with('/')
+        || (cfg!(windows)
+            && (value.starts_with('\\')
+                || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')))
 }
 
 /// The program git runs for a `credential.helper` value ([`helper_words`]' first):
