@@ -495,6 +495,32 @@ pub(crate) fn global_unset_value(key: &str, value: &str) -> anyhow::Result<bool>
     }
 }
 
+/// Sets `key` to `value` in the global config unless it has a value there already; returns
+/// whether it was set. git writes the key into the last section of its name, so that right
+/// after `configure` it joins the helper's own section.
+///
+/// # Errors
+/// When git config fails.
+pub(crate) fn global_set_if_unset(key: &str, value: &str) -> anyhow::Result<bool> {
+    if !global_get_all(key)?.is_empty() {
+        return Ok(false);
+    }
+    let status = global_config()
+        .args([key, value])
+        .status()
+        .context("could not run git config")?;
+    if !status.success() {
+        bail!("git config --global {key} failed");
+    }
+    Ok(true)
+}
+
+/// The key that makes git send the repository's `path` to helpers for `url`
+/// (`credential.<url>.useHttpPath`, gitcredentials(7)), which routing by owner needs.
+pub(crate) fn use_http_path_key(url: &str) -> String {
+    format!("credential.{url}.useHttpPath")
+}
+
 /// Appends a new section `[section "subsection"]` holding `name = value` for each of
 /// `values`, in order, at the end of the global config, even when a section of that name
 /// exists earlier (`git config --add` would write into that one): the values go into a section

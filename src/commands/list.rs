@@ -102,8 +102,7 @@ impl Run for cli::List {
         // git's `get` asks one keychain, the automatic choice: so does the mark.
         let vault = ctx.open_vault()?;
         // The same choice as git's `get` (which also erases a token whose lab timer ended).
-        let mut query = Query::for_target(target)?;
-        query.path = None;
+        let query = Query::for_target(target)?;
         let served = helper::get(&query, &vault, ctx.now)?;
         let Some(user) = served.answer.and_then(|a| a.username) else {
             run(self.json, &vaults, ctx.now)?;
@@ -118,10 +117,9 @@ impl Run for cli::List {
                 && r.host == query.origin.host.to_string()
                 && r.username == user
                 && r.keychain == vault.store_name()
-                && query
-                    .path
+                && r.path
                     .as_ref()
-                    .is_none_or(|p| r.path.as_ref() == Some(p))
+                    .is_none_or(|rp| query.path.as_ref() == Some(rp))
         };
         let rows = rows(&vaults)?;
         let mut out = std::io::stdout().lock();
