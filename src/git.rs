@@ -495,9 +495,8 @@ pub(crate) fn global_unset_value(key: &str, value: &str) -> anyhow::Result<bool>
     }
 }
 
-/// Sets `key` to `value` in the global config unless it has a value there already; returns
-/// whether it was set. git writes the key into the last section of its name, so that right
-/// after `configure` it joins the helper's own section.
+/// Sets `key` to `value` in the global config unless it has a value there; returns whether it
+/// was set (git writes it into the last section of its name: `configure`'s own).
 ///
 /// # Errors
 /// When git config fails.
@@ -505,20 +504,11 @@ pub(crate) fn global_set_if_unset(key: &str, value: &str) -> anyhow::Result<bool
     if !global_get_all(key)?.is_empty() {
         return Ok(false);
     }
-    let status = global_config()
-        .args([key, value])
-        .status()
-        .context("could not run git config")?;
-    if !status.success() {
+    let status = global_config().args([key, value]).status();
+    if !status.context("could not run git config")?.success() {
         bail!("git config --global {key} failed");
     }
     Ok(true)
-}
-
-/// The key that makes git send the repository's `path` to helpers for `url`
-/// (`credential.<url>.useHttpPath`, gitcredentials(7)), which routing by owner needs.
-pub(crate) fn use_http_path_key(url: &str) -> String {
-    format!("credential.{url}.useHttpPath")
 }
 
 /// Appends a new section `[section "subsection"]` holding `name = value` for each of

@@ -24,7 +24,7 @@ use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::git::{
     BIN_NAME, HelperEntry, config_get_regexp, find_on_path, global_append_section, global_get_all,
     global_set_if_unset, global_unset_value, helper_entries, helper_list, helper_value_for_path,
-    is_ours, use_http_path_key,
+    is_ours,
 };
 use crate::vault::StoreChoice;
 use anyhow::{Context as _, bail};
@@ -112,7 +112,7 @@ pub(crate) fn configure(
 /// # Errors
 /// When git config fails.
 fn send_paths(host: &str) -> anyhow::Result<()> {
-    let key = use_http_path_key(&format!("https://{host}"));
+    let key = format!("credential.https://{host}.useHttpPath");
     if global_set_if_unset(&key, "true")? {
         eprintln!("git now names the repository to git-credential-pat ({key} = true)");
     }
@@ -172,7 +172,7 @@ pub(crate) fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
             eprintln!("git-credential-pat was not configured for https://{host}");
             continue;
         }
-        global_unset_value(&use_http_path_key(&format!("https://{host}")), "true")?;
+        global_unset_value(&format!("credential.https://{host}.useHttpPath"), "true")?;
         eprintln!("git no longer asks git-credential-pat for https://{host}");
     }
     Ok(())

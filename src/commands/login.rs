@@ -107,7 +107,7 @@ fn route_stored(
 /// # Errors
 /// When git config fails.
 fn send_paths(query: &Query) -> anyhow::Result<()> {
-    let key = crate::git::use_http_path_key(&query.origin.to_string());
+    let key = format!("credential.{}.useHttpPath", query.origin);
     if crate::git::global_set_if_unset(&key, "true")? {
         eprintln!("git-credential-pat: set {key} = true, so that git names the repository");
     }

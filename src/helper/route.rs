@@ -35,9 +35,9 @@ pub(super) enum Route {
 }
 
 /// What the pick `account`, holding `stored`, says about `query` (which names no user): with
-/// no path, the pick is served; with one, its host map (see [`crate::vault::HostMap`]) routes
-/// the path's owner, unless the pick has no map (written by an older version) or the host keeps
-/// tokens per path, which only a search finds.
+/// no path, the pick is served; with one, its host map (see [`crate::vault::HostMap`]; none
+/// routes nothing) routes the path's owner, unless the host keeps tokens per path, which only
+/// a search finds.
 pub(super) fn pick_route(query: &Query, account: &Account, stored: &Stored) -> Route {
     let Some(owner) = query.owner() else {
         return Route::Pick;
@@ -46,11 +46,14 @@ pub(super) fn pick_route(query: &Query, account: &Account, stored: &Stored) -> R
         // A token kept for exactly this path (the pick matched it).
         return Route::Pick;
     }
-    match &stored.map {
-        Some(map) if !map.paths => match map.route(owner) {
-            Some(user) if user != account.username => Route::To(user.to_owned()),
-            _ => Route::Pick,
-        },
-        _ => Route::Search,
+    let Some(map) = &stored.map else {
+        return Route::Pick;
+    };
+    if map.paths {
+        return Route::Search;
+    }
+    match map.route(owner) {
+        Some(user) if user != account.username => Route::To(user.to_owned()),
+        _ => Route::Pick,
     }
 }

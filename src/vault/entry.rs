@@ -166,7 +166,8 @@ pub struct Stored {
     pub(crate) owners: Vec<String>,
     /// The host's routes, kept on the host's pick only (see [`super::Vault::find_pick`]), so
     /// that a `get` learns from the one entry it reads which account serves the path's owner;
-    /// `None` on any other entry, and on a pick written by an older version.
+    /// `None` when there is nothing to route (no owner, no token kept per path), on any other
+    /// entry, and on a pick written by an older version.
     pub(crate) map: Option<HostMap>,
 }
 
@@ -317,8 +318,11 @@ impl Stored {
             let owners: Vec<String> = self.owners.iter().map(|o| encode(o, LIST)).collect();
             line(&mut s, "owners", &owners.join(","));
         }
-        if let Some(map) = map {
-            line(&mut s, "map", if map.paths { "paths" } else { "1" });
+        // An empty map is not written: an entry without one routes nothing, as before.
+        if let Some(map) = map.filter(|m| **m != HostMap::default()) {
+            if map.paths {
+                line(&mut s, "map", "paths");
+            }
             for (owner, user) in &map.routes {
                 let route = format!("{} {}", encode(owner, LIST), encode(user, LIST));
                 line(&mut s, "route", &route);

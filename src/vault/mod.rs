@@ -474,7 +474,7 @@ impl Vault {
         if let (Some(map), Some(at)) = (&map, &picked)
             && at != account
             && let Some((_, held)) = others.iter().find(|(f, _)| f.account == *at)
-            && held.map.as_ref() != Some(map)
+            && held.map.clone().unwrap_or_default() != *map
         {
             self.write(at, &held.encode_with_map(Some(map)), None)?;
         }
