@@ -143,7 +143,22 @@ fn fill_token_exec_and_list_agree_on_the_owner_the_user_name_and_the_default() {
             (format!("https://{}@{host}/acme/app.git", ME.0), ME),
             (format!("https://{}@{host}/lab/app.git", WORK.0), WORK),
         ];
-        for (url, (user, token)) in cases {
+        let table = w.helper_args(&["list"], "");
+        assert!(
+            table.stdout.contains(&format!("{} for Lab/", ME.0)),
+            "{}: list shows each account's owners:\n{}",
+            w.name(),
+            table.stdout
+        );
+        let reasons = [
+            "the host's default",
+            "its owner lab/ is routed to it",
+            "its owner LAB/ is routed to it",
+            "the host's default",
+            "the URL names the user bob",
+            "the URL names the user alice",
+        ];
+        for ((url, (user, token)), reason) in cases.into_iter().zip(reasons) {
             let why = format!("{}: {url}", w.name());
             assert_eq!(fill(&w, &url), (user.into(), token.into()), "{why}");
             let out = w.helper_args(&["token", &url], "");
@@ -179,6 +194,11 @@ fn fill_token_exec_and_list_agree_on_the_owner_the_user_name_and_the_default() {
                 .lines()
                 .filter(|l| l.starts_with(&format!("* {host} ")))
                 .collect();
+            assert!(
+                out.stdout.contains(&format!("({reason})\n")),
+                "{why}: list says why: {}",
+                out.stdout
+            );
             assert!(
                 marked.len() == 1 && marked[0].split_whitespace().nth(2) == Some(user),
                 "{why}: list marks {marked:?}\n{}",
@@ -224,4 +244,37 @@ fn configure_sets_use_http_path_and_unconfigure_leaves_the_file_as_it_was() {
     let out = run(&["unconfigure", "github.com"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(sb.gitconfig()).unwrap(), original);
+}
+
+#[test]
+fn doctor_names_an_owner_routed_to_two_accounts_and_a_routed_host_without_use_http_path() {
+    for kc in keychains() {
+        let w = World::new(kc);
+        for (user, token) in [WORK, ME] {
+            w.write_raw(
+                &format!("https://{user}@github.com"),
+                &format!("{token}\nowners=lab\n"),
+            );
+        }
+        let out = w.helper_args(&["doctor", "--offline"], "");
+        assert_ne!(out.code, 0, "{}: {}", w.name(), out.stdout);
+        assert!(
+            out.stdout
+                .contains("FAIL  lab/ on https://github.com is routed to 2 accounts (alice, bob)")
+                || out.stdout.contains(
+                    "FAIL  lab/ on https://github.com is routed to 2 accounts (bob, alice)"
+                ),
+            "{}: {}",
+            w.name(),
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains(
+                "FAIL  https://github.com: owners are routed but git does not name the repository"
+            ),
+            "{}: {}",
+            w.name(),
+            out.stdout
+        );
+    }
 }
