@@ -150,7 +150,9 @@ impl cli::Login {
                 shown.join("; ")
             )?;
             let live = old.iter().filter(|(_, s)| alive(s, now)).count();
-            if !options.token_stdin {
+            // With --owner the new token is usually another account's, which replaces nothing
+            // (a token of the same account is still replaced, and revoked, as below).
+            if !options.token_stdin && target.owners.is_empty() {
                 if crate::tty::open().is_err() {
                     bail!(
                         "a token is stored already; to replace it, pipe the new one in with \

@@ -278,3 +278,76 @@ fn doctor_names_an_owner_routed_to_two_accounts_and_a_routed_host_without_use_ht
         );
     }
 }
+
+/// A GitHub Enterprise Server on a mock API that knows the work and the personal token.
+const GHES: &str = "ghe.lab.test";
+const WORK_GHP: &str = "ghp_Work0000000000000000000000000000000001";
+const ME_GHP: &str = "ghp_Mine0000000000000000000000000000000002";
+
+#[test]
+fn login_owner_with_a_new_token_routes_it_and_a_token_kept_per_path_before_still_serves_its_path() {
+    let mut api = mockito::Server::new();
+    for (token, login) in [(WORK_GHP, "alice"), (ME_GHP, "bob")] {
+        api.mock("GET", "/user")
+            .match_header("authorization", format!("Bearer {token}").as_str())
+            .with_status(200)
+            .with_header("x-oauth-scopes", "repo, workflow")
+            .with_body(format!(r#"{{"login":"{login}"}}"#))
+            .expect_at_most(usize::MAX)
+            .create();
+    }
+    for kc in keychains() {
+        let w = World::new(kc);
+        let config = format!(
+            "[credential]\n\thelper =\n\thelper = \"{}\"\n\
+             [credential \"https://{GHES}\"]\n\tpatForge = ghes\n\tpatApiUrl = {}\n",
+            w.helper_command(),
+            api.url()
+        );
+        std::fs::write(w.sb.gitconfig(), config).unwrap();
+        // Kept for one repository by an older version (useHttpPath), before any owner.
+        w.write_raw(
+            &format!("https://carol@{GHES}/old/repo.git"),
+            "ghp_kept_for_one_path\n",
+        );
+        for (token, extra) in [(WORK_GHP, None), (ME_GHP, Some("lab"))] {
+            let mut args = vec!["login", GHES, "--token-stdin"];
+            args.extend(extra.iter().flat_map(|o| ["--owner", *o]));
+            let out = w.helper_args(&args, &format!("{token}\n"));
+            assert_eq!(out.code, 0, "{}: login: {}", w.name(), out.stderr);
+        }
+        let out = w.helper_args(&["list", "--json"], "");
+        let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let owners: Vec<(String, serde_json::Value)> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["username"].as_str().unwrap().into(), r["owners"].clone()))
+            .collect();
+        assert_eq!(
+            owners,
+            [
+                ("alice".into(), serde_json::json!([])),
+                ("bob".into(), serde_json::json!(["lab"])),
+                ("carol".into(), serde_json::json!([])),
+            ],
+            "{}",
+            w.name()
+        );
+        let config = std::fs::read_to_string(w.sb.gitconfig()).unwrap();
+        assert!(config.contains("useHttpPath = true"), "{config}");
+        for (path, user, token) in [
+            ("lab/x.git", "bob", ME_GHP),
+            ("acme/app.git", "alice", WORK_GHP),
+            ("old/repo.git", "carol", "ghp_kept_for_one_path"),
+        ] {
+            let url = format!("https://{GHES}/{path}");
+            assert_eq!(
+                fill(&w, &url),
+                (user.into(), token.into()),
+                "{}: {url}",
+                w.name()
+            );
+        }
+    }
+}
