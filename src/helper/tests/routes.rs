@@ -92,3 +92,23 @@ fn an_owner_is_served_the_account_it_is_routed_to_and_a_user_name_wins() {
     );
     assert_eq!(v.get(&me).unwrap().unwrap().owners, ["Lab"]);
 }
+
+#[test]
+fn erase_with_a_path_forgets_the_account_served_and_no_other() {
+    let v = vault();
+    for (user, password) in [("work", "pw"), ("me", "pm")] {
+        approve(
+            &v,
+            &format!("protocol=https\nhost=github.com\nusername={user}\npassword={password}\n"),
+        );
+    }
+    assert_eq!(
+        call(
+            &v,
+            Operation::Erase,
+            "protocol=https\nhost=github.com\npath=lab/x.git\nusername=me\npassword=pm\n"
+        ),
+        Ok(String::new())
+    );
+    assert_eq!(contents(&v), ["https://work@github.com pw"]);
+}
