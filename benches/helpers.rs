@@ -321,6 +321,7 @@ fn main() {
     header(&mut b, &pat_how, libsecret.is_some(), gh.as_ref());
     one_credential(&mut b, libsecret.as_deref(), gh.as_deref(), tmp.path());
     growth_users(&mut b);
+    owners(&mut b);
     growth_hosts(&mut b);
     fetch(&mut b, &ss, libsecret.as_deref(), gh.as_deref(), tmp.path());
     let secs = began.elapsed().as_secs();
@@ -564,6 +565,54 @@ fn growth_users(b: &mut Bench) {
             "- {name}: `get` without a user at {} users within 1.5× of 1 user, serving the newest: worst {worst:.2}×: {}",
             sizes.last().unwrap_or(&0),
             met(worst <= 1.5)
+        ));
+    }
+    b.line("");
+    for v in verdicts {
+        b.line(&v);
+    }
+}
+
+/// `get` with owners routed (`login --owner`): two users of github.com, `lab` routed to the
+/// newer one; `get` for a path under another owner (the default: the pick alone) and under
+/// `lab` (the pick, then the routed account), each against `get` with one user stored.
+fn owners(b: &mut Bench) {
+    b.line("\n## Owners: two accounts of one host, routed by the repository's owner\n");
+    b.line("`work` stored, then `me`, then `login https://me@github.com --owner lab`. `get` with `path=acme/app.git` must serve `work` (the default), with `path=lab/x.git` `me`. Each time is paired with `get` where 1 user is stored.\n");
+    b.line("| keychain | get acme/ (ms) | × 1 user | get lab/ (ms) | × 1 user | served as routed | load |");
+    b.line("|---|---:|---:|---:|---:|---|---|");
+    let mut verdicts = Vec::new();
+    for (name, store) in STORES {
+        let one = format!("{}-o1{}", b.sb.namespace, &store[8..10]);
+        let two = format!("{}-o2{}", b.sb.namespace, &store[8..10]);
+        b.store(store, &one, &credential("github.com", "work", "tok_work"));
+        b.store(store, &two, &credential("github.com", "work", "tok_work"));
+        b.store(store, &two, &credential("github.com", "me", "tok_me"));
+        let mut login = rebuild(b.pat_bin.as_ref(), &[], &parts(&b.sb.helper()).2);
+        login.env("GIT_CREDENTIAL_PAT_NAMESPACE", &two).arg(store);
+        login.args(["login", "https://me@github.com", "--owner", "lab"]);
+        let out = login.output().expect("run login --owner");
+        assert!(out.status.success(), "login --owner: {out:?}");
+        let at = |path: &str| format!("protocol=https\nhost=github.com\npath={path}\n");
+        let jobs = [
+            b.pat("acme", store, &two, "get", &at("acme/app.git")),
+            b.pat("lab", store, &two, "get", &at("lab/x.git")),
+            b.pat("one", store, &one, "get", &request("github.com", None)),
+        ];
+        let routed = jobs[0].output().contains("username=work\n")
+            && jobs[1].output().contains("username=me\n");
+        let s = rounds(&jobs.iter().collect::<Vec<_>>(), b.warmup, b.runs);
+        let (default, lab) = (ratio(&s[0], &s[2]), ratio(&s[1], &s[2]));
+        b.line(&format!(
+            "| {name} | {:.2} | {default:.2}× | {:.2} | {lab:.2}× | {} | {} |",
+            median(&s[0]),
+            median(&s[1]),
+            if routed { "yes" } else { "**no**" },
+            load()
+        ));
+        verdicts.push(format!(
+            "- {name}: `get` for an owner's path within 1.5× of 1 user, served as routed: {default:.2}× and {lab:.2}×: {}",
+            met(routed && default <= 1.5 && lab <= 1.5)
         ));
     }
     b.line("");

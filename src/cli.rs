@@ -161,6 +161,11 @@ pub struct Login {
     /// Serve this token when git names no user and several are stored for the host.
     #[arg(long)]
     pub(crate) default: bool,
+    /// Serve this account's token for the repositories under OWNER/ on the host (repeatable;
+    /// owners compared without regard to case). With a user in the URL
+    /// (https://NAME@github.com) whose token is stored, no new token is made.
+    #[arg(long, value_name = "OWNER")]
+    pub(crate) owner: Vec<String>,
 }
 
 /// `list`'s arguments.

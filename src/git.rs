@@ -32,6 +32,8 @@ pub(crate) struct HostSettings {
     pub(crate) browser: bool,
     /// `credential.<url>.patLifetime`: the lab timer for new tokens, e.g. `8h`.
     pub(crate) lifetime: Option<Duration>,
+    /// `credential.<url>.useHttpPath`: git sends the repository's path (owners need it).
+    pub(crate) use_http_path: bool,
     /// What could not be understood, one sentence each (printed by [`HostSettings::read`]).
     pub(crate) warnings: Vec<String>,
 }
@@ -43,6 +45,7 @@ impl Default for HostSettings {
             forge: ForgeSettings::default(),
             browser: true,
             lifetime: None,
+            use_http_path: false,
             warnings: Vec::new(),
         }
     }
@@ -84,6 +87,7 @@ impl HostSettings {
             let key = key.to_ascii_lowercase();
             match key.as_str() {
                 "credential.interactive" => s.interactive = lower(),
+                "credential.usehttppath" => s.use_http_path = parse_bool(&value) == Some(true),
                 "credential.patforge" => match ForgeKind::from_setting(&value) {
                     Some(kind) => s.forge.kind = Some(kind),
                     None => s.warnings.push(format!(
@@ -503,6 +507,18 @@ pub(crate) fn global_unset_value(key: &str, value: &str) -> anyhow::Result<bool>
         Some(5) => Ok(false),
         _ => bail!("git config --unset-all {key} failed"),
     }
+}
+
+/// Sets `key` to `value` in the global config unless it has a value there; whether it did.
+///
+/// # Errors
+/// When git config fails.
+pub(crate) fn global_set_if_unset(key: &str, value: &str) -> anyhow::Result<bool> {
+    let set = global_get_all(key)?.is_empty();
+    if set && !global_config().args([key, value]).status()?.success() {
+        bail!("git config --global {key} failed");
+    }
+    Ok(set)
 }
 
 /// Appends a new section `[section "subsection"]` holding `name = value` for each of

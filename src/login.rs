@@ -62,6 +62,8 @@ pub(crate) struct Target {
     pub(crate) lifetime: Option<std::time::Duration>,
     /// Mark the token as the host's default (`login --default`).
     pub(crate) default: bool,
+    /// The repository owners routed to the token's account (`login --owner`).
+    pub(crate) owners: Vec<String>,
     /// What the flow says first when a token is stored for the target already (one that
     /// expired, one a new token replaces), instead of "no token is stored".
     pub(crate) situation: Option<String>,
@@ -85,6 +87,7 @@ impl Target {
             username: query.username.clone(),
             lifetime: None,
             default: false,
+            owners: Vec::new(),
             situation: None,
             clock: system_clock,
         }
@@ -425,6 +428,7 @@ fn store(
         stored_at: Some(now),
         erase_by,
         default: target.default,
+        owners: target.owners.clone(),
         ..Stored::new(token)
     }
     .checked_by(forge, info);
@@ -440,6 +444,7 @@ fn store(
     if target.default {
         clear_other_defaults(&account, vault)?;
     }
+    clear_other_owners(&account, &target.owners, vault)?;
     let said_by = SaidBy::Forge {
         name: forge.name(),
         ignored_expiry: info.ignored_expiry,
@@ -458,6 +463,35 @@ fn store(
         vault.store_name()
     )?;
     Ok(answer)
+}
+
+/// Routes `owners` to `account` alone: takes them off every other user of its host, so that
+/// one owner is served one account.
+///
+/// # Errors
+/// When the keychain cannot be searched, read or written.
+pub(crate) fn clear_other_owners(
+    account: &Account,
+    owners: &[String],
+    vault: &Vault,
+) -> anyhow::Result<()> {
+    if owners.is_empty() {
+        return Ok(());
+    }
+    for found in vault.find(&account.origin())? {
+        if found.account.username == account.username {
+            continue;
+        }
+        if let Some(mut other) = vault.read(&found)?
+            && owners.iter().any(|o| other.serves_owner(o))
+        {
+            other
+                .owners
+                .retain(|o| !owners.iter().any(|n| crate::vault::same_owner(o, n)));
+            vault.put(&found.account, &other)?;
+        }
+    }
+    Ok(())
 }
 
 /// Takes the default mark off every other user of `account`'s host.

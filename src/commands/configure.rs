@@ -23,7 +23,8 @@
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::git::{
     BIN_NAME, HelperEntry, config_get_regexp, find_on_path, global_append_section, global_get_all,
-    global_unset_value, helper_entries, helper_list, helper_value_for_path, is_ours,
+    global_set_if_unset, global_unset_value, helper_entries, helper_list, helper_value_for_path,
+    is_ours,
 };
 use crate::vault::StoreChoice;
 use anyhow::{Context as _, bail};
@@ -64,6 +65,7 @@ pub(crate) fn configure(
             && !global_get_all(&old_key)?.iter().any(|v| is_ours(v));
         if in_place {
             eprintln!("git already asks git-credential-pat for https://{host}");
+            send_paths(host)?;
             continue;
         }
         // Entries that would also receive tokens: those after ours (or all, when ours is
@@ -98,6 +100,21 @@ pub(crate) fn configure(
             );
         }
         eprintln!("git now asks git-credential-pat for https://{host} ({key} = {helper})");
+        send_paths(host)?;
+    }
+    Ok(())
+}
+
+/// Makes git name the repository (`path`) to helpers for `host`, so that `login --owner` can
+/// route it (tokens are still kept per host and user), unless the global config says already
+/// whether git does.
+///
+/// # Errors
+/// When git config fails.
+fn send_paths(host: &str) -> anyhow::Result<()> {
+    let key = format!("credential.https://{host}.useHttpPath");
+    if global_set_if_unset(&key, "true")? {
+        eprintln!("git now names the repository to git-credential-pat ({key} = true)");
     }
     Ok(())
 }
@@ -155,6 +172,7 @@ pub(crate) fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
             eprintln!("git-credential-pat was not configured for https://{host}");
             continue;
         }
+        global_unset_value(&format!("credential.https://{host}.useHttpPath"), "true")?;
         eprintln!("git no longer asks git-credential-pat for https://{host}");
     }
     Ok(())

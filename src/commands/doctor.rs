@@ -3,9 +3,10 @@
 //! right. Exits non-zero when a check fails.
 
 use crate::cli::{self, Context, Run};
-use crate::git::{find_on_path, helper_entries, helper_list, is_ours};
+use crate::git::{HostSettings, find_on_path, helper_entries, helper_list, is_ours};
+use crate::host::Origin;
 use crate::show::{SaidBy, describe_time, escape, token_facts};
-use crate::vault::{Account, StoreChoice, StoreKind, Stored, Vault};
+use crate::vault::{Account, StoreChoice, StoreKind, Stored, Vault, same_owner};
 use secrecy::SecretString;
 use std::path::PathBuf;
 
@@ -63,6 +64,7 @@ fn run(offline: bool, store: StoreChoice, namespace: Option<&str>, now: u64) -> 
             _ => vec![vault],
         };
         check_tokens(&mut r, &vaults, offline, now);
+        check_routes(&mut r, &vaults);
     }
     check_plaintext(&mut r);
     if r.failures > 0 {
@@ -464,6 +466,65 @@ fn check_tokens(r: &mut Report, vaults: &[Vault], offline: bool, now: u64) {
             }
             Err(e) if e.is_network() => r.say(Level::Note, format!("{name}: not checked: {e}")),
             Err(e) => r.say(Level::Fail, format!("{name}: {e}")),
+        }
+    }
+}
+
+/// The owners `login --owner` routed: each to one account of its host (the keychain cannot
+/// say which of two is meant), on a host whose git sends the repository's path, without which
+/// every owner is served the default.
+fn check_routes(r: &mut Report, vaults: &[Vault]) {
+    // (origin, owner, users), in the order found.
+    let mut routes: Vec<(Origin, String, Vec<String>)> = Vec::new();
+    for vault in vaults {
+        for f in vault.find_all().unwrap_or_default() {
+            let Ok(Some(stored)) = f.read() else {
+                continue;
+            };
+            let origin = f.account.origin();
+            for owner in &stored.owners {
+                let user = f.account.username.clone();
+                match routes
+                    .iter_mut()
+                    .find(|(o, w, _)| *o == origin && same_owner(w, owner))
+                {
+                    Some((_, _, users)) if !users.contains(&user) => users.push(user),
+                    Some(_) => {}
+                    None => routes.push((origin.clone(), owner.clone(), vec![user])),
+                }
+            }
+        }
+    }
+    let mut hosts: Vec<&Origin> = Vec::new();
+    for (origin, owner, users) in &routes {
+        let shown = format!("{}/ on {}", escape(owner), escape(&origin.to_string()));
+        let names: Vec<String> = users.iter().map(|u| escape(u)).collect();
+        if let [user] = names.as_slice() {
+            r.say(Level::Ok, format!("{shown} is served the token of {user}"));
+        } else {
+            r.say(
+                Level::Fail,
+                format!(
+                    "{shown} is routed to {} accounts ({}); run `git credential-pat login \
+                     https://NAME@{} --owner {}` for the one meant",
+                    names.len(),
+                    names.join(", "),
+                    origin.host,
+                    escape(owner)
+                ),
+            );
+        }
+        if !hosts.contains(&origin) {
+            hosts.push(origin);
+            if !HostSettings::read(&origin.to_string()).use_http_path {
+                r.say(
+                    Level::Fail,
+                    format!(
+                        "{origin}: owners are routed but git does not name the repository; run \
+                         `git config --global credential.{origin}.useHttpPath true`"
+                    ),
+                );
+            }
         }
     }
 }

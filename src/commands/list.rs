@@ -6,7 +6,7 @@
 use crate::cli::{self, Context, Run};
 use crate::helper::{self, Query};
 use crate::show::{escape, relative, utc_minute};
-use crate::vault::{Account, Stored, Vault};
+use crate::vault::{Account, Stored, Vault, same_owner};
 use serde::Serialize;
 use std::io::Write;
 
@@ -40,6 +40,9 @@ pub(crate) struct Row {
     pub(crate) to_revoke: bool,
     /// The keychain holding it, e.g. `kernel keyring`.
     pub(crate) keychain: String,
+    /// The repository owners routed to it (`login --owner`): git is served this token for
+    /// their repositories on the host.
+    pub(crate) owners: Vec<String>,
 }
 
 impl Row {
@@ -57,6 +60,7 @@ impl Row {
             default: stored.default,
             to_revoke: stored.to_revoke,
             keychain,
+            owners: stored.owners.clone(),
         }
     }
 }
@@ -102,8 +106,7 @@ impl Run for cli::List {
         // git's `get` asks one keychain, the automatic choice: so does the mark.
         let vault = ctx.open_vault()?;
         // The same choice as git's `get` (which also erases a token whose lab timer ended).
-        let mut query = Query::for_target(target)?;
-        query.path = None;
+        let query = Query::for_target(target)?;
         let served = helper::get(&query, &vault, ctx.now)?;
         let Some(user) = served.answer.and_then(|a| a.username) else {
             run(self.json, &vaults, ctx.now)?;
@@ -118,10 +121,9 @@ impl Run for cli::List {
                 && r.host == query.origin.host.to_string()
                 && r.username == user
                 && r.keychain == vault.store_name()
-                && query
-                    .path
+                && r.path
                     .as_ref()
-                    .is_none_or(|p| r.path.as_ref() == Some(p))
+                    .is_none_or(|rp| query.path.as_ref() == Some(rp))
         };
         let rows = rows(&vaults)?;
         let mut out = std::io::stdout().lock();
@@ -139,10 +141,24 @@ impl Run for cli::List {
             };
             writeln!(out, "{mark} {line}")?;
         }
+        // Why: the user name git sends wins, then the path's owner, then the default.
+        let routed = query.owner().filter(|o| {
+            rows.iter()
+                .any(|r| is_served(r) && r.owners.iter().any(|w| same_owner(w, o)))
+        });
+        let why = match (&query.username, routed) {
+            (Some(asked), _) => format!("the URL names the user {}", escape(asked)),
+            (None, Some(owner)) => format!("its owner {}/ is routed to it", escape(owner)),
+            (None, None) => "the host's default".to_owned(),
+        };
+        let target = match &query.path {
+            Some(path) => format!("{}/{}", query.origin, path),
+            None => query.origin.to_string(),
+        };
         writeln!(
             out,
-            "* the token git is served for {}",
-            escape(&query.origin.to_string())
+            "* the token git is served for {} ({why})",
+            escape(&target)
         )?;
         Ok(())
     }
@@ -202,11 +218,15 @@ pub(crate) fn table(rows: &[Row], now: u64) -> String {
         if let Some(path) = &r.path {
             host = format!("{host}/{}", escape(path));
         }
-        let user = if r.default {
+        let mut user = if r.default {
             format!("{} (default)", escape(&r.username))
         } else {
             escape(&r.username)
         };
+        if !r.owners.is_empty() {
+            let owners: Vec<String> = r.owners.iter().map(|o| format!("{}/", escape(o))).collect();
+            user = format!("{user} for {}", owners.join(" "));
+        }
         let scopes = match &r.scopes {
             Some(s) if s.is_empty() => "none".to_owned(),
             Some(s) => s.join(", "),

@@ -27,13 +27,107 @@ impl Run for cli::Login {
     /// When the target is not an https URL or host, its forge is unknown, no token was given,
     /// the forge refused the token, or the keychain failed.
     fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let query = Query::for_target(self.target.as_deref().unwrap_or(DEFAULT_HOST))?;
+        let owners = owners_of(&self.owner)?;
+        if !owners.is_empty()
+            && let Some(user) = &query.username
+            && route_stored(&ctx.open_vault()?, &query, user, &owners)?
+        {
+            return send_paths(&query);
+        }
+        self.new_token(ctx, query.clone(), owners.clone())?;
+        if owners.is_empty() {
+            return Ok(());
+        }
+        send_paths(&query)
+    }
+}
+
+/// The owners `login --owner` names, each checked to be one path segment.
+///
+/// # Errors
+/// One sentence for an owner that is not a plain name.
+fn owners_of(given: &[String]) -> anyhow::Result<Vec<String>> {
+    given
+        .iter()
+        .map(|o| {
+            let o = o.trim_matches('/');
+            if o.is_empty() || o.contains(['/', ' ', ',', '%']) || o.chars().any(char::is_control) {
+                bail!(
+                    "'{}' is not a repository owner such as acme (the first part of a \
+                     repository's path)",
+                    crate::show::escape(o)
+                );
+            }
+            Ok(o.to_owned())
+        })
+        .collect()
+}
+
+/// Routes `owners` to the stored token of `user` on `query`'s host, when there is one: no new
+/// token is made. Returns whether it was stored.
+///
+/// # Errors
+/// When the keychain fails.
+fn route_stored(
+    vault: &Vault,
+    query: &Query,
+    user: &str,
+    owners: &[String],
+) -> anyhow::Result<bool> {
+    let Some((found, mut stored)) = stored_now(vault, query)?
+        .into_iter()
+        .find(|(f, _)| f.account.path.is_none() && same_login(&f.account.username, user))
+    else {
+        return Ok(false);
+    };
+    for owner in owners {
+        if !stored.serves_owner(owner) {
+            stored.owners.push(owner.clone());
+        }
+    }
+    vault.put(&found.account, &stored)?;
+    login::clear_other_owners(&found.account, owners, vault)?;
+    eprintln!(
+        "git-credential-pat: the repositories under {} on {} are now served the token of {}.",
+        owners
+            .iter()
+            .map(|o| format!("{}/", crate::show::escape(o)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        query.origin,
+        found.account.display_name()
+    );
+    Ok(true)
+}
+
+/// Makes git send the repository's path to helpers for `query`'s host (routing by owner needs
+/// it), unless the global config says already whether it does.
+///
+/// # Errors
+/// When git config fails.
+fn send_paths(query: &Query) -> anyhow::Result<()> {
+    let key = format!("credential.{}.useHttpPath", query.origin);
+    if crate::git::global_set_if_unset(&key, "true")? {
+        eprintln!("git-credential-pat: set {key} = true, so that git names the repository");
+    }
+    Ok(())
+}
+
+impl cli::Login {
+    /// `login`'s flow for a new token, routing `owners` to it.
+    fn new_token(&self, ctx: &Context, query: Query, owners: Vec<String>) -> anyhow::Result<()> {
         let (options, now) = (self, ctx.now);
         let open_vault = || ctx.open_vault();
-        let query = Query::for_target(options.target.as_deref().unwrap_or(DEFAULT_HOST))?;
         let settings = HostSettings::read(&Target::of(&query).url());
         let lifetime = options.lifetime.or(settings.lifetime);
         let mut target = Target::of(&query).with_lifetime(lifetime);
         target.default = options.default;
+        // The fine-grained token page preselects the owner (`target_name`) from the path.
+        if target.path.is_none() {
+            target.path = owners.first().cloned();
+        }
+        target.owners = owners;
         let Some(forge) = Forge::detect(&query.origin.host, &[], &settings.forge) else {
             bail!(
                 "which forge is {host}? Tell git-credential-pat with \
@@ -56,7 +150,9 @@ impl Run for cli::Login {
                 shown.join("; ")
             )?;
             let live = old.iter().filter(|(_, s)| alive(s, now)).count();
-            if !options.token_stdin {
+            // With --owner the new token is usually another account's, which replaces nothing
+            // (a token of the same account is still replaced, and revoked, as below).
+            if !options.token_stdin && target.owners.is_empty() {
                 if crate::tty::open().is_err() {
                     bail!(
                         "a token is stored already; to replace it, pipe the new one in with \

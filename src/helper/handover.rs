@@ -30,7 +30,7 @@ enum Named {
 }
 
 /// The token git would be served for `target` (a host or URL, as `login` takes it; its path
-/// is ignored, since git sends one only with `credential.useHttpPath`): [`get`]'s choice for the
+/// routes as git's does, see `login --owner`): [`get`]'s choice for the
 /// user the URL names or, when it names none, the user git's `credential.<url>.username` names
 /// (as git sends it, see [`crate::git::configured_username`]). When that user has no token and
 /// `get` serves the host's other one (GitHub and GitLab ignore the user name), the token is
@@ -49,7 +49,6 @@ pub(crate) fn handed_over(
     end: Revoker,
 ) -> anyhow::Result<Handover> {
     let mut query = Query::for_target(target)?;
-    query.path = None;
     let named = if let Some(user) = user {
         query.username = Some(user.to_owned());
         Some(Named::Person)

@@ -11,8 +11,10 @@
 mod handover;
 mod lab;
 mod query;
+mod route;
 pub(crate) use handover::handed_over;
 pub(crate) use lab::{Revoker, end_all_over, end_lab, is_over, revoke_command};
+use route::{Route, answer, pick_route, servable};
 
 use crate::host::OriginError;
 use crate::protocol::{self, Credential};
@@ -340,22 +342,32 @@ impl std::fmt::Debug for Served {
 pub(crate) fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, VaultError> {
     let mut served = Served::default();
     // Without a user name, the host's pick (kept by Vault::put) is the credential the search
-    // below would choose; it is read alone, unless it may not be served (then search all).
+    // below would choose, and it holds the host's routes (`login --owner`): it is read alone,
+    // with at most the one account the path's owner is routed to, unless it may not be served
+    // (then search all).
     if query.username.is_none()
         && let Some(found) = vault.find_pick(&query.origin)?
         && query.matches(&found.account)
         && let Some(stored) = vault.read(&found)?
-        && !is_over(&stored, now)
-        && stored.password_expiry_utc.is_none_or(|t| t >= now)
+        && servable(&stored, now)
     {
-        served.answer = Some(Credential {
-            username: Some(found.account.username),
-            password: Some(stored.password),
-            password_expiry_utc: stored.password_expiry_utc,
-            oauth_refresh_token: stored.oauth_refresh_token,
-            ..Credential::default()
-        });
-        return Ok(served);
+        match pick_route(query, &found.account, &stored) {
+            Route::Pick => {
+                served.answer = Some(answer(found.account, stored));
+                return Ok(served);
+            }
+            Route::To(user) => {
+                let routed = vault.find_user(&query.origin, Some(&user), None)?;
+                if let Some(found) = routed.into_iter().find(|f| f.account.path.is_none())
+                    && let Some(stored) = vault.read(&found)?
+                    && servable(&stored, now)
+                {
+                    served.answer = Some(answer(found.account, stored));
+                    return Ok(served);
+                }
+            }
+            Route::Search => {}
+        }
     }
     let mut found = matching(query, vault)?;
     let mut any_user = false;
@@ -375,6 +387,13 @@ pub(crate) fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, Vaul
             found = same;
         }
     }
+    let owner = query.owner();
+    // A token kept for exactly this path first (one stored before paths only routed), then
+    // one routed to the path's owner, then the ranking of `Stored::rank`.
+    let key = |account: &Account, stored: &Stored| {
+        let routed = owner.is_some_and(|o| stored.serves_owner(o));
+        (account.path.is_some(), routed, stored.rank())
+    };
     let mut best: Option<(Account, Stored)> = None;
     for found in found {
         let Some(stored) = vault.read(&found)? else {
@@ -391,20 +410,17 @@ pub(crate) fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, Vaul
         if any_user && !stored.forge.is_some_and(|f| f.ignores_username()) {
             continue;
         }
-        if best.as_ref().is_none_or(|(_, b)| stored.rank() > b.rank()) {
+        if best
+            .as_ref()
+            .is_none_or(|(a, b)| key(&found.account, &stored) > key(a, b))
+        {
             best = Some((found.account, stored));
         }
     }
     if any_user && best.is_some() {
         served.instead_of = query.username.clone();
     }
-    served.answer = best.map(|(account, stored)| Credential {
-        username: Some(account.username),
-        password: Some(stored.password),
-        password_expiry_utc: stored.password_expiry_utc,
-        oauth_refresh_token: stored.oauth_refresh_token,
-        ..Credential::default()
-    });
+    served.answer = best.map(|(account, stored)| answer(account, stored));
     Ok(served)
 }
 
@@ -472,14 +488,30 @@ pub(crate) fn storable(c: &Credential, now: u64) -> Result<Option<(Account, Stor
 ///
 /// A new password starts fresh: the old token's facts (expiry, refresh token, forge, scopes,
 /// `stored_at`) describe another token and are dropped. Only the account's own marks, the lab
-/// timer and the default mark, stay, so that a token pasted at git's prompt during a lab is
-/// still erased when the lab ends.
+/// timer, the default mark and the owners routed to it (`login --owner`), stay, so that a
+/// token pasted at git's prompt during a lab is still erased when the lab ends.
+///
+/// git's `path` only routes (see [`Query::owner`]): a credential is kept per host and user,
+/// and for a path only when a token was kept for exactly that path before (then that one is
+/// the account served, and updated).
 ///
 /// # Errors
 /// A [`VaultError`] when the keychain cannot be read or written.
 pub(crate) fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<bool, VaultError> {
     let mut new = stored;
-    if let Some(old) = vault.get(account)? {
+    let mut old = vault.get(account)?;
+    let per_host;
+    let account = if account.path.is_some() && old.is_none() {
+        per_host = Account {
+            path: None,
+            ..account.clone()
+        };
+        old = vault.get(&per_host)?;
+        &per_host
+    } else {
+        account
+    };
+    if let Some(old) = old {
         let same_password = old.password.expose_secret() == new.password.expose_secret();
         if same_password {
             let reveal =
@@ -492,7 +524,8 @@ pub(crate) fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<
                 && known(&new.forge, &old.forge)
                 && known(&new.scopes, &old.scopes)
                 && known(&new.erase_by, &old.erase_by)
-                && (!new.default || old.default);
+                && (!new.default || old.default)
+                && new.owners.iter().all(|o| old.serves_owner(o));
             if nothing_new {
                 return Ok(false);
             }
@@ -504,6 +537,11 @@ pub(crate) fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<
         }
         new.erase_by = new.erase_by.or(old.erase_by);
         new.default |= old.default;
+        for owner in old.owners {
+            if !new.serves_owner(&owner) {
+                new.owners.push(owner);
+            }
+        }
     }
     vault.put(account, &new)?;
     Ok(true)

@@ -60,10 +60,19 @@ impl Query {
         self.username.as_ref().is_none_or(|u| *u == a.username) && self.path_matches(a)
     }
 
+    /// Whether `a` may answer for this query's path: any account without one, since a path
+    /// only routes (see [`Query::owner`]), and one kept for exactly this path.
     pub(super) fn path_matches(&self, a: &Account) -> bool {
         self.path
             .as_ref()
-            .is_none_or(|p| a.path.as_ref() == Some(p))
+            .is_none_or(|p| a.path.as_ref().is_none_or(|ap| ap == p))
+    }
+
+    /// The repository owner of git's `path`: its first segment (`acme` for `acme/app.git`),
+    /// which `login --owner` routes to an account.
+    pub(crate) fn owner(&self) -> Option<&str> {
+        let path = self.path.as_deref()?.trim_start_matches('/');
+        path.split('/').next().filter(|o| !o.is_empty())
     }
 }
 

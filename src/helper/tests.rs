@@ -200,35 +200,6 @@ fn without_a_username_the_most_recently_stored_user_is_served() {
 }
 
 #[test]
-fn path_takes_part_only_when_git_sends_it() {
-    let v = vault();
-    approve(
-        &v,
-        "protocol=https\nhost=github.com\npath=org/a.git\nusername=u\npassword=pa\n",
-    );
-    approve(
-        &v,
-        "protocol=https\nhost=github.com\npath=org/b.git\nusername=u\npassword=pb\n",
-    );
-    assert_eq!(
-        call(
-            &v,
-            Operation::Get,
-            "protocol=https\nhost=github.com\npath=org/b.git\n"
-        ),
-        Ok("username=u\npassword=pb\n".into())
-    );
-    assert_eq!(
-        call(
-            &v,
-            Operation::Get,
-            "protocol=https\nhost=github.com\npath=org/c.git\n"
-        ),
-        Ok(String::new())
-    );
-}
-
-#[test]
 fn get_passes_expiry_and_refresh_token_and_skips_an_expired_token() {
     let v = vault();
     let later = NOW + 3600;
@@ -575,4 +546,5 @@ fn a_host_outside_the_grammar_is_refused_not_answered() {
     }
 }
 
+mod routes;
 mod users;

@@ -33,6 +33,7 @@ fn target(username: Option<&str>) -> Target {
         username: username.map(Into::into),
         lifetime: None,
         default: false,
+        owners: Vec::new(),
         situation: None,
         clock: || NOW,
     }

@@ -81,6 +81,9 @@ const USER: &AsciiSet = &CONTROLS.add(b'%').add(b':').add(b'/').add(b'@');
 const HOST: &AsciiSet = &CONTROLS.add(b'%').add(b'/').add(b'@');
 /// Bytes percent-encoded in a key's path: ASCII controls and `%`.
 const PATH: &AsciiSet = &CONTROLS.add(b'%');
+/// Bytes percent-encoded in the owners and routes of a secret's lines: ASCII controls, `%`,
+/// `,` and space (their separators).
+const LIST: &AsciiSet = &CONTROLS.add(b'%').add(b',').add(b' ');
 
 /// Percent-encodes the bytes of `set`, and the UTF-8 bytes of the C1 controls (U+0080 to
 /// U+009F), in upper-case hex. Other non-ASCII characters stay as they are: that is the format
@@ -158,6 +161,43 @@ pub struct Stored {
     /// epoch, UTC): a `get` asks again only an hour later, so that git's requests do not each
     /// wait for a forge that is down (see `helper::lab`).
     pub(crate) revoke_tried_at: Option<u64>,
+    /// The repository owners routed to this account by `login --owner` (`owners=a,b`): a
+    /// `get` for a path under one of them serves this account's token.
+    pub(crate) owners: Vec<String>,
+    /// The host's routes, kept on the host's pick only (see [`super::Vault::find_pick`]), so
+    /// that a `get` learns from the one entry it reads which account serves the path's owner;
+    /// `None` when there is nothing to route (no owner, no token kept per path), on any other
+    /// entry, and on a pick written by an older version.
+    pub(crate) map: Option<HostMap>,
+}
+
+/// The routes of one host, written on its pick by [`super::Vault::put`]: each owner routed by
+/// `login --owner` and the user it is routed to (`route=OWNER USER` lines), and whether the
+/// host also holds tokens kept per repository path (`map=paths`), which a `get` with a path
+/// must then search for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct HostMap {
+    /// `(owner, user)`, in the order the host's entries were found.
+    pub(crate) routes: Vec<(String, String)>,
+    /// Whether some token of the host is kept for one repository path.
+    pub(crate) paths: bool,
+}
+
+impl HostMap {
+    /// The user `owner` is routed to, compared as the forges compare logins (without regard
+    /// to case).
+    pub(crate) fn route(&self, owner: &str) -> Option<&str> {
+        self.routes
+            .iter()
+            .find(|(o, _)| same_owner(o, owner))
+            .map(|(_, u)| u.as_str())
+    }
+}
+
+/// Whether two repository owners are one: GitHub, GitLab and Gitea compare user and
+/// organisation names without regard to case.
+pub(crate) fn same_owner(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
 }
 
 impl std::fmt::Debug for Stored {
@@ -176,6 +216,8 @@ impl std::fmt::Debug for Stored {
             .field("default", &self.default)
             .field("to_revoke", &self.to_revoke)
             .field("revoke_tried_at", &self.revoke_tried_at)
+            .field("owners", &self.owners)
+            .field("map", &self.map)
             .finish()
     }
 }
@@ -194,7 +236,14 @@ impl Stored {
             default: false,
             to_revoke: false,
             revoke_tried_at: None,
+            owners: Vec::new(),
+            map: None,
         }
+    }
+
+    /// Whether `owner` is routed to this account (`login --owner`).
+    pub(crate) fn serves_owner(&self, owner: &str) -> bool {
+        self.owners.iter().any(|o| same_owner(o, owner))
     }
 
     /// `self` with what `forge` said when it accepted the token (`info`): the expiry and scopes
@@ -209,16 +258,27 @@ impl Stored {
     }
 
     /// How a `get` that names no user ranks the credentials of one host, higher first: the
-    /// `login --default` one, then the most recently stored. The host's pick
-    /// ([`super::Vault::find_pick`]) and `helper::get`'s search of every user both rank so.
-    pub(crate) fn rank(&self) -> (bool, u64) {
-        (self.default, self.stored_at.unwrap_or(0))
+    /// `login --default` one, then one routed to no owner (the default for every owner not
+    /// routed), then the most recently stored. The host's pick ([`super::Vault::find_pick`])
+    /// and `helper::get`'s search of every user both rank so.
+    pub(crate) fn rank(&self) -> (bool, bool, u64) {
+        (
+            self.default,
+            self.owners.is_empty(),
+            self.stored_at.unwrap_or(0),
+        )
     }
 
     /// The secret's bytes: password line, then `key=value` lines, each ending in `\n` (so that
     /// an empty password still makes a non-empty secret, which the kernel keyring requires).
     /// Line breaks inside the non-secret facts are replaced by spaces.
+    #[cfg(test)]
     pub(crate) fn encode(&self) -> Zeroizing<String> {
+        self.encode_with_map(self.map.as_ref())
+    }
+
+    /// [`Stored::encode`] with `map` in place of the host map it holds (see [`HostMap`]).
+    pub(crate) fn encode_with_map(&self, map: Option<&HostMap>) -> Zeroizing<String> {
         let mut s = Zeroizing::new(String::new());
         s.push_str(self.password.expose_secret());
         s.push('\n');
@@ -253,6 +313,20 @@ impl Stored {
         }
         if let Some(t) = self.revoke_tried_at {
             line(&mut s, "revoke_tried_at", &t.to_string());
+        }
+        if !self.owners.is_empty() {
+            let owners: Vec<String> = self.owners.iter().map(|o| encode(o, LIST)).collect();
+            line(&mut s, "owners", &owners.join(","));
+        }
+        // An empty map is not written: an entry without one routes nothing, as before.
+        if let Some(map) = map.filter(|m| **m != HostMap::default()) {
+            if map.paths {
+                line(&mut s, "map", "paths");
+            }
+            for (owner, user) in &map.routes {
+                let route = format!("{} {}", encode(owner, LIST), encode(user, LIST));
+                line(&mut s, "route", &route);
+            }
         }
         s
     }
@@ -290,6 +364,25 @@ impl Stored {
                 Some(("default", v)) => stored.default = v == "1",
                 Some(("to_revoke", v)) => stored.to_revoke = v == "1",
                 Some(("revoke_tried_at", v)) => stored.revoke_tried_at = v.parse().ok(),
+                Some(("owners", v)) => {
+                    stored.owners = v
+                        .split(',')
+                        .filter(|o| !o.is_empty())
+                        .filter_map(decode)
+                        .collect()
+                }
+                Some(("map", v)) => {
+                    let map = stored.map.get_or_insert_with(HostMap::default);
+                    map.paths = v == "paths";
+                }
+                Some(("route", v)) => {
+                    if let Some((owner, user)) = v.split_once(' ')
+                        && let (Some(owner), Some(user)) = (decode(owner), decode(user))
+                    {
+                        let map = stored.map.get_or_insert_with(HostMap::default);
+                        map.routes.push((owner, user));
+                    }
+                }
                 _ => {}
             }
         }

@@ -25,6 +25,7 @@ use macos as platform;
 use windows as platform;
 
 pub use entry::{Account, Stored};
+pub(crate) use entry::{HostMap, same_owner};
 pub(crate) use lock::{LOCK_WAIT, write_lock};
 use pick::{PICK, PickMove};
 
@@ -300,19 +301,22 @@ impl Vault {
         username: Option<&str>,
         path: Option<&str>,
     ) -> Result<Vec<Found>, VaultError> {
+        // A path only routes (tokens are kept per host and user), but one kept for exactly
+        // this path before is looked up first.
         #[cfg(target_os = "linux")]
-        if self.kind == Some(StoreKind::Keyutils)
-            && let Some(user) = username
-            && let Some(found) = self.lookup(origin, user, path)?
+        if matches!(
+            self.kind,
+            Some(StoreKind::Keyutils | StoreKind::SecretService)
+        ) && let Some(user) = username
         {
-            return Ok(vec![found]);
-        }
-        #[cfg(target_os = "linux")]
-        if self.kind == Some(StoreKind::SecretService)
-            && let Some(user) = username
-            && let Some(found) = self.lookup(origin, user, path)?
-        {
-            return Ok(vec![found]);
+            if let Some(found) = self.lookup(origin, user, path)? {
+                return Ok(vec![found]);
+            }
+            if path.is_some()
+                && let Some(found) = self.lookup(origin, user, None)?
+            {
+                return Ok(vec![found]);
+            }
         }
         // Only the Linux stores look an entry up by its path.
         #[cfg(not(target_os = "linux"))]
@@ -449,8 +453,38 @@ impl Vault {
     pub fn put(&self, account: &Account, stored: &Stored) -> Result<(), VaultError> {
         let _lock = write_lock()?;
         let pick = self.next_pick(account, stored)?;
+        // The pick carries the host's routes (see `HostMap`): worked out again on each write,
+        // which is never `get`'s.
+        let (map, others) = match Vault::picked(account, &pick) {
+            Some(_) => {
+                let (map, others) = self.next_map(account, stored)?;
+                (Some(map), others)
+            }
+            None => (None, Vec::new()),
+        };
+        let picked = Vault::picked(account, &pick).cloned();
+        let own_map = map.as_ref().filter(|_| picked.as_ref() == Some(account));
+        let pick_attr = match &pick {
+            PickMove::ToWritten(_) => Some("1"),
+            PickMove::ToOther(_) => Some(""),
+            PickMove::NotKept | PickMove::Stays(_) => None,
+        };
+        self.write(account, &stored.encode_with_map(own_map), pick_attr)?;
+        // Another account holds the pick: it gets the host's routes unless it has them.
+        if let (Some(map), Some(at)) = (&map, &picked)
+            && at != account
+            && let Some((_, held)) = others.iter().find(|(f, _)| f.account == *at)
+            && held.map.clone().unwrap_or_default() != *map
+        {
+            self.write(at, &held.encode_with_map(Some(map)), None)?;
+        }
+        self.move_pick(account, pick)
+    }
+
+    /// Writes `secret` as `account`'s entry (removing duplicates made without the lock), with
+    /// the Secret Service attributes that searches use (and `pick`'s, when given).
+    fn write(&self, account: &Account, secret: &str, pick: Option<&str>) -> Result<(), VaultError> {
         let entry = self.entry(account)?;
-        let secret = stored.encode();
         match entry.set_secret(secret.as_bytes()) {
             Err(KeyringError::Ambiguous(duplicates)) => {
                 for duplicate in duplicates {
@@ -462,19 +496,18 @@ impl Vault {
         }
         .map_err(|e| self.error(e))?;
         if self.kind == Some(StoreKind::SecretService) {
-            let mut attrs = HashMap::new();
             let host = account.host.to_string();
-            attrs.insert("protocol", account.protocol.as_str());
-            attrs.insert("host", host.as_str());
-            attrs.insert("user", account.username.as_str());
-            match pick {
-                PickMove::ToWritten(_) => attrs.insert(PICK, "1"),
-                PickMove::ToOther(_) => attrs.insert(PICK, ""),
-                PickMove::NotKept | PickMove::Stays => None,
-            };
+            let mut attrs = HashMap::from([
+                ("protocol", account.protocol.as_str()),
+                ("host", host.as_str()),
+                ("user", account.username.as_str()),
+            ]);
+            if let Some(pick) = pick {
+                attrs.insert(PICK, pick);
+            }
             entry.update_attributes(&attrs).map_err(|e| self.error(e))?;
         }
-        self.move_pick(account, pick)
+        Ok(())
     }
 
     /// Deletes `found` from the keychain holding it; `false` when it was already gone.

@@ -13,8 +13,8 @@ pub(super) const PICK: &str = "pick";
 pub(super) enum PickMove {
     /// The store keeps no pick.
     NotKept,
-    /// The pick stays where it is.
-    Stays,
+    /// The pick stays where it is, on the account given.
+    Stays(Account),
     /// The written credential becomes the pick, taken from the one given (if another held it).
     ToWritten(Option<Found>),
     /// Another credential becomes the pick: the written one lost its rank, or none was kept.
@@ -83,17 +83,17 @@ impl Vault {
             && let Some(old) = self.read(&pick)?
         {
             if pick.account == *account && new >= old.rank() {
-                return Ok(PickMove::Stays);
+                return Ok(PickMove::Stays(pick.account));
             }
             if pick.account != *account {
                 return Ok(if old.rank() > new {
-                    PickMove::Stays
+                    PickMove::Stays(pick.account)
                 } else {
                     PickMove::ToWritten(Some(pick))
                 });
             }
         }
-        let mut best: Option<(Account, (bool, u64))> = None;
+        let mut best: Option<(Account, (bool, bool, u64))> = None;
         for found in self.find(&origin)? {
             if found.account == *account {
                 continue;
@@ -114,7 +114,7 @@ impl Vault {
     /// attribute `put` has set already).
     pub(super) fn move_pick(&self, account: &Account, pick: PickMove) -> Result<(), VaultError> {
         let (picked, unpicked) = match pick {
-            PickMove::NotKept | PickMove::Stays => return Ok(()),
+            PickMove::NotKept | PickMove::Stays(_) => return Ok(()),
             PickMove::ToWritten(from) => (None, from),
             PickMove::ToOther(other) => (Some(other), None),
         };
@@ -138,5 +138,49 @@ impl Vault {
                 .map_err(|e| self.error(e))?;
         }
         Ok(())
+    }
+
+    /// The account that holds `account`'s host's pick once `pick` is carried out.
+    pub(super) fn picked<'a>(account: &'a Account, pick: &'a PickMove) -> Option<&'a Account> {
+        match pick {
+            PickMove::NotKept => None,
+            PickMove::Stays(at) | PickMove::ToOther(at) => Some(at),
+            PickMove::ToWritten(_) => Some(account),
+        }
+    }
+
+    /// The host map (see [`HostMap`]) of `account`'s host once `stored` is written for
+    /// `account`: every owner routed by any of the host's accounts, and whether any is kept
+    /// per path. Also returns the other accounts' entries as read, so that the pick's can be
+    /// rewritten without another search.
+    pub(super) fn next_map(
+        &self,
+        account: &Account,
+        stored: &Stored,
+    ) -> Result<(HostMap, Vec<(Found, Stored)>), VaultError> {
+        let mut map = HostMap {
+            routes: Vec::new(),
+            paths: account.path.is_some(),
+        };
+        let mut others = Vec::new();
+        for found in self.find(&account.origin())? {
+            if found.account == *account {
+                continue;
+            }
+            if let Some(other) = self.read(&found)? {
+                others.push((found, other));
+            }
+        }
+        let all =
+            std::iter::once((account, stored)).chain(others.iter().map(|(f, s)| (&f.account, s)));
+        for (at, held) in all {
+            map.paths |= at.path.is_some();
+            for owner in &held.owners {
+                if map.route(owner).is_none() {
+                    map.routes.push((owner.clone(), at.username.clone()));
+                }
+            }
+        }
+        Ok((map, others))
     }
 }

@@ -480,7 +480,9 @@ fn configure_and_unconfigure_leave_a_config_with_other_helpers_exactly_as_it_was
         configured,
         format!(
             "{original}[credential \"https://github.com\"]\n\thelper = \n\thelper = {bin}\n\
-             [credential \"https://gitlab.com\"]\n\thelper = \n\thelper = {bin}\n",
+             \tuseHttpPath = true\n\
+             [credential \"https://gitlab.com\"]\n\thelper = \n\thelper = {bin}\n\
+             \tuseHttpPath = true\n",
             bin = bin.display()
         )
     );

@@ -156,7 +156,10 @@ fn configure_migrates_the_trailing_slash_section_and_unconfigure_restores_the_fi
     );
     assert_eq!(
         std::fs::read_to_string(sb.gitconfig()).unwrap(),
-        format!("{original}[credential \"https://github.com\"]\n\thelper = \n\thelper = {bin}\n")
+        format!(
+            "{original}[credential \"https://github.com\"]\n\thelper = \n\thelper = {bin}\n\
+             \tuseHttpPath = true\n"
+        )
     );
     let mut cmd = sb.helper();
     cmd.env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");

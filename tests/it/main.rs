@@ -23,6 +23,7 @@ mod keyring_isolation;
 mod lab_end;
 mod login;
 mod network_faults;
+mod owners;
 mod pick;
 mod readme;
 mod refusals;

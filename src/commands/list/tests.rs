@@ -17,6 +17,7 @@ fn row(host: &str, user: &str) -> Row {
         default: true,
         to_revoke: false,
         keychain: "kernel keyring".into(),
+        owners: Vec::new(),
     }
 }
 

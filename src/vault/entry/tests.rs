@@ -97,3 +97,37 @@ fn debug_of_a_stored_secret_hides_it() {
     };
     assert!(!format!("{s:?}").contains("SECRET"));
 }
+
+#[test]
+fn owners_and_the_host_map_round_trip_and_an_empty_map_is_not_written() {
+    let s = Stored {
+        owners: vec!["lab".into(), "odd,name %".into()],
+        map: Some(HostMap {
+            routes: vec![("Lab".into(), "bob smith".into())],
+            paths: true,
+        }),
+        ..Stored::new(SecretString::from("t"))
+    };
+    let bytes = s.encode();
+    assert_eq!(
+        bytes.as_str(),
+        "t\nowners=lab,odd%2Cname%20%25\nmap=paths\nroute=Lab bob%20smith\n"
+    );
+    let back = Stored::decode(bytes.as_bytes()).unwrap();
+    assert_eq!(format!("{back:?}"), format!("{s:?}"));
+    assert_eq!(back.map.as_ref().unwrap().route("LAB"), Some("bob smith"));
+    assert!(back.serves_owner("LAB"));
+    let routes_only = Stored::decode(b"t\nroute=lab bob\n").unwrap();
+    assert_eq!(
+        routes_only.map,
+        Some(HostMap {
+            routes: vec![("lab".into(), "bob".into())],
+            paths: false
+        })
+    );
+    let empty = Stored {
+        map: Some(HostMap::default()),
+        ..Stored::new(SecretString::from("t"))
+    };
+    assert_eq!(empty.encode().as_str(), "t\n");
+}

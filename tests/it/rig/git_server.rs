@@ -48,10 +48,24 @@ impl GitServer {
     /// the group is what lets one kill reach fcgiwrap's preforked workers, and this way its id
     /// is fcgiwrap's own PID, known at spawn, with no fork in between.
     pub fn start(user: &str, password: &str) -> Option<GitServer> {
-        assert!(
-            !user.contains([':', '\n']) && !password.contains('\n'),
-            "GitServer user must not contain ':' or a newline, nor the password a newline"
-        );
+        GitServer::start_with(&[(user, password)], &[])
+    }
+
+    /// Like [`GitServer::start`], with several accounts, and one repository `OWNER/app.git` per
+    /// entry of `owners` (`(owner, user)`) that only `user` may use: as GitHub answers a token
+    /// without access to a private repository, another account's request is answered 404
+    /// (checked before the password, whose check still follows for the right user).
+    pub fn start_owners(accounts: &[(&str, &str)], owners: &[(&str, &str)]) -> Option<GitServer> {
+        GitServer::start_with(accounts, owners)
+    }
+
+    fn start_with(accounts: &[(&str, &str)], owners: &[(&str, &str)]) -> Option<GitServer> {
+        for (user, password) in accounts {
+            assert!(
+                !user.contains([':', '\n']) && !password.contains('\n'),
+                "GitServer user must not contain ':' or a newline, nor the password a newline"
+            );
+        }
         let tools = require_tools("GitServer", &["nginx", "fcgiwrap", "openssl", "git"])?;
         let (nginx, fcgiwrap, openssl) = (&tools[0], &tools[1], &tools[2]);
         let backend = http_backend();
@@ -81,10 +95,17 @@ impl GitServer {
         );
         assert_eq!(out.code, 0, "openssl could not make a certificate: {out:?}");
         // nginx's {PLAIN} scheme avoids hashing, so any password works byte for byte.
-        fs::write(d.join("htpasswd"), format!("{user}:{{PLAIN}}{password}\n"))
-            .expect("write htpasswd");
+        let htpasswd: String = accounts
+            .iter()
+            .map(|(user, password)| format!("{user}:{{PLAIN}}{password}\n"))
+            .collect();
+        fs::write(d.join("htpasswd"), htpasswd).expect("write htpasswd");
         let repos = d.join("repos");
         seed_repo(&repos.join("repo.git"), d);
+        for (owner, _) in owners {
+            fs::create_dir_all(repos.join(owner)).expect("create an owner's directory");
+            seed_repo(&repos.join(owner).join("app.git"), d);
+        }
 
         let mut procs = Procs::new();
         let socket = d.join("fcgiwrap.sock");
@@ -111,7 +132,7 @@ impl GitServer {
             let conf = d.join("nginx.conf");
             fs::write(
                 &conf,
-                nginx_config(d, port, &socket, &backend, &access_log, &error_log),
+                nginx_config(d, port, &socket, &backend, &access_log, &error_log, owners),
             )
             .expect("write nginx.conf");
             let _ = fs::remove_file(&pid_file);
@@ -187,6 +208,16 @@ impl GitServer {
     /// The bare repository on disk, for inspecting what a push delivered.
     pub fn repo_path(&self) -> PathBuf {
         self.repos.join("repo.git")
+    }
+
+    /// "https://127.0.0.1:<port>/OWNER/app.git", a repository of [`GitServer::start_owners`].
+    pub fn owner_url(&self, owner: &str) -> String {
+        format!("https://127.0.0.1:{}/{owner}/app.git", self.port)
+    }
+
+    /// The bare repository `OWNER/app.git` on disk.
+    pub fn owner_repo_path(&self, owner: &str) -> PathBuf {
+        self.repos.join(owner).join("app.git")
     }
 
     /// Make the sandbox's git trust this server's certificate (sets GIT_SSL_CAINFO=<cert>).
@@ -269,9 +300,48 @@ fn nginx_config(
     backend: &Path,
     access_log: &Path,
     error_log: &Path,
+    owners: &[(&str, &str)],
 ) -> String {
     let q = |p: &Path| format!("\"{}\"", path_str(p));
     let tmp = |name: &str| q(&d.join("tmp").join(name));
+    let backend_lines = format!(
+        r#"      auth_basic "git";
+      auth_basic_user_file {htpasswd};
+      fastcgi_pass unix:{socket};
+      fastcgi_param SCRIPT_FILENAME {backend};
+      fastcgi_param GIT_PROJECT_ROOT {repos};
+      fastcgi_param GIT_HTTP_EXPORT_ALL 1;
+      fastcgi_param GIT_CONFIG_NOSYSTEM 1;
+      fastcgi_param GIT_CONFIG_GLOBAL /dev/null;
+      fastcgi_param HOME {home};
+      fastcgi_param PATH "{path}";
+      fastcgi_param PATH_INFO $uri;
+      fastcgi_param QUERY_STRING $query_string;
+      fastcgi_param REQUEST_METHOD $request_method;
+      fastcgi_param CONTENT_TYPE $content_type;
+      fastcgi_param CONTENT_LENGTH $content_length;
+      fastcgi_param REMOTE_USER $remote_user;
+      fastcgi_param REMOTE_ADDR $remote_addr;
+      fastcgi_param SERVER_PROTOCOL $server_protocol;
+      fastcgi_param GATEWAY_INTERFACE CGI/1.1;
+"#,
+        htpasswd = q(&d.join("htpasswd")),
+        socket = path_str(socket),
+        backend = q(backend),
+        repos = q(&d.join("repos")),
+        home = q(d),
+        path = std_path(),
+    );
+    // The rewrite phase runs before auth_basic: a request without credentials still gets the
+    // 401 that makes git ask, while another account's gets GitHub's 404.
+    let owned: String = owners
+        .iter()
+        .map(|(owner, user)| {
+            format!(
+                "    location /{owner}/ {{\n      if ($remote_user !~ \"^({user})?$\") {{ return 404; }}\n{backend_lines}    }}\n"
+            )
+        })
+        .collect();
     format!(
         r#"daemon off;
 master_process off;
@@ -292,27 +362,8 @@ http {{
     ssl_certificate {cert};
     ssl_certificate_key {key};
     client_max_body_size 0;
-    location / {{
-      auth_basic "git";
-      auth_basic_user_file {htpasswd};
-      fastcgi_pass unix:{socket};
-      fastcgi_param SCRIPT_FILENAME {backend};
-      fastcgi_param GIT_PROJECT_ROOT {repos};
-      fastcgi_param GIT_HTTP_EXPORT_ALL 1;
-      fastcgi_param GIT_CONFIG_NOSYSTEM 1;
-      fastcgi_param GIT_CONFIG_GLOBAL /dev/null;
-      fastcgi_param HOME {home};
-      fastcgi_param PATH "{path}";
-      fastcgi_param PATH_INFO $uri;
-      fastcgi_param QUERY_STRING $query_string;
-      fastcgi_param REQUEST_METHOD $request_method;
-      fastcgi_param CONTENT_TYPE $content_type;
-      fastcgi_param CONTENT_LENGTH $content_length;
-      fastcgi_param REMOTE_USER $remote_user;
-      fastcgi_param REMOTE_ADDR $remote_addr;
-      fastcgi_param SERVER_PROTOCOL $server_protocol;
-      fastcgi_param GATEWAY_INTERFACE CGI/1.1;
-    }}
+{owned}    location / {{
+{backend_lines}    }}
   }}
 }}
 "#,
@@ -326,12 +377,6 @@ http {{
         scgi = tmp("scgi"),
         cert = q(&d.join("cert.pem")),
         key = q(&d.join("key.pem")),
-        htpasswd = q(&d.join("htpasswd")),
-        socket = path_str(socket),
-        backend = q(backend),
-        repos = q(&d.join("repos")),
-        home = q(d),
-        path = std_path(),
     )
 }
 

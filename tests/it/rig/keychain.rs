@@ -139,7 +139,8 @@ impl World {
                 let mut cmd = ss.secret_tool();
                 let label = format!("keyring:{account}@{service}");
                 let (protocol, rest) = account.split_once("://").unwrap();
-                let host = rest.split_once('@').unwrap().1;
+                // The helper's `host` attribute has no path (an account kept per path has one).
+                let host = rest.split_once('@').unwrap().1.split('/').next().unwrap();
                 cmd.args([
                     "store", "--label", &label, "service", &service, "username", account,
                 ]);
