@@ -269,15 +269,16 @@ impl Stored {
         )
     }
 
-    /// The secret's bytes: password line, then `key=value` lines, each ending in `\n` (so that
-    /// an empty password still makes a non-empty secret, which the kernel keyring requires).
-    /// Line breaks inside the non-secret facts are replaced by spaces.
+    /// [`Stored::encode_with_map`] with the host map it holds.
     #[cfg(test)]
     pub(crate) fn encode(&self) -> Zeroizing<String> {
         self.encode_with_map(self.map.as_ref())
     }
 
-    /// [`Stored::encode`] with `map` in place of the host map it holds (see [`HostMap`]).
+    /// The secret's bytes, with `map` in place of the host map it holds (see [`HostMap`]):
+    /// password line, then `key=value` lines, each ending in `\n` (so that an empty password
+    /// still makes a non-empty secret, which the kernel keyring requires). Line breaks inside
+    /// the non-secret facts are replaced by spaces.
     pub(crate) fn encode_with_map(&self, map: Option<&HostMap>) -> Zeroizing<String> {
         let mut s = Zeroizing::new(String::new());
         s.push_str(self.password.expose_secret());
@@ -331,7 +332,7 @@ impl Stored {
         s
     }
 
-    /// Parses [`Stored::encode`]'s format, and the format of git's libsecret helper (no final
+    /// Parses [`Stored::encode_with_map`]'s format, and the format of git's libsecret helper (no final
     /// newline). Unknown lines are ignored so that later versions can add facts.
     ///
     /// # Errors
