@@ -363,5 +363,34 @@ pub(crate) fn keyring_links(ring: i32) -> std::io::Result<Vec<i32>> {
     }
 }
 
+/// SIGINT's disposition now, read without changing it: for the unit tests of [`SigintIgnored`].
+#[cfg(all(test, unix))]
+pub(crate) fn sigint_disposition() -> libc::sighandler_t {
+    // Unsafe because nix's `sigaction` is an `unsafe fn` and rustix has none.
+    // SAFETY: sigaction is plain data, for which all zeroes is a valid value.
+    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null `act` only reads the disposition into `old`, a valid sigaction.
+    let rc = unsafe { libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) };
+    assert_eq!(rc, 0);
+    old.sa_sigaction
+}
+
+/// The ID of this thread's session keyring, without creating one (`KEYCTL_GET_KEYRING_ID`):
+/// for the unit tests of [`join_private_session_keyring`]. `None` when there is none.
+#[cfg(all(test, target_os = "linux"))]
+pub(crate) fn session_keyring_id() -> Option<i32> {
+    // Unsafe because linux-keyutils' `KeyRing::from_special_id` keeps the ID to itself.
+    // SAFETY: integer arguments only.
+    let id = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            libc::KEYCTL_GET_KEYRING_ID as libc::c_long,
+            libc::KEY_SPEC_SESSION_KEYRING as libc::c_long,
+            0 as libc::c_long,
+        )
+    };
+    i32::try_from(id).ok().filter(|id| *id > 0)
+}
+
 #[cfg(all(test, unix))]
 mod tests;
