@@ -1,7 +1,7 @@
 //! End to end: real `git clone` and `git push` over HTTPS against `git http-backend` behind
 //! nginx with HTTP Basic auth on 127.0.0.1, answered by the helper from each real keychain.
 
-use crate::rig::{GitServer, Output, World, git_version, gits, keychains};
+use crate::rig::{GitServer, World, git_version, gits, keychains};
 use std::os::unix::fs::PermissionsExt;
 
 const USER: &str = "alice";
@@ -31,20 +31,6 @@ fn worlds(server: &GitServer) -> Vec<World> {
     all
 }
 
-fn git(w: &World, args: &[&str]) -> Output {
-    w.sb.run(
-        w.sb.git()
-            .args([
-                "-c",
-                "user.name=Lab User",
-                "-c",
-                "user.email=lab@example.com",
-            ])
-            .args(args),
-        "",
-    )
-}
-
 fn credential_for(server: &GitServer, password: &str) -> String {
     format!(
         "protocol=https\nhost={}\nusername={USER}\npassword={password}\n",
@@ -59,15 +45,15 @@ fn clone_and_push_are_served_from_the_keychain_without_a_prompt() {
         w.approve(&credential_for(&server, TOKEN));
         let dir = w.sb.dir.path().join("lab");
         let dir = dir.to_str().unwrap();
-        let out = git(&w, &["clone", &server.repo_url(), dir]);
+        let out = w.git(&["clone", &server.repo_url(), dir]);
         assert_eq!(out.code, 0, "{}: clone failed: {}", w.name(), out.stderr);
         let readme = std::fs::read_to_string(format!("{dir}/README")).unwrap();
         assert_eq!(readme, "seed\n");
 
         let message = format!("pushed through the {}", w.name());
-        let out = git(&w, &["-C", dir, "commit", "--allow-empty", "-m", &message]);
+        let out = w.git(&["-C", dir, "commit", "--allow-empty", "-m", &message]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        let out = git(&w, &["-C", dir, "push", "origin", "HEAD"]);
+        let out = w.git(&["-C", dir, "push", "origin", "HEAD"]);
         assert_eq!(out.code, 0, "{}: push failed: {}", w.name(), out.stderr);
         let log = std::process::Command::new("git")
             .arg("--git-dir")
@@ -92,7 +78,7 @@ fn a_rejected_token_is_erased_and_no_other_token_is_touched() {
         w.approve(&credential_for(&server, "ghp_revoked_long_ago"));
         w.approve("protocol=https\nhost=github.com\nusername=alice\npassword=ghp_other\n");
         let dir = w.sb.dir.path().join("lab");
-        let out = git(&w, &["clone", &server.repo_url(), dir.to_str().unwrap()]);
+        let out = w.git(&["clone", &server.repo_url(), dir.to_str().unwrap()]);
         assert_eq!(out.code, 128, "{}: {}", w.name(), out.stderr);
         assert!(
             out.stderr.contains("Authentication failed"),
@@ -150,7 +136,7 @@ fn a_password_typed_at_gits_own_prompt_is_stored_and_serves_the_next_clone() {
 
         // No askpass now, and prompts are disabled: only the keychain can answer.
         let second = w.sb.dir.path().join("second");
-        let out = git(&w, &["clone", &server.repo_url(), second.to_str().unwrap()]);
+        let out = w.git(&["clone", &server.repo_url(), second.to_str().unwrap()]);
         assert_eq!(out.code, 0, "{}: second clone: {}", w.name(), out.stderr);
         let asked_after = std::fs::read_to_string(format!("{}.log", askpass.display())).unwrap();
         assert_eq!(asked_after, asked, "the second clone must not prompt");

@@ -3,7 +3,7 @@
 //! owners, each accept only their own account's token and answer another's 404 as GitHub
 //! does; `git credential fill`, `token`, `exec` and `list URL` make the same choice.
 
-use crate::rig::{GitServer, Output, World, git_version, gits, keychains};
+use crate::rig::{GitServer, World, git_version, gits, keychains};
 
 /// The work account: the default, for every owner not routed.
 const WORK: (&str, &str) = ("alice", "ghp_work_account_token");
@@ -16,20 +16,6 @@ fn start_server() -> Option<GitServer> {
         eprintln!("note: no nginx/fcgiwrap here; skipping the end-to-end test");
     }
     server
-}
-
-fn git(w: &World, args: &[&str]) -> Output {
-    w.sb.run(
-        w.sb.git()
-            .args([
-                "-c",
-                "user.name=Lab User",
-                "-c",
-                "user.email=lab@example.com",
-            ])
-            .args(args),
-        "",
-    )
 }
 
 /// The user and password `git credential fill` gets for `url`.
@@ -86,12 +72,12 @@ fn each_owner_is_cloned_and_pushed_with_its_own_account_without_a_user_name_in_t
             for owner in ["acme", "lab"] {
                 let dir = w.sb.dir.path().join(owner);
                 let dir = dir.to_str().unwrap();
-                let out = git(&w, &["clone", &server.owner_url(owner), dir]);
+                let out = w.git(&["clone", &server.owner_url(owner), dir]);
                 assert_eq!(out.code, 0, "{who}: clone {owner}: {}", out.stderr);
                 let message = format!("pushed to {owner} with {who}");
-                let out = git(&w, &["-C", dir, "commit", "--allow-empty", "-m", &message]);
+                let out = w.git(&["-C", dir, "commit", "--allow-empty", "-m", &message]);
                 assert_eq!(out.code, 0, "{}", out.stderr);
-                let out = git(&w, &["-C", dir, "push", "origin", "HEAD"]);
+                let out = w.git(&["-C", dir, "push", "origin", "HEAD"]);
                 assert_eq!(out.code, 0, "{who}: push {owner}: {}", out.stderr);
                 let log = std::process::Command::new("git")
                     .arg("--git-dir")

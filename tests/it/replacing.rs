@@ -64,6 +64,31 @@ fn list_json(w: &World) -> serde_json::Value {
     serde_json::from_str(&out.stdout).unwrap()
 }
 
+/// Answers "Replace it?" with yes and pastes `token` at the GitLab prompt, which must not claim
+/// that nothing is stored; what the flow said until it ended, which it did with exit 0.
+fn replace_with(p: &mut rexpect::session::PtySession, token: &str, w: &World) -> String {
+    p.send_line("y").unwrap();
+    let page = p
+        .exp_string(&format!("Paste the token for {GL_HOST}"))
+        .unwrap();
+    assert!(!page.contains("no token is stored"), "{page}");
+    p.send_line(token).unwrap();
+    let rest = p.exp_string("login ended ").unwrap();
+    let code = p.read_line().unwrap();
+    assert_eq!(code.trim(), "0", "{}: {rest}", w.name());
+    rest
+}
+
+/// The user names `list --json` shows.
+fn stored_users(w: &World) -> Vec<String> {
+    list_json(w)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["username"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn stdin_login(w: &World, host: &str, token: &str) {
     let out = w.helper_args(&["login", host, "--token-stdin"], &format!("{token}\n"));
     assert_eq!(out.code, 0, "{}: login: {}", w.name(), out.stderr);
@@ -256,15 +281,7 @@ fn replacing_a_gitlab_token_without_read_user_revokes_it_instead_of_keeping_both
             )),
             "{before}"
         );
-        p.send_line("y").unwrap();
-        let page = p
-            .exp_string(&format!("Paste the token for {GL_HOST}"))
-            .unwrap();
-        assert!(!page.contains("no token is stored"), "{page}");
-        p.send_line(NEW).unwrap();
-        let rest = p.exp_string("login ended ").unwrap();
-        let code = p.read_line().unwrap();
-        assert_eq!(code.trim(), "0", "{}: {rest}", w.name());
+        let rest = replace_with(&mut p, NEW, &w);
         revoked.assert();
         assert!(
             rest.contains(&format!(
@@ -272,12 +289,7 @@ fn replacing_a_gitlab_token_without_read_user_revokes_it_instead_of_keeping_both
             )),
             "{rest}"
         );
-        let users: Vec<_> = list_json(&w)
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["username"].as_str().unwrap().to_owned())
-            .collect();
+        let users = stored_users(&w);
         assert_eq!(users, ["git-token-105"], "{}", w.name());
     }
 }
@@ -325,15 +337,7 @@ fn with_an_expired_token_stored_login_and_git_say_it_expired_and_when() {
             )),
             "{before}"
         );
-        p.send_line("y").unwrap();
-        let page = p
-            .exp_string(&format!("Paste the token for {GL_HOST}"))
-            .unwrap();
-        assert!(!page.contains("no token is stored"), "{page}");
-        p.send_line(NEW).unwrap();
-        let rest = p.exp_string("login ended ").unwrap();
-        let code = p.read_line().unwrap();
-        assert_eq!(code.trim(), "0", "{}: {rest}", w.name());
+        let rest = replace_with(&mut p, NEW, &w);
         not_asked.assert();
         assert!(
             rest.contains(&format!(
@@ -341,12 +345,7 @@ fn with_an_expired_token_stored_login_and_git_say_it_expired_and_when() {
             )),
             "{rest}"
         );
-        let users: Vec<_> = list_json(&w)
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["username"].as_str().unwrap().to_owned())
-            .collect();
+        let users = stored_users(&w);
         assert_eq!(users, ["git-token-105"], "{}: {rest}", w.name());
     }
 }

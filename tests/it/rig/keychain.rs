@@ -40,6 +40,23 @@ pub struct World {
 }
 
 impl World {
+    /// Runs git with `args` in the sandbox, with a committer identity, as a person's clone and
+    /// push would.
+    pub fn git(&self, args: &[&str]) -> crate::rig::Output {
+        self.sb.run(
+            self.sb
+                .git()
+                .args([
+                    "-c",
+                    "user.name=Lab User",
+                    "-c",
+                    "user.email=lab@example.com",
+                ])
+                .args(args),
+            "",
+        )
+    }
+
     /// A new sandbox on `kc`, with git configured (in the sandbox's global config) to ask only
     /// the helper.
     pub fn new(kc: Keychain) -> World {
