@@ -199,17 +199,17 @@ fn import(line: &Line, vault: &Vault, now: u64) -> Result<(String, Account), Str
         username,
         path: line.path.clone(),
     };
-    match vault.get(&account) {
-        Ok(Some(old)) if old.password.expose_secret() != line.password.expose_secret() => {
-            return Err(format!(
-                "the {} already holds a different token for {}; log that one out first, or \
-                 delete the line by hand",
-                vault.store_name(),
-                escape(&account.username)
-            ));
-        }
-        Ok(_) => {}
-        Err(e) => return Err(e.to_string()),
+    // The account `store` writes: with a path of which nothing is stored, the per-host one.
+    let (account, held) = helper::storing_account(&account, vault).map_err(|e| e.to_string())?;
+    if let Some(old) = held
+        && old.password.expose_secret() != line.password.expose_secret()
+    {
+        return Err(format!(
+            "the {} already holds a different token for {}; log that one out first, or \
+             delete the line by hand",
+            vault.store_name(),
+            escape(&account.username)
+        ));
     }
     helper::store(&account, stored, vault).map_err(|e| e.to_string())?;
     Ok((

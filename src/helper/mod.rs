@@ -14,7 +14,8 @@ mod query;
 mod route;
 pub(crate) use handover::handed_over;
 pub(crate) use lab::{Revoker, end_all_over, end_lab, is_over, revoke_command};
-use route::{Route, answer, pick_route, servable};
+pub(crate) use route::servable;
+use route::{Route, answer, pick_route};
 
 use crate::host::OriginError;
 use crate::protocol::{self, Credential};
@@ -424,11 +425,7 @@ pub(crate) fn get(query: &Query, vault: &Vault, now: u64) -> Result<Served, Vaul
     Ok(served)
 }
 
-/// Whether two forge logins name the same account: GitHub, GitLab and Gitea compare logins
-/// without regard to case.
-pub(crate) fn same_login(a: &str, b: &str) -> bool {
-    a == b || a.to_lowercase() == b.to_lowercase()
-}
+pub(crate) use crate::vault::same_login;
 
 /// Whether the fact `new` adds nothing to `old`.
 fn known<T: PartialEq>(new: &Option<T>, old: &Option<T>) -> bool {
@@ -476,6 +473,29 @@ pub(crate) fn storable(c: &Credential, now: u64) -> Result<Option<(Account, Stor
     Ok(Some((account, stored)))
 }
 
+/// The account [`store`] keeps a credential of `account` under, with what it holds now: the
+/// account itself, or, for an account with a path of which nothing is stored, its per-host
+/// account (the path then only routes: a token is kept per host and user, and one kept per
+/// path before keeps that path).
+///
+/// # Errors
+/// A [`VaultError`] when the keychain cannot be read.
+pub(crate) fn storing_account(
+    account: &Account,
+    vault: &Vault,
+) -> Result<(Account, Option<Stored>), VaultError> {
+    let held = vault.get(account)?;
+    if account.path.is_some() && held.is_none() {
+        let per_host = Account {
+            path: None,
+            ..account.clone()
+        };
+        let held = vault.get(&per_host)?;
+        return Ok((per_host, held));
+    }
+    Ok((account.clone(), held))
+}
+
 /// Keeps `stored` for `account`, replacing the account's old credential. Returns whether the
 /// keychain was written.
 ///
@@ -499,18 +519,8 @@ pub(crate) fn storable(c: &Credential, now: u64) -> Result<Option<(Account, Stor
 /// A [`VaultError`] when the keychain cannot be read or written.
 pub(crate) fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<bool, VaultError> {
     let mut new = stored;
-    let mut old = vault.get(account)?;
-    let per_host;
-    let account = if account.path.is_some() && old.is_none() {
-        per_host = Account {
-            path: None,
-            ..account.clone()
-        };
-        old = vault.get(&per_host)?;
-        &per_host
-    } else {
-        account
-    };
+    let (account, old) = storing_account(account, vault)?;
+    let account = &account;
     if let Some(old) = old {
         let same_password = old.password.expose_secret() == new.password.expose_secret();
         if same_password {

@@ -337,8 +337,12 @@ fn import_takes_gits_lock_and_leaves_one_git_holds_and_doctor_names_a_leftover()
         "the lock is git's, not import's to remove"
     );
 
-    // A lock git holds for a moment is waited for.
+    // A lock git holds for a moment is waited for (up to credentialStore.lockTimeoutMS, here
+    // long enough that a busy machine cannot make the 300 ms hold outlast it).
     std::fs::remove_file(&old_copy).unwrap();
+    let mut config = std::fs::read_to_string(w.sb.gitconfig()).unwrap();
+    config.push_str("[credentialStore]\n\tlockTimeoutMS = 10000\n");
+    std::fs::write(w.sb.gitconfig(), config).unwrap();
     let held = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(300));
         std::fs::remove_file(&lock).unwrap();
@@ -467,4 +471,76 @@ fn import_keeps_the_files_group_mode_and_acl_and_refuses_another_users_file() {
         .expect("the file keeps its ACL");
     assert_eq!(&kept[..len], &acl[..]);
     assert_eq!(credential_files(&w.sb.home), [".git-credentials"]);
+}
+
+/// A line git-credential-store wrote for a repository (with `useHttpPath`, which `configure`
+/// sets for routing) is kept per host and user, as `store` keeps it: the line is removed once
+/// its token is read back from there; and a second such line with a different token for the
+/// same user is refused, never stored over the first.
+#[test]
+fn a_line_with_a_path_is_kept_per_host_and_never_replaces_another_token_of_its_user() {
+    const OTHER: &str = "ghp_AliceOther000000000000000000000000008";
+    let mut api = mock_api();
+    api.mock("GET", "/user")
+        .match_header("authorization", format!("Bearer {OTHER}").as_str())
+        .with_status(200)
+        .with_header("x-oauth-scopes", "repo, workflow")
+        .with_body(r#"{"login":"alice"}"#)
+        .expect_at_most(usize::MAX)
+        .create();
+    for kc in keychains() {
+        let w = World::new(kc);
+        let config = std::fs::read_to_string(w.sb.gitconfig()).unwrap();
+        std::fs::write(
+            w.sb.gitconfig(),
+            format!(
+                "{config}[credential \"https://{HOST}\"]\n\tpatForge = ghes\n\tpatApiUrl = {}\n",
+                api.url()
+            ),
+        )
+        .unwrap();
+        let home_file = w.sb.home.join(".git-credentials");
+        let home = home_file.to_str().unwrap();
+        store_in_plaintext(
+            &w,
+            home,
+            &format!("https://alice:{ALICE_TOKEN}@{HOST}/org/a"),
+        );
+        let out = w.helper_args(&["import"], "");
+        assert_eq!(out.code, 0, "{}: {}", w.name(), out.stderr);
+        assert_eq!(
+            std::fs::read_to_string(&home_file).unwrap(),
+            "",
+            "{}: {}",
+            w.name(),
+            out.stderr
+        );
+        let fill = w.credential("fill", &format!("protocol=https\nhost={HOST}\n"));
+        assert!(
+            fill.stdout.contains(&format!("password={ALICE_TOKEN}")),
+            "{}: {}",
+            w.name(),
+            fill.stderr
+        );
+
+        let line = format!("https://alice:{OTHER}@{HOST}/org/b");
+        std::fs::write(&home_file, format!("{line}\n")).unwrap();
+        let before = std::fs::read_to_string(&home_file).unwrap();
+        let out = w.helper_args(&["import"], "");
+        assert!(
+            out.stderr
+                .contains("already holds a different token for alice"),
+            "{}: {line}: {}",
+            w.name(),
+            out.stderr
+        );
+        assert_eq!(std::fs::read_to_string(&home_file).unwrap(), before);
+        let fill = w.credential("fill", &format!("protocol=https\nhost={HOST}\n"));
+        assert!(
+            fill.stdout.contains(&format!("password={ALICE_TOKEN}")),
+            "{}: the first token was replaced: {}",
+            w.name(),
+            fill.stderr
+        );
+    }
 }
