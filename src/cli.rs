@@ -287,14 +287,6 @@ pub trait Run {
     fn run(&self, ctx: &Context) -> anyhow::Result<()>;
 }
 
-/// Seconds since the Unix epoch (UTC), now; 0 if the clock is before 1970.
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// git's shape of a call, recognised without clap: `[--store=X|--store X]
 /// [--namespace=N|--namespace N] OPERATION`, with the operation last. Returns the operation and
 /// the context, or `None` for anything else (which then goes to clap).
@@ -304,7 +296,7 @@ pub fn git_operation(args: &[OsString]) -> Option<(Operation, Context)> {
     let mut ctx = Context {
         store: StoreChoice::Auto,
         namespace: std::env::var(NAMESPACE_ENV).ok(),
-        now: now(),
+        now: crate::sys::now(),
     };
     let mut words = options.iter().map(|o| o.to_str());
     while let Some(word) = words.next() {

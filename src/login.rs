@@ -71,13 +71,6 @@ pub(crate) struct Target {
     pub(crate) clock: fn() -> u64,
 }
 
-/// Seconds since the Unix epoch (UTC), now; 0 if the clock is before 1970.
-pub(crate) fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 impl Target {
     /// The target of a `get` request.
     pub(crate) fn of(query: &Query) -> Target {
@@ -89,7 +82,7 @@ impl Target {
             default: false,
             owners: Vec::new(),
             situation: None,
-            clock: system_clock,
+            clock: crate::sys::now,
         }
     }
 
@@ -228,11 +221,7 @@ fn expired_here(query: &Query, vault: &Vault, now: u64) -> anyhow::Result<Option
     let mut said = Vec::new();
     for found in vault.find(&query.origin)? {
         let account = &found.account;
-        if query
-            .path
-            .as_ref()
-            .is_some_and(|p| account.path.as_ref() != Some(p))
-        {
+        if !query.path_matches(account) {
             continue;
         }
         if let Some(stored) = vault.read(&found)?
@@ -487,7 +476,7 @@ pub(crate) fn clear_other_owners(
         {
             other
                 .owners
-                .retain(|o| !owners.iter().any(|n| crate::vault::same_owner(o, n)));
+                .retain(|o| !owners.iter().any(|n| crate::vault::same_login(o, n)));
             vault.put(&found.account, &other)?;
         }
     }

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     let ctx = Context {
         store: cli.store,
         namespace: cli.namespace.clone(),
-        now: cli::now(),
+        now: sys::now(),
     };
     let result = match &cli.command {
         Command::Get => return git(Operation::Get, &ctx),

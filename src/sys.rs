@@ -5,6 +5,14 @@
 //! one; the few calls none wraps safely are this crate's only `unsafe` blocks, each saying why.
 //! The rest of the crate is `#![deny(unsafe_code)]`.
 
+/// Now, in seconds since the Unix epoch (UTC); 0 if the clock is before 1970. The one reading
+/// of the clock: everything else takes `now` from its caller.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Turns core dumps off for this process: the core size limit goes to 0 (`RLIMIT_CORE`) and,
 /// on Linux, the process is made non-dumpable (`PR_SET_DUMPABLE` 0), which also keeps other
 /// processes of the same user from reading its memory through ptrace or `/proc/PID/mem`.

@@ -6,7 +6,7 @@ use crate::cli::{self, Context, Run};
 use crate::git::{HostSettings, find_on_path, helper_entries, helper_list, is_ours};
 use crate::host::Origin;
 use crate::show::{SaidBy, describe_time, escape, token_facts};
-use crate::vault::{Account, StoreChoice, StoreKind, Stored, Vault, same_owner};
+use crate::vault::{Account, StoreChoice, StoreKind, Stored, Vault, same_login};
 use secrecy::SecretString;
 use std::path::PathBuf;
 
@@ -486,7 +486,7 @@ fn check_routes(r: &mut Report, vaults: &[Vault]) {
                 let user = f.account.username.clone();
                 match routes
                     .iter_mut()
-                    .find(|(o, w, _)| *o == origin && same_owner(w, owner))
+                    .find(|(o, w, _)| *o == origin && same_login(w, owner))
                 {
                     Some((_, _, users)) if !users.contains(&user) => users.push(user),
                     Some(_) => {}

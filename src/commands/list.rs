@@ -6,7 +6,7 @@
 use crate::cli::{self, Context, Run};
 use crate::helper::{self, Query};
 use crate::show::{escape, relative, utc_minute};
-use crate::vault::{Account, Stored, Vault, same_owner};
+use crate::vault::{Account, Stored, Vault, same_login};
 use serde::Serialize;
 use std::io::Write;
 
@@ -144,7 +144,7 @@ impl Run for cli::List {
         // Why: the user name git sends wins, then the path's owner, then the default.
         let routed = query.owner().filter(|o| {
             rows.iter()
-                .any(|r| is_served(r) && r.owners.iter().any(|w| same_owner(w, o)))
+                .any(|r| is_served(r) && r.owners.iter().any(|w| same_login(w, o)))
         });
         let why = match (&query.username, routed) {
             (Some(asked), _) => format!("the URL names the user {}", escape(asked)),

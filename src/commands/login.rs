@@ -6,7 +6,7 @@ use crate::ending;
 use crate::forge::{Forge, Revocation, is_stand_in_login};
 use crate::git::HostSettings;
 use crate::helper::Query;
-use crate::helper::{is_over, same_login};
+use crate::helper::{same_login, servable};
 use crate::login::{self, Outcome, Prompter, Target, Tty};
 use crate::protocol::Credential;
 use crate::show::{SaidBy, describe_time, token_facts};
@@ -149,7 +149,7 @@ impl cli::Login {
                 target.url(),
                 shown.join("; ")
             )?;
-            let live = old.iter().filter(|(_, s)| alive(s, now)).count();
+            let live = old.iter().filter(|(_, s)| servable(s, now)).count();
             // With --owner the new token is usually another account's, which replaces nothing
             // (a token of the same account is still replaced, and revoked, as below).
             if !options.token_stdin && target.owners.is_empty() {
@@ -247,12 +247,6 @@ fn stored_now(vault: &Vault, query: &Query) -> anyhow::Result<Vec<(Found, Stored
     Ok(out)
 }
 
-/// Whether a stored token still works as far as the keychain knows at `now`: not expired, and
-/// its lab timer (if any) not ended.
-fn alive(s: &Stored, now: u64) -> bool {
-    !is_over(s, now) && s.password_expiry_utc.is_none_or(|t| t >= now)
-}
-
 /// Puts the lab timer on every live one of `old` instead of making a new token: each is
 /// erased (and revoked) `lifetime` from now; nothing else changes.
 fn put_timer(
@@ -263,10 +257,10 @@ fn put_timer(
     started: u64,
 ) -> anyhow::Result<()> {
     // Counted from the answer, not from when the command started.
-    let now = login::system_clock().max(started);
+    let now = crate::sys::now().max(started);
     let erase_by = now.saturating_add(lifetime.as_secs().max(1));
     for (found, mut stored) in old {
-        if !alive(&stored, now) {
+        if !servable(&stored, now) {
             continue;
         }
         stored.erase_by = Some(erase_by);
@@ -286,7 +280,7 @@ fn put_timer(
 /// at the forge, so that every copy handed to another tool stops working; or, where no request
 /// can revoke it, that it stays live.
 fn warn_replacing(old: &[(Found, Stored)], err: &mut dyn Write, now: u64) -> anyhow::Result<()> {
-    let live: Vec<&(Found, Stored)> = old.iter().filter(|(_, s)| alive(s, now)).collect();
+    let live: Vec<&(Found, Stored)> = old.iter().filter(|(_, s)| servable(s, now)).collect();
     let [(found, stored)] = live.as_slice() else {
         if !live.is_empty() {
             writeln!(

@@ -62,7 +62,7 @@ impl Query {
 
     /// Whether `a` may answer for this query's path: any account without one, since a path
     /// only routes (see [`Query::owner`]), and one kept for exactly this path.
-    pub(super) fn path_matches(&self, a: &Account) -> bool {
+    pub(crate) fn path_matches(&self, a: &Account) -> bool {
         self.path
             .as_ref()
             .is_none_or(|p| a.path.as_ref().is_none_or(|ap| ap == p))

@@ -9,7 +9,7 @@ use crate::vault::{Account, Stored};
 /// Whether `stored` may be served at `now`: its lab timer has not run out, it is not marked to
 /// revoke, and it has not expired (git ignores a password whose expiry has passed,
 /// credential.c, credential_fill).
-pub(super) fn servable(stored: &Stored, now: u64) -> bool {
+pub(crate) fn servable(stored: &Stored, now: u64) -> bool {
     !is_over(stored, now) && stored.password_expiry_utc.is_none_or(|t| t >= now)
 }
 

@@ -189,14 +189,14 @@ impl HostMap {
     pub(crate) fn route(&self, owner: &str) -> Option<&str> {
         self.routes
             .iter()
-            .find(|(o, _)| same_owner(o, owner))
+            .find(|(o, _)| same_login(o, owner))
             .map(|(_, u)| u.as_str())
     }
 }
 
-/// Whether two repository owners are one: GitHub, GitLab and Gitea compare user and
-/// organisation names without regard to case.
-pub(crate) fn same_owner(a: &str, b: &str) -> bool {
+/// Whether two forge logins (user names, and the repository owners, users or organisations,
+/// that routes name) are one: GitHub, GitLab and Gitea compare them without regard to case.
+pub(crate) fn same_login(a: &str, b: &str) -> bool {
     a == b || a.to_lowercase() == b.to_lowercase()
 }
 
@@ -243,7 +243,7 @@ impl Stored {
 
     /// Whether `owner` is routed to this account (`login --owner`).
     pub(crate) fn serves_owner(&self, owner: &str) -> bool {
-        self.owners.iter().any(|o| same_owner(o, owner))
+        self.owners.iter().any(|o| same_login(o, owner))
     }
 
     /// `self` with what `forge` said when it accepted the token (`info`): the expiry and scopes
@@ -257,12 +257,14 @@ impl Stored {
         }
     }
 
-    /// How a `get` that names no user ranks the credentials of one host, higher first: the
-    /// `login --default` one, then one routed to no owner (the default for every owner not
-    /// routed), then the most recently stored. The host's pick ([`super::Vault::find_pick`])
-    /// and `helper::get`'s search of every user both rank so.
-    pub(crate) fn rank(&self) -> (bool, bool, u64) {
+    /// How a `get` that names no user ranks the credentials of one host, higher first: one not
+    /// marked to revoke (a marked one is never served, so it must not stay the host's pick),
+    /// then the `login --default` one, then one routed to no owner (the default for every
+    /// owner not routed), then the most recently stored. The host's pick
+    /// ([`super::Vault::find_pick`]) and `helper::get`'s search of every user both rank so.
+    pub(crate) fn rank(&self) -> (bool, bool, bool, u64) {
         (
+            !self.to_revoke,
             self.default,
             self.owners.is_empty(),
             self.stored_at.unwrap_or(0),

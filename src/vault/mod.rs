@@ -25,7 +25,7 @@ use macos as platform;
 use windows as platform;
 
 pub use entry::{Account, Stored};
-pub(crate) use entry::{HostMap, same_owner};
+pub(crate) use entry::{HostMap, same_login};
 pub(crate) use lock::{LOCK_WAIT, write_lock};
 use pick::{PICK, PickMove};
 

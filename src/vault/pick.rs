@@ -93,7 +93,7 @@ impl Vault {
                 });
             }
         }
-        let mut best: Option<(Account, (bool, bool, u64))> = None;
+        let mut best: Option<(Account, (bool, bool, bool, u64))> = None;
         for found in self.find(&origin)? {
             if found.account == *account {
                 continue;

@@ -171,6 +171,7 @@ fn a_browser_that_stays_open_does_not_hold_gits_answer_back() {
     p.send_line(TOKEN).unwrap();
     // Well within the child's 120 s: git gets its answer as soon as the helper exits.
     let filled = p.exp_string("filled 0");
+    assert!(pid_file.exists(), "the browser was never run");
     if let Ok(pid) = std::fs::read_to_string(&pid_file) {
         let _ = std::process::Command::new("kill").arg(pid.trim()).status();
     }
@@ -233,9 +234,13 @@ fn names_from_the_forges_answer_are_escaped_wherever_they_are_printed() {
         &["login", "lab.example", "--token-stdin"],
         &format!("{TOKEN}\n"),
     );
+    // The name was taken and shown: escaped, not dropped.
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("octo"), "{:?}", out.stderr);
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
     assert!(!out.stderr.contains('\u{7}'), "{:?}", out.stderr);
     let listed = w.helper_args(&["list"], "");
+    assert!(listed.stdout.contains("octo"), "{:?}", listed.stdout);
     assert!(!listed.stdout.contains('\u{1b}'), "{:?}", listed.stdout);
 }
 
