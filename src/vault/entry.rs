@@ -75,12 +75,15 @@ impl Account {
     }
 }
 
-/// Bytes percent-encoded in a key's protocol and username: ASCII controls, `%`, `:`, `/`, `@`.
-const USER: &AsciiSet = &CONTROLS.add(b'%').add(b':').add(b'/').add(b'@');
+/// Bytes percent-encoded in a key's protocol and username: ASCII controls, `%`, `:`, `/`, `@`,
+/// and `;`, which ends a field where the kernel keyring describes a key
+/// (`type;uid;gid;perm;description`: linux-keyutils 0.2.5 cuts the description at its first
+/// `;`, so a key holding one could be stored but never listed).
+const USER: &AsciiSet = &CONTROLS.add(b'%').add(b':').add(b'/').add(b'@').add(b';');
 /// Bytes percent-encoded in a key's host: ASCII controls, `%`, `/`, `@` (a port's `:` stays).
 const HOST: &AsciiSet = &CONTROLS.add(b'%').add(b'/').add(b'@');
-/// Bytes percent-encoded in a key's path: ASCII controls and `%`.
-const PATH: &AsciiSet = &CONTROLS.add(b'%');
+/// Bytes percent-encoded in a key's path: ASCII controls, `%` and `;` (see [`USER`]).
+const PATH: &AsciiSet = &CONTROLS.add(b'%').add(b';');
 /// Bytes percent-encoded in the owners and routes of a secret's lines: ASCII controls, `%`,
 /// `,` and space (their separators).
 const LIST: &AsciiSet = &CONTROLS.add(b'%').add(b',').add(b' ');

@@ -240,7 +240,12 @@ fn names_from_the_forges_answer_are_escaped_wherever_they_are_printed() {
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
     assert!(!out.stderr.contains('\u{7}'), "{:?}", out.stderr);
     let listed = w.helper_args(&["list"], "");
-    assert!(listed.stdout.contains("octo"), "{:?}", listed.stdout);
+    assert!(
+        listed.stdout.contains("octo"),
+        "{:?} after {:?}",
+        listed.stdout,
+        out.stderr
+    );
     assert!(!listed.stdout.contains('\u{1b}'), "{:?}", listed.stdout);
 }
 

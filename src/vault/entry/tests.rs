@@ -12,8 +12,11 @@ fn account_names_round_trip_even_with_separators_in_the_username() {
         acct("", None),
         acct("a@b:c/d%e", Some("o/r.git")),
         acct("x", Some("")),
+        acct("o;\u{1b}]8;;x", Some("a;b")),
     ] {
         assert_eq!(Account::parse(&a.key()), Some(a.clone()), "{}", a.key());
+        // The kernel keyring's description of a key ends each field at a `;`.
+        assert!(!a.key().contains(';'), "{}", a.key());
     }
     assert_eq!(acct("a@b", None).key(), "https://a%40b@github.com");
 }
