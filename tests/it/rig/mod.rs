@@ -11,12 +11,14 @@
 //! and [`keychain`] (a [`World`] on one of the real keychains). This file holds what they
 //! share: the CI rule for missing tools and the path helpers.
 
+pub mod agent;
 pub mod git_server;
 pub mod keychain;
 pub mod procs;
 pub mod sandbox;
 pub mod secret_service;
 
+pub use agent::Agent;
 pub use git_server::GitServer;
 pub use keychain::{Keychain, World, keychains, keyutils_entries};
 pub use procs::{Output, run_with_timeout};
