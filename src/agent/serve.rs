@@ -46,24 +46,33 @@ pub(crate) struct Agent {
 }
 
 /// The agent's log (its stderr): whole lines, one writer at a time, each with the time.
-pub(crate) struct Log(pub(crate) Mutex<Box<dyn Write + Send>>);
+pub(crate) struct Log {
+    out: Mutex<Box<dyn Write + Send>>,
+    /// The line ending: `\r\n` while an ssh session holds the terminal in raw mode (where a
+    /// bare `\n` does not return to the line's start).
+    end: &'static str,
+}
 
 impl Log {
+    /// A log on `out`; `raw_terminal` when an ssh session will hold the terminal in raw mode.
+    pub(crate) fn new(out: Box<dyn Write + Send>, raw_terminal: bool) -> Log {
+        Log {
+            out: Mutex::new(out),
+            end: if raw_terminal { "\r\n" } else { "\n" },
+        }
+    }
+
     /// Writes `git-credential-pat agent: 04:41:50 UTC <line>`, at `now` (seconds since the
     /// Unix epoch).
     pub(crate) fn line(&self, now: u64, line: &str) {
-        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(
-            out,
-            "git-credential-pat agent: {} {line}",
-            crate::show::utc_second(now)
-        );
+        self.say(&format!("{} {line}", crate::show::utc_second(now)));
     }
 
     /// Writes `git-credential-pat agent: <line>` (no time): what the agent says once.
     pub(crate) fn say(&self, line: &str) {
-        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(out, "git-credential-pat agent: {line}");
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = write!(out, "git-credential-pat agent: {line}{}", self.end);
+        let _ = out.flush();
     }
 }
 
