@@ -165,9 +165,6 @@ impl Agent {
             return None;
         };
         let user = named(answer.username.as_deref());
-        for line in &said {
-            self.log.line(now, &format!("get {host}{user}: {line}"));
-        }
         let who = escape(answer.username.as_deref().unwrap_or("the stored"));
         if self.confirm && !self.confirmed(&who, &host) {
             self.log.line(
@@ -184,7 +181,11 @@ impl Agent {
         };
         let mut out = Vec::new();
         protocol::write(&reply, &mut out).ok()?;
-        self.log.line(now, &format!("get {host}{user}: served"));
+        // One line per request: what the helper would tell a person at home (an expiry
+        // warning, another user's token served) follows on the same line.
+        let notes: String = said.iter().map(|l| format!("; {l}")).collect();
+        self.log
+            .line(now, &format!("get {host}{user}: served{notes}"));
         Some(out)
     }
 
