@@ -4,9 +4,13 @@
 //! git's own `credential-cache` client, and the far side keeps no copy of the token.
 
 use crate::rig::agent::is_socket;
+use crate::rig::procs::RUN_TIMEOUT;
 use crate::rig::procs::wait_until;
 use crate::rig::ssh::{Sshd, absolute};
-use crate::rig::{Agent, GitServer, Keychain, Output, World, git_version, gits, keychains};
+use crate::rig::{
+    Agent, GitServer, Keychain, Output, World, git_version, gits, keychains, run_with_timeout,
+    sandboxed,
+};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -130,22 +134,39 @@ impl Lab {
     }
 }
 
-/// Whether `log` has the agent's line `<HH:MM:SS> UTC <event>`, exactly.
-fn logged(log: &str, event: &str) -> bool {
-    log.lines().any(|line| {
-        line.strip_prefix("git-credential-pat agent: ")
-            .and_then(|rest| rest.split_once(" UTC "))
-            .is_some_and(|(time, rest)| time.len() == 8 && rest == event)
-    })
+/// The agent's request lines in `log` (`git-credential-pat agent: HH:MM:SS UTC EVENT`), as
+/// their EVENTs: what a person reads on the agent's terminal, without the clock.
+fn requests(log: &str) -> Vec<String> {
+    log.lines()
+        .filter_map(|line| {
+            let (time, event) = line
+                .strip_prefix("git-credential-pat agent: ")?
+                .split_once(" UTC ")?;
+            (time.len() == 8 && time.bytes().all(|b| b.is_ascii_digit() || b == b':'))
+                .then(|| event.to_owned())
+        })
+        .collect()
 }
 
-/// The socket a session's agent named in its first line, `serving HOST on PATH (…)`.
-fn served_socket(log: &str, host: &str) -> PathBuf {
-    let prefix = format!("git-credential-pat agent: serving {host} on ");
-    log.lines()
-        .find_map(|l| l.strip_prefix(&prefix)?.strip_suffix(" (Ctrl-C stops it)"))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("the agent never said where it serves; its log:\n{log}"))
+/// What the agent logs for a far clone and push: git asks for each, and after each success
+/// offers the credential back for storing.
+fn clone_and_push_requests(host: &str) -> Vec<String> {
+    let get = format!("get {host} ({USER}): served");
+    let store = format!("store {host} ({USER}): acknowledged: the token this agent serves");
+    vec![get.clone(), store.clone(), get, store]
+}
+
+/// Where an `agent --ssh` without `--socket` listens: `agent-PID.sock` in its private
+/// directory, `$TMPDIR/git-credential-pat-UID` when there is no XDG_RUNTIME_DIR (the sandbox
+/// has none).
+fn session_socket(pid: u32) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self")
+        .expect("stat /proc/self")
+        .uid();
+    std::env::temp_dir()
+        .join(format!("git-credential-pat-{uid}"))
+        .join(format!("agent-{pid}.sock"))
 }
 
 /// The far socket a far command saw: the last `credential.helper` git had, `cache --socket PATH`.
@@ -195,16 +216,9 @@ fn far_git_clones_and_pushes_with_the_token_only_in_the_agents_keychain_and_keep
             let out = lab.session(&w, &far);
             assert_eq!(out.code, 0, "{what}: the session failed: {}", out.stderr);
             assert_eq!(lab.pushed(), message, "{what}");
-            assert!(
-                logged(&out.stderr, &format!("get {host} ({USER}): served")),
-                "{what}: {}",
-                out.stderr
-            );
-            assert!(
-                logged(
-                    &out.stderr,
-                    &format!("store {host} ({USER}): acknowledged: the token this agent serves")
-                ),
+            assert_eq!(
+                requests(&out.stderr),
+                clone_and_push_requests(&host),
                 "{what}: {}",
                 out.stderr
             );
@@ -245,11 +259,9 @@ fn a_second_session_to_the_same_host_clones_while_the_first_is_open() {
     let out = lab.session(&w, &second);
     assert_eq!(out.code, 0, "the second session failed: {}", out.stderr);
     assert_eq!(lab.pushed(), "second session");
-    assert!(
-        logged(
-            &out.stderr,
-            &format!("get {} ({USER}): served", lab.server.host())
-        ),
+    assert_eq!(
+        requests(&out.stderr),
+        clone_and_push_requests(&lab.server.host()),
         "{}",
         out.stderr
     );
@@ -275,7 +287,7 @@ fn a_session_after_a_dropped_one_clones_though_the_dropped_sessions_socket_file_
         return;
     };
     let w = lab.world(kc);
-    lab.sshd.far_fifo("hold");
+    let hold = lab.sshd.far_fifo("hold");
     let dropped = lab.sshd.far_script(
         "dropped.sh",
         "git config --get-all credential.helper >helpers.tmp\nmv helpers.tmp helpers\n\
@@ -312,15 +324,22 @@ fn a_session_after_a_dropped_one_clones_though_the_dropped_sessions_socket_file_
         out.stderr
     );
     assert_eq!(lab.pushed(), "after the drop");
-    assert!(
-        logged(
-            &out.stderr,
-            &format!("get {} ({USER}): served", lab.server.host())
-        ),
+    assert_eq!(
+        requests(&out.stderr),
+        clone_and_push_requests(&lab.server.host()),
         "{}",
         out.stderr
     );
     lab.assert_far_side_kept_nothing("a session after a dropped one");
+
+    // The dropped session's far command ends normally now, and its script removes the stale
+    // socket: nothing stays behind on the far side.
+    lab.sshd.release(&hold);
+    assert!(
+        wait_until(FAR_WAIT, || (!stale.exists()).then_some(())).is_some(),
+        "the dropped session's far script did not remove {} when its command ended",
+        stale.display()
+    );
 }
 
 #[test]
@@ -343,6 +362,12 @@ fn the_far_sides_own_store_helper_never_gets_the_token() {
     assert_eq!(out.code, 0, "the session failed: {}", out.stderr);
     assert_eq!(lab.pushed(), "past the far helper");
     assert_eq!(
+        requests(&out.stderr),
+        clone_and_push_requests(&lab.server.host()),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
         std::fs::read_to_string(&stored).unwrap(),
         before,
         "the far side's ~/.git-credentials changed"
@@ -357,21 +382,58 @@ fn the_agent_exits_with_the_far_commands_code_and_leaves_no_socket_on_either_sid
         return;
     };
     let w = lab.world(kc);
+    let hold = lab.sshd.far_fifo("hold");
     let far = lab.sshd.far_script(
         "exit3.sh",
-        "git config --get-all credential.helper >helpers\nexit 3\n",
+        "git config --get-all credential.helper >helpers.tmp\nmv helpers.tmp helpers\n\
+         cat hold >/dev/null\nexit 3\n",
     );
+    // The agent's PID names its socket; `exec` keeps the PID the shell wrote.
+    let pid_file = w.sb.dir.path().join("session.pid");
+    let agent = lab.agent(&w, None, &far);
+    let mut cmd = sandboxed(&w.sb, "sh");
+    cmd.args(["-c", "echo $$ >\"$0\" && exec \"$@\""])
+        .arg(&pid_file)
+        .arg(agent.get_program())
+        .args(agent.get_args());
+    let session = std::thread::spawn(move || run_with_timeout(&mut cmd, b"", RUN_TIMEOUT));
 
-    let out = lab.session(&w, &far);
+    let helpers = wait_until(FAR_WAIT, || {
+        std::fs::read_to_string(lab.sshd.far_home.join("helpers")).ok()
+    });
+    let pid = std::fs::read_to_string(&pid_file).unwrap_or_default();
+    let local = pid.trim().parse().ok().map(session_socket);
+    let remote = helpers.as_deref().map(far_socket);
+    let listening = (
+        local.as_deref().is_some_and(is_socket),
+        remote.as_deref().is_some_and(is_socket),
+    );
+    // Released before any check, so a failing check does not leave the session waiting.
+    lab.sshd.release(&hold);
+    let out = session.join().expect("the session's thread");
+    let (Some(local), Some(remote)) = (local, remote) else {
+        panic!("the far command never ran, or the agent's PID is unknown: {out:?}");
+    };
+
+    assert_eq!(
+        listening,
+        (true, true),
+        "while the session ran: the agent's socket {} and the far socket {}",
+        local.display(),
+        remote.display()
+    );
     assert_eq!(out.code, 3, "{}", out.stderr);
-    let local = served_socket(&out.stderr, &lab.server.host());
+    assert_eq!(
+        requests(&out.stderr),
+        Vec::<String>::new(),
+        "{}",
+        out.stderr
+    );
     assert!(
         !local.exists(),
         "the agent left its socket {}",
         local.display()
     );
-    let helpers = std::fs::read_to_string(lab.sshd.far_home.join("helpers")).unwrap();
-    let remote = far_socket(&helpers);
     assert!(
         !remote.exists(),
         "the session left its far socket {}",
