@@ -4,15 +4,15 @@
 //! git's own `credential-cache` client, and the far side keeps no copy of the token.
 
 use crate::rig::agent::is_socket;
-use crate::rig::procs::RUN_TIMEOUT;
-use crate::rig::procs::wait_until;
-use crate::rig::ssh::{Sshd, absolute};
+use crate::rig::procs::{RUN_TIMEOUT, wait_until};
+use crate::rig::ssh::{FAR_USER, Sshd, absolute};
 use crate::rig::{
     Agent, GitServer, Keychain, Output, World, git_version, gits, keychains, run_with_timeout,
     sandboxed,
 };
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 const USER: &str = "alice";
@@ -32,12 +32,18 @@ impl Lab {
     /// None when a part cannot run here (a skip, or a failure under CI).
     fn start() -> Option<Lab> {
         let sshd = Sshd::start()?;
-        // Unique across tests, so a search of the shared far account finds only this test's.
+        // Unique across tests and test processes, so a search of the far account, which
+        // parallel tests share, finds only this test's token.
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let token = format!("ghp_farside{}x{nanos}", std::process::id());
+        let token = format!(
+            "ghp_farside{}x{}x{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
         let server = GitServer::start(USER, &token)?;
         let cert = std::fs::read_to_string(&server.cert).expect("read the server's certificate");
         let cert = sshd.write_far_file("server.pem", &cert);
@@ -310,7 +316,8 @@ fn a_session_after_a_dropped_one_clones_though_the_dropped_sessions_socket_file_
         wait_until(FAR_WAIT, || agent.exited().then_some(())).is_some(),
         "the agent outlived SIGKILL"
     );
-    lab.sshd.wait_for_log("Close session: user pat-far");
+    lab.sshd
+        .wait_for_log(&format!("Close session: user {FAR_USER}"));
     assert!(
         is_socket(&stale),
         "sshd removed the dropped session's socket; with StreamLocalBindUnlink off it stays"
@@ -414,8 +421,11 @@ fn the_agent_exits_with_the_far_commands_code_and_leaves_no_socket_on_either_sid
         local.as_deref().is_some_and(is_socket),
         remote.as_deref().is_some_and(is_socket),
     );
-    // Released before any check, so a failing check does not leave the session waiting.
-    lab.sshd.release(&hold);
+    // Released before any check, so a failing check does not leave the session waiting; a
+    // far command that never ran has nothing to release.
+    if helpers.is_some() {
+        lab.sshd.release(&hold);
+    }
     let out = session.join().expect("the session's thread");
     let (Some(local), Some(remote)) = (local, remote) else {
         panic!("the far command never ran, or the agent's PID is unknown: {out:?}");
@@ -467,7 +477,7 @@ fn the_far_side_search_finds_a_token_in_each_place_it_looks() {
     let mut holding = Command::new("runuser");
     holding.args([
         "-u",
-        "pat-far",
+        FAR_USER,
         "--",
         "env",
         &format!("HOME={}", sshd.far_home.display()),
