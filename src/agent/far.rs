@@ -62,10 +62,11 @@ fn assignment(name: &str, value: &str) -> String {
     }
 }
 
-/// What `--print-docker` prints for the agent's `socket`: a `docker run` line with the bind
-/// mount and the variables, and the same as a devcontainer.json fragment (the Development
-/// Container Specification's `mounts` and `containerEnv`).
-pub(crate) fn docker_recipe(socket: &Path) -> String {
+/// What `--print-docker` prints for the agent's `socket`: the `agent` command line that starts
+/// it there, a `docker run` line with the bind mount and the variables, and the same as a
+/// devcontainer.json fragment (the Development Container Specification's `mounts` and
+/// `containerEnv`).
+pub(crate) fn docker_recipe(agent: &str, socket: &Path) -> String {
     let source = socket.display().to_string();
     let mount = format!("{}:{CONTAINER_SOCKET}", shell_words::quote(&source));
     let env = git_config_env(CONTAINER_SOCKET);
@@ -79,7 +80,7 @@ pub(crate) fn docker_recipe(socket: &Path) -> String {
         .collect();
     format!(
         "# on this machine, the agent (or its systemd unit):\n\
-         git credential-pat agent --socket {}\n\
+         {agent}\n\
          \n\
          # docker run, with the agent's socket and git told to ask it:\n\
          docker run -v {mount} {} IMAGE\n\
@@ -87,7 +88,6 @@ pub(crate) fn docker_recipe(socket: &Path) -> String {
          # devcontainer.json:\n\
          \"mounts\": [\n    {}\n],\n\
          \"containerEnv\": {{\n{}\n}}\n",
-        shell_words::quote(&source),
         flags.join(" "),
         json(&format!(
             "source={source},target={CONTAINER_SOCKET},type=bind"

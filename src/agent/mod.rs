@@ -105,6 +105,7 @@ pub(crate) fn run(settings: Settings, vault: Vault) -> anyhow::Result<i32> {
         expiry_record: crate::expiry::record_path(),
         terminal: std::sync::Mutex::new(()),
         log: Log::new(Box::new(std::io::stderr()), raw_terminal),
+        accepted: std::sync::Mutex::default(),
     });
     let started = start_ssh(settings.ssh.as_ref(), &listening.path, &agent);
     let mut ssh = match started {

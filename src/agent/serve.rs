@@ -43,6 +43,9 @@ pub(crate) struct Agent {
     pub(crate) terminal: Mutex<()>,
     /// The log: one line per request.
     pub(crate) log: Log,
+    /// When the forge last accepted a token a far side asked to erase, in seconds since the
+    /// Unix epoch, by origin and user (see [`Agent::asked_lately`]).
+    pub(crate) accepted: Mutex<std::collections::HashMap<String, u64>>,
 }
 
 /// The agent's log (its stderr): whole lines, one writer at a time, each with the time.
@@ -149,6 +152,12 @@ impl Agent {
                 return None;
             }
         };
+        let mut said = said;
+        if answer.quit {
+            // The helper's last line before `quit=1` tells git to stop asking; the far side's
+            // git gets no `quit` (only the three attributes), so that line would be untrue.
+            said.pop();
+        }
         let Some(password) = answer.password.filter(|_| !answer.quit) else {
             let why = if missing {
                 format!(
@@ -241,7 +250,11 @@ impl Agent {
         };
         let said = String::from_utf8_lossy(&said)
             .lines()
-            .map(|l| l.trim_start_matches("git-credential-pat: ").to_owned())
+            .map(|l| {
+                l.trim_start_matches("git-credential-pat: ")
+                    .trim_end_matches('.')
+                    .to_owned()
+            })
             .filter(|l| !l.is_empty())
             .collect();
         let answer = result
@@ -302,20 +315,30 @@ impl Agent {
             self.log
                 .line(now, &format!("erase {host}{user}: {outcome}"));
         };
-        let held = match (&request.password, self.allows(&query.origin)) {
-            (Some(password), true) => self.holds(&query, password),
-            _ => false,
-        };
-        let (true, Some(password)) = (held, request.password.as_ref()) else {
+        if !self.allows(&query.origin) {
+            return say(&format!(
+                "nothing erased: not one of this agent's hosts ({})",
+                self.host_list()
+            ));
+        }
+        let Some(password) = request.password.as_ref().filter(|p| self.holds(&query, p)) else {
             return say("nothing to erase: no stored token matches");
         };
+        if self.asked_lately(&query, now) {
+            return say(&format!(
+                "kept: {host} was asked about this token less than a minute ago and accepted it"
+            ));
+        }
         let Some(forge) = crate::git::forge_at(&query.origin) else {
             return say(&format!(
                 "kept: which forge {host} is is not known, so it cannot be asked"
             ));
         };
         match forge.validate(password, now) {
-            Ok(_) => say(&format!("kept: {host} still accepts the token")),
+            Ok(_) => {
+                self.accepted(&query, now);
+                say(&format!("kept: {host} still accepts the token"));
+            }
             Err(ValidationError::BadCredentials { .. }) => {
                 match helper::erase(&query, Some(password), &self.vault) {
                     Ok(_) => say(&format!("erased: {host} refuses the token")),
@@ -324,6 +347,22 @@ impl Agent {
             }
             Err(e) => say(&format!("kept: could not ask {host} ({e})")),
         }
+    }
+
+    /// Whether the forge accepted `query`'s token less than [`ASK_AGAIN_AFTER`] seconds
+    /// before `now`: then a far side's `erase` is not passed on to the forge again, so that a
+    /// far side cannot spend the person's API rate limit.
+    fn asked_lately(&self, query: &Query, now: u64) -> bool {
+        let accepted = self.accepted.lock().unwrap_or_else(|e| e.into_inner());
+        accepted
+            .get(&asked_key(query))
+            .is_some_and(|&at| now.saturating_sub(at) < ASK_AGAIN_AFTER)
+    }
+
+    /// Remembers that the forge accepted `query`'s token at `now`.
+    fn accepted(&self, query: &Query, now: u64) {
+        let mut accepted = self.accepted.lock().unwrap_or_else(|e| e.into_inner());
+        accepted.insert(asked_key(query), now);
     }
 
     /// Whether the keychain holds `password` for `query`'s origin (and user and path, when
@@ -385,6 +424,18 @@ impl Agent {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// How long, in seconds, the forge's acceptance of a token answers a far side's `erase` of it.
+const ASK_AGAIN_AFTER: u64 = 60;
+
+/// What [`Agent::accepted`] remembers a forge's answer under: the origin and the user.
+fn asked_key(query: &Query) -> String {
+    format!(
+        "{}\n{}",
+        query.origin,
+        query.username.as_deref().unwrap_or_default()
+    )
 }
 
 /// ` (alice)` for a user name (escaped), nothing without one.

@@ -105,7 +105,13 @@ fn ssh_gets_the_forward_and_a_destination_that_cannot_be_an_option() {
 
 #[test]
 fn the_docker_recipe_mounts_the_socket_and_sets_the_variables() {
-    let recipe = docker_recipe(Path::new("/run/user/1000/git-credential-pat/agent.sock"));
+    let recipe = docker_recipe(
+        "git credential-pat agent --host github.com",
+        Path::new("/run/user/1000/git-credential-pat/agent.sock"),
+    );
+    assert!(recipe.starts_with(
+        "# on this machine, the agent (or its systemd unit):\ngit credential-pat agent --host github.com\n"
+    ));
     assert!(recipe.contains(
         "docker run -v /run/user/1000/git-credential-pat/agent.sock:/run/git-credential-pat.sock \
          -e GIT_CONFIG_COUNT=2 -e GIT_CONFIG_KEY_0=credential.helper -e GIT_CONFIG_VALUE_0= \

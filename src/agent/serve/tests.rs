@@ -50,6 +50,7 @@ fn agent_with(token: Option<&str>) -> (Agent, Lines) {
         expiry_record: None,
         terminal: Mutex::new(()),
         log: Log::new(Box::new(lines.clone()), false),
+        accepted: Mutex::default(),
     };
     (agent, lines)
 }
