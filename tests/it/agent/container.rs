@@ -1,0 +1,220 @@
+//! A container stand-in: a mount namespace made by bubblewrap (bwrap(1)) that sees the system's
+//! programs, a fresh /tmp and HOME, the network (for the local git server), and of the agent's
+//! machine only its socket, bind-mounted at `/run/git-credential-pat.sock` as `docker run -v`
+//! would. It is configured only by the `GIT_CONFIG_*` variables that `git credential-pat agent
+//! --print-docker` prints (git-config(1), "ENVIRONMENT"), read from that output, so the test
+//! proves the printed recipe; git 2.47 and Debian's 2.39 clone in it.
+
+use super::{TOKEN, USER, expiry, store_token, wait_requests};
+use crate::rig::{self, Agent, GitServer, World, git_version, gits, keychains, run_with_timeout};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// Where the container sees the socket, as `--print-docker` mounts it.
+const MOUNTED: &str = "/run/git-credential-pat.sock";
+
+/// The recipe `--print-docker` printed: the host side of its `-v HOST:/run/…` bind mount and
+/// its `-e NAME=VALUE` variables, read as a shell reads the `docker run` line (its words are
+/// shell-quoted for pasting).
+struct Recipe {
+    mount: String,
+    env: Vec<(String, String)>,
+}
+
+fn recipe(sb: &rig::Sandbox, printed: &str) -> Recipe {
+    // The `docker run` command, with any `\`-continued lines.
+    let mut command = String::new();
+    let mut lines = printed
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("docker run"));
+    for line in lines.by_ref() {
+        match line.strip_suffix('\\') {
+            Some(part) => command.push_str(part),
+            None => {
+                command.push_str(line);
+                break;
+            }
+        }
+    }
+    assert!(!command.is_empty(), "no `docker run` line in:\n{printed}");
+    let mut split = rig::sandboxed(sb, "sh");
+    split.args([
+        "-c",
+        r#"eval "set -- $1"; printf '%s\n' "$@""#,
+        "sh",
+        &command,
+    ]);
+    let out = sb.run(&mut split, "");
+    assert_eq!(out.code, 0, "sh could not read {command:?}: {}", out.stderr);
+    let words: Vec<&str> = out.stdout.lines().collect();
+    let mut mount = None;
+    let mut env = Vec::new();
+    for pair in words.windows(2) {
+        match pair[0] {
+            "-v" | "--volume" => {
+                if let Some(host) = pair[1].strip_suffix(&format!(":{MOUNTED}")) {
+                    mount = Some(host.to_owned());
+                }
+            }
+            "-e" | "--env" => {
+                if let Some((name, value)) = pair[1].split_once('=')
+                    && name.starts_with("GIT_CONFIG_")
+                {
+                    env.push((name.to_owned(), value.to_owned()));
+                }
+            }
+            _ => {}
+        }
+    }
+    Recipe {
+        mount: mount.unwrap_or_else(|| panic!("no `-v SOCKET:{MOUNTED}` in {command:?}")),
+        env,
+    }
+}
+
+/// bwrap's arguments for the system's top-level directories git needs: a directory is bound
+/// read-only, a symbolic link (`/bin -> usr/bin` on a merged-/usr system) is made again.
+fn system_dirs() -> Vec<String> {
+    let mut args = Vec::new();
+    for dir in ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"] {
+        match std::fs::read_link(dir) {
+            Ok(target) => {
+                let target = target.to_str().expect("a UTF-8 link").to_owned();
+                args.extend(["--symlink".to_owned(), target, dir.to_owned()]);
+            }
+            Err(_) if Path::new(dir).is_dir() => {
+                args.extend(["--ro-bind".to_owned(), dir.to_owned(), dir.to_owned()]);
+            }
+            Err(_) => {}
+        }
+    }
+    args
+}
+
+/// In the namespace: clone, show the README, then name anything of the agent's machine that is
+/// visible (the paths given), any file under /tmp, HOME or /run that holds the token (read from
+/// stdin, never an argument), and any key of the agent's keychain namespace the kernel shows.
+const INSIDE: &str = r#"
+git=$1 url=$2 namespace=$3; shift 3
+IFS= read -r token
+"$git" clone -q "$url" /tmp/lab || exit 10
+cat /tmp/lab/README
+for p in "$@"; do [ -e "$p" ] && echo "visible: $p"; done
+grep -rlF -e "$token" /tmp "$HOME" /run 2>/dev/null | sed 's/^/holds the token: /'
+grep -F -e "$namespace" /proc/keys 2>/dev/null | sed 's/^/a key: /'
+if command -v keyctl >/dev/null; then
+  p=$(keyctl get_persistent @s 2>/dev/null) && keyctl rlist "$p" 2>/dev/null | tr ' ' '\n' |
+    while read -r id; do keyctl rdescribe "$id" 2>/dev/null; done | grep -F -e "$namespace" |
+    sed 's/^/a persistent key: /'
+fi
+exit 0
+"#;
+
+#[test]
+fn a_container_configured_only_by_the_printed_variables_clones_through_the_mounted_socket() {
+    let Some(tools) = rig::require_tools("the container stand-in", &["bwrap"]) else {
+        return;
+    };
+    let Some(server) = GitServer::start(USER, TOKEN) else {
+        return;
+    };
+    let host = server.host();
+    let gits = gits();
+    for kc in keychains() {
+        let w = World::new(kc);
+        // The Secret Service's D-Bus socket (in the agent's environment only): the container
+        // must not see it either.
+        let bus: Option<PathBuf> =
+            w.sb.git()
+                .get_envs()
+                .find(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
+                .and_then(|(_, v)| v?.to_str()?.strip_prefix("unix:path=").map(PathBuf::from));
+        store_token(&w, &host, expiry());
+        let agent = Agent::start(&w, &["--host", &host]);
+        let socket = agent.socket.to_str().expect("a UTF-8 path");
+        let printed = w.helper_args(
+            &[
+                "agent",
+                "--socket",
+                socket,
+                "--host",
+                &host,
+                "--print-docker",
+            ],
+            "",
+        );
+        assert_eq!(printed.code, 0, "--print-docker: {}", printed.stderr);
+        assert!(
+            printed.stdout.contains("\"mounts\"") && printed.stdout.contains("\"containerEnv\""),
+            "no devcontainer.json snippet in:\n{}",
+            printed.stdout
+        );
+        let recipe = recipe(&w.sb, &printed.stdout);
+        assert_eq!(recipe.mount, socket, "the printed bind mount");
+        assert!(
+            recipe.env.iter().any(|(k, _)| k == "GIT_CONFIG_COUNT"),
+            "no GIT_CONFIG_COUNT in {:?}",
+            recipe.env
+        );
+
+        let mut hidden: Vec<PathBuf> = vec![
+            w.sb.dir.path().to_owned(),
+            w.sb.home.clone(),
+            agent.socket.clone(),
+            rig::helper_bin(),
+        ];
+        hidden.extend(bus);
+        let mut served = 0;
+        for git in &gits {
+            let mut bwrap = Command::new(&tools[0]);
+            bwrap
+                .args(["--unshare-all", "--share-net", "--die-with-parent"])
+                .args(system_dirs())
+                .args(["--proc", "/proc", "--dev", "/dev"])
+                .args(["--tmpfs", "/tmp", "--tmpfs", "/home/far"])
+                .arg("--ro-bind")
+                .arg(&server.cert)
+                .arg("/srv/git-server.pem")
+                .arg("--bind")
+                .arg(&agent.socket)
+                .arg(MOUNTED)
+                .args(["--chdir", "/home/far", "sh", "-c", INSIDE, "sh"])
+                .arg(git)
+                .arg(server.repo_url())
+                .arg(&w.sb.namespace)
+                .args(&hidden)
+                .env_clear()
+                .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+                .env("HOME", "/home/far")
+                .env("LC_ALL", "C")
+                .env("GIT_TERMINAL_PROMPT", "0")
+                // The machine's own /etc/gitconfig is not the container's business.
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_SSL_CAINFO", "/srv/git-server.pem")
+                .envs(recipe.env.iter().map(|(k, v)| (k, v)));
+            let input = format!("{TOKEN}\n");
+            let out = run_with_timeout(&mut bwrap, input.as_bytes(), Duration::from_secs(60));
+            assert_eq!(
+                (out.code, out.stdout.as_str()),
+                (0, "seed\n"),
+                "{} with git {}: {}\nthe agent's log:\n{}",
+                w.name(),
+                git_version(git),
+                out.stderr,
+                agent.log()
+            );
+            served += 1;
+        }
+        let lines = wait_requests(&agent, 2 * served);
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| **l == format!("get {host} ({USER}): served"))
+                .count(),
+            served,
+            "{}: {lines:?}",
+            w.name()
+        );
+    }
+}
