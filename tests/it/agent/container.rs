@@ -92,9 +92,21 @@ fn system_dirs() -> Vec<String> {
     args
 }
 
+/// The kernel keyring's keys of `namespace` as /proc/keys shows them to this process: their
+/// ids, in hex.
+fn key_ids(namespace: &str) -> Vec<String> {
+    std::fs::read_to_string("/proc/keys")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(&format!("@git-credential-pat:{namespace}")))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
 /// In the namespace: clone, show the README, then name anything of the agent's machine that is
 /// visible (the paths given), any file under /tmp, HOME or /run that holds the token (read from
-/// stdin, never an argument), and any key of the agent's keychain namespace the kernel shows.
+/// stdin, never an argument), any key of the agent's keychain namespace the kernel lists, and
+/// any of the agent's keys (their ids in `$KEYS`, as if guessed) whose secret can be read.
 const INSIDE: &str = r#"
 git=$1 url=$2 namespace=$3; shift 3
 IFS= read -r token
@@ -107,6 +119,9 @@ if command -v keyctl >/dev/null; then
   p=$(keyctl get_persistent @s 2>/dev/null) && keyctl rlist "$p" 2>/dev/null | tr ' ' '\n' |
     while read -r id; do keyctl rdescribe "$id" 2>/dev/null; done | grep -F -e "$namespace" |
     sed 's/^/a persistent key: /'
+  for id in $KEYS; do
+    keyctl pipe "$((0x$id))" 2>/dev/null | grep -qF -e "$token" && echo "read the token from key $id"
+  done
 fi
 exit 0
 "#;
@@ -165,6 +180,7 @@ fn a_container_configured_only_by_the_printed_variables_clones_through_the_mount
             rig::helper_bin(),
         ];
         hidden.extend(bus);
+        let keys = key_ids(&w.sb.namespace).join(" ");
         let mut served = 0;
         for git in &gits {
             let mut bwrap = Command::new(&tools[0]);
@@ -172,6 +188,10 @@ fn a_container_configured_only_by_the_printed_variables_clones_through_the_mount
                 .args(["--unshare-all", "--share-net", "--die-with-parent"])
                 .args(system_dirs())
                 .args(["--proc", "/proc", "--dev", "/dev"])
+                // Docker hides the host's kernel keys from a container: /proc/keys is one of
+                // its default masked paths (`docker inspect`: HostConfig.MaskedPaths), and its
+                // seccomp profile refuses keyctl(2).
+                .args(["--ro-bind", "/dev/null", "/proc/keys"])
                 .args(["--tmpfs", "/tmp", "--tmpfs", "/home/far"])
                 .arg("--ro-bind")
                 .arg(&server.cert)
@@ -192,6 +212,7 @@ fn a_container_configured_only_by_the_printed_variables_clones_through_the_mount
                 // The machine's own /etc/gitconfig is not the container's business.
                 .env("GIT_CONFIG_NOSYSTEM", "1")
                 .env("GIT_SSL_CAINFO", "/srv/git-server.pem")
+                .env("KEYS", &keys)
                 .envs(recipe.env.iter().map(|(k, v)| (k, v)));
             let input = format!("{TOKEN}\n");
             let out = run_with_timeout(&mut bwrap, input.as_bytes(), Duration::from_secs(60));

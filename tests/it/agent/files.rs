@@ -99,7 +99,11 @@ fn a_second_agent_on_a_live_socket_is_refused_and_the_first_goes_on() {
         (
             1,
             "",
-            format!("git-credential-pat: another agent is serving on {socket}\n").as_str()
+            format!(
+                "git-credential-pat: another agent is serving on {socket}; stop it first, or \
+                 give another --socket\n"
+            )
+            .as_str()
         )
     );
     assert!(!agent.exited());

@@ -82,15 +82,17 @@ fn a_peer_of_another_uid_is_refused_even_when_the_socket_is_open_to_it() {
             .current_dir("/");
         let input = format!("protocol=https\nhost={HOST}\n");
         let out = run_with_timeout(&mut cmd, input.as_bytes(), Duration::from_secs(30));
-        assert_eq!(
-            (out.code, out.stdout.as_str(), out.stderr.as_str()),
-            (0, "", ""),
-            "{}: git's client as uid 65534",
+        // The agent closes the connection before reading it, so git's client either reads
+        // the end at once or, when it writes its request after the close, dies of SIGPIPE
+        // (128 + 13): git reads no answer from the helper either way.
+        assert!(
+            matches!(out.code, 0 | 141) && out.stdout.is_empty() && out.stderr.is_empty(),
+            "{}: git's client as uid 65534: {out:?}",
             w.name()
         );
         assert_eq!(
             wait_requests(&agent, 1),
-            ["refused a connection from uid 65534: only uid 0 and the agent's own may ask"],
+            ["refused a connection from uid 65534: only uid 0 and the agent's own (0) may ask"],
             "{}",
             w.name()
         );
