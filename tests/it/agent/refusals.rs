@@ -274,3 +274,116 @@ fn exit_from_the_far_side_does_not_stop_the_agent() {
         );
     }
 }
+
+#[test]
+fn an_allowed_host_with_no_token_gets_an_empty_answer_and_the_log_says_what_to_run() {
+    for kc in keychains() {
+        let w = World::new(kc);
+        let agent = Agent::start(&w, &["--host", HOST]);
+        let far = agent.far_side();
+        assert_eq!(far_get(&agent, &far, HOST), "", "{}", w.name());
+        assert_eq!(
+            wait_requests(&agent, 1),
+            [format!(
+                "get {HOST}: not served: no token stored; run `git credential-pat login {HOST}` \
+                 on this machine"
+            )],
+            "{}",
+            w.name()
+        );
+        assert_eq!(w.stored(), Vec::<String>::new(), "{}", w.name());
+    }
+}
+
+#[test]
+fn erase_of_an_unknown_token_or_when_the_forge_cannot_be_asked_keeps_everything() {
+    for kc in keychains() {
+        let mut api = mockito::Server::new();
+        let w = World::new(kc);
+        store_token(&w, HOST, expiry());
+        configure_forge(&w, HOST, &api);
+        let before = w.stored();
+        let agent = Agent::start(&w, &["--host", HOST]);
+        let far = agent.far_side();
+        // A token this keychain does not hold: the forge is not asked.
+        let unknown = api.mock("GET", "/user").expect(0).create();
+        let out = agent.client(
+            &far,
+            "erase",
+            &format!("protocol=https\nhost={HOST}\nusername={USER}\npassword={OTHER_TOKEN}\n"),
+        );
+        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", w.name());
+        let lines = wait_requests(&agent, 1);
+        unknown.assert();
+        unknown.remove();
+        assert!(
+            lines[0].starts_with(&format!("erase {HOST}"))
+                && lines[0].ends_with(": nothing to erase: no stored token matches"),
+            "{}: {lines:?}",
+            w.name()
+        );
+        // The forge's API fails: the token is kept.
+        let down = api
+            .mock("GET", "/user")
+            .with_status(500)
+            .expect_at_least(1)
+            .create();
+        far_erase(&agent, &w);
+        let lines = wait_requests(&agent, 2);
+        down.assert();
+        assert!(
+            lines[1].starts_with(&format!(
+                "erase {HOST} ({USER}): kept: could not ask {HOST} ("
+            )),
+            "{}: {lines:?}",
+            w.name()
+        );
+        assert_eq!(
+            w.stored(),
+            before,
+            "{}: the home keychain changed",
+            w.name()
+        );
+    }
+}
+
+#[test]
+fn store_and_erase_for_a_host_outside_the_allow_list_change_nothing_and_ask_no_forge() {
+    let other = "other.lab.test";
+    for kc in keychains() {
+        let mut api = mockito::Server::new();
+        let w = World::new(kc);
+        store_token(&w, HOST, expiry());
+        store_token(&w, other, expiry());
+        configure_forge(&w, other, &api);
+        let before = w.stored();
+        // The forge would refuse the token: only asking it could lead to an erase.
+        let refused = api.mock("GET", "/user").with_status(401).expect(0).create();
+        let agent = Agent::start(&w, &["--host", HOST]);
+        let far = agent.far_side();
+        let credential =
+            format!("protocol=https\nhost={other}\nusername={USER}\npassword={TOKEN}\n");
+        for action in ["erase", "store"] {
+            let out = agent.client(&far, action, &credential);
+            assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", w.name());
+        }
+        let lines = wait_requests(&agent, 2);
+        refused.assert();
+        assert_eq!(
+            w.stored(),
+            before,
+            "{}: the home keychain changed",
+            w.name()
+        );
+        assert!(
+            lines[0].starts_with(&format!("erase {other}")) && !lines[0].contains("erased"),
+            "{}: {lines:?}",
+            w.name()
+        );
+        assert!(
+            lines[1].starts_with(&format!("store {other}")) && !lines[1].contains("acknowledged"),
+            "{}: {lines:?}",
+            w.name()
+        );
+    }
+}
