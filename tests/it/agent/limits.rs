@@ -160,6 +160,29 @@ fn a_request_not_complete_by_the_deadline_is_dropped_and_the_next_is_served() {
             format!("get {HOST} ({USER}): served")
         );
         drop(slow);
+
+        // A far side that sends a byte every 100 ms, never finishing: the deadline is for the
+        // whole request, not for each read, so it too is closed (or the read here fails after
+        // 30 seconds).
+        let mut trickle = connect(&agent.socket);
+        let mut writer = trickle.try_clone().expect("clone the connection");
+        let feeding = std::thread::spawn(move || {
+            for byte in b"action=get\ntimeout=900\n".iter().cycle() {
+                if writer.write_all(&[*byte]).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        assert_eq!(read_to_close(&mut trickle), b"", "{}", w.name());
+        let lines = wait_requests(&agent, 3);
+        assert!(
+            lines[2].starts_with("dropped a request: not complete within 1 second"),
+            "{}: {lines:?}",
+            w.name()
+        );
+        drop(trickle);
+        feeding.join().expect("the trickling thread");
     }
 }
 
