@@ -118,6 +118,7 @@ pub(crate) fn utc_clock(t: u64) -> String {
 
 /// `23:59:07 UTC` for `t` (seconds since the Unix epoch): the time on each line of the agent's
 /// log, where several requests fall within one minute.
+#[cfg(unix)]
 pub(crate) fn utc_second(t: u64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t as i64)
         .ok()

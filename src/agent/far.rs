@@ -78,12 +78,16 @@ pub(crate) fn docker_recipe(socket: &Path) -> String {
         .map(|(name, value)| format!("    {}: {}", json(name), json(value)))
         .collect();
     format!(
-        "# docker run, with this agent's socket and git told to ask it:\n\
+        "# on this machine, the agent (or its systemd unit):\n\
+         git credential-pat agent --socket {}\n\
+         \n\
+         # docker run, with the agent's socket and git told to ask it:\n\
          docker run -v {mount} {} IMAGE\n\
          \n\
          # devcontainer.json:\n\
          \"mounts\": [\n    {}\n],\n\
          \"containerEnv\": {{\n{}\n}}\n",
+        shell_words::quote(&source),
         flags.join(" "),
         json(&format!(
             "source={source},target={CONTAINER_SOCKET},type=bind"

@@ -72,10 +72,22 @@ pub(crate) struct Ssh {
 /// When the socket cannot be made (see [`listen::bind`]), `--confirm` has no terminal, or ssh
 /// cannot be started.
 pub(crate) fn run(settings: Settings, vault: Vault) -> anyhow::Result<i32> {
-    let on_terminal = crate::tty::flow_messages().is_some();
+    if settings.confirm && settings.ssh.is_some() {
+        anyhow::bail!(
+            "--confirm asks at this terminal, which --ssh gives to the ssh session; run \
+             `git credential-pat agent --confirm` in a terminal of its own and forward its \
+             socket with ssh -R (see the README)"
+        );
+    }
+    // With --ssh the terminal is the session's: no login flow may read from it.
+    let on_terminal = crate::tty::flow_messages().is_some() && settings.ssh.is_none();
     if settings.confirm && !on_terminal {
         anyhow::bail!("--confirm needs a terminal to ask at");
     }
+    let raw_terminal = settings
+        .ssh
+        .as_ref()
+        .is_some_and(|s| s.command.is_empty() && std::io::stdin().is_terminal());
     // Before any thread starts, so that every thread leaves the signals to the waiter.
     let signals = EndingSignals::catch();
     let listening = listen::open(&settings.socket)?;
@@ -92,7 +104,7 @@ pub(crate) fn run(settings: Settings, vault: Vault) -> anyhow::Result<i32> {
         request_deadline: Duration::from_secs(request_seconds),
         expiry_record: crate::expiry::record_path(),
         terminal: std::sync::Mutex::new(()),
-        log: Log(std::sync::Mutex::new(Box::new(std::io::stderr()))),
+        log: Log::new(Box::new(std::io::stderr()), raw_terminal),
     });
     let started = start_ssh(settings.ssh.as_ref(), &listening.path, &agent);
     let mut ssh = match started {

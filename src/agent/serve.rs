@@ -46,24 +46,33 @@ pub(crate) struct Agent {
 }
 
 /// The agent's log (its stderr): whole lines, one writer at a time, each with the time.
-pub(crate) struct Log(pub(crate) Mutex<Box<dyn Write + Send>>);
+pub(crate) struct Log {
+    out: Mutex<Box<dyn Write + Send>>,
+    /// The line ending: `\r\n` while an ssh session holds the terminal in raw mode (where a
+    /// bare `\n` does not return to the line's start).
+    end: &'static str,
+}
 
 impl Log {
+    /// A log on `out`; `raw_terminal` when an ssh session will hold the terminal in raw mode.
+    pub(crate) fn new(out: Box<dyn Write + Send>, raw_terminal: bool) -> Log {
+        Log {
+            out: Mutex::new(out),
+            end: if raw_terminal { "\r\n" } else { "\n" },
+        }
+    }
+
     /// Writes `git-credential-pat agent: 04:41:50 UTC <line>`, at `now` (seconds since the
     /// Unix epoch).
     pub(crate) fn line(&self, now: u64, line: &str) {
-        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(
-            out,
-            "git-credential-pat agent: {} {line}",
-            crate::show::utc_second(now)
-        );
+        self.say(&format!("{} {line}", crate::show::utc_second(now)));
     }
 
     /// Writes `git-credential-pat agent: <line>` (no time): what the agent says once.
     pub(crate) fn say(&self, line: &str) {
-        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(out, "git-credential-pat agent: {line}");
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = write!(out, "git-credential-pat agent: {line}{}", self.end);
+        let _ = out.flush();
     }
 }
 
@@ -156,9 +165,6 @@ impl Agent {
             return None;
         };
         let user = named(answer.username.as_deref());
-        for line in &said {
-            self.log.line(now, &format!("get {host}{user}: {line}"));
-        }
         let who = escape(answer.username.as_deref().unwrap_or("the stored"));
         if self.confirm && !self.confirmed(&who, &host) {
             self.log.line(
@@ -175,7 +181,11 @@ impl Agent {
         };
         let mut out = Vec::new();
         protocol::write(&reply, &mut out).ok()?;
-        self.log.line(now, &format!("get {host}{user}: served"));
+        // One line per request: what the helper would tell a person at home (an expiry
+        // warning, another user's token served) follows on the same line.
+        let notes: String = said.iter().map(|l| format!("; {l}")).collect();
+        self.log
+            .line(now, &format!("get {host}{user}: served{notes}"));
         Some(out)
     }
 

@@ -49,7 +49,7 @@ fn agent_with(token: Option<&str>) -> (Agent, Lines) {
         request_deadline: Duration::from_secs(5),
         expiry_record: None,
         terminal: Mutex::new(()),
-        log: Log(Mutex::new(Box::new(lines.clone()))),
+        log: Log::new(Box::new(lines.clone()), false),
     };
     (agent, lines)
 }
