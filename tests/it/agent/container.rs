@@ -3,9 +3,10 @@
 //! machine only its socket, bind-mounted at `/run/git-credential-pat.sock` as `docker run -v`
 //! would. It is configured only by the `GIT_CONFIG_*` variables that `git credential-pat agent
 //! --print-docker` prints (git-config(1), "ENVIRONMENT"), read from that output, so the test
-//! proves the printed recipe; git 2.47 and Debian's 2.39 clone in it.
+//! proves the printed recipe; git 2.47 and Debian's 2.39 clone in it. The agent's own command
+//! line in the recipe, run as printed, serves what the agent it was printed for serves.
 
-use super::{TOKEN, USER, expiry, store_token, wait_requests};
+use super::{HOST, TOKEN, USER, answer, expiry, far_get, store_token, wait_requests};
 use crate::rig::{self, Agent, GitServer, World, git_version, gits, keychains, run_with_timeout};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,12 +23,13 @@ struct Recipe {
     env: Vec<(String, String)>,
 }
 
-fn recipe(sb: &rig::Sandbox, printed: &str) -> Recipe {
-    // The `docker run` command, with any `\`-continued lines.
+/// The words of the first command in `printed` that starts with `start` (with its
+/// `\`-continued lines), as a shell reads them: the recipe is printed for pasting.
+fn shell_words(sb: &rig::Sandbox, printed: &str, start: &str) -> Vec<String> {
     let mut command = String::new();
     let mut lines = printed
         .lines()
-        .skip_while(|l| !l.trim_start().starts_with("docker run"));
+        .skip_while(|l| !l.trim_start().starts_with(start));
     for line in lines.by_ref() {
         match line.strip_suffix('\\') {
             Some(part) => command.push_str(part),
@@ -37,7 +39,7 @@ fn recipe(sb: &rig::Sandbox, printed: &str) -> Recipe {
             }
         }
     }
-    assert!(!command.is_empty(), "no `docker run` line in:\n{printed}");
+    assert!(!command.is_empty(), "no `{start}` line in:\n{printed}");
     let mut split = rig::sandboxed(sb, "sh");
     split.args([
         "-c",
@@ -47,11 +49,15 @@ fn recipe(sb: &rig::Sandbox, printed: &str) -> Recipe {
     ]);
     let out = sb.run(&mut split, "");
     assert_eq!(out.code, 0, "sh could not read {command:?}: {}", out.stderr);
-    let words: Vec<&str> = out.stdout.lines().collect();
+    out.stdout.lines().map(str::to_owned).collect()
+}
+
+fn recipe(sb: &rig::Sandbox, printed: &str) -> Recipe {
+    let words = shell_words(sb, printed, "docker run");
     let mut mount = None;
     let mut env = Vec::new();
     for pair in words.windows(2) {
-        match pair[0] {
+        match pair[0].as_str() {
             "-v" | "--volume" => {
                 if let Some(host) = pair[1].strip_suffix(&format!(":{MOUNTED}")) {
                     mount = Some(host.to_owned());
@@ -68,7 +74,7 @@ fn recipe(sb: &rig::Sandbox, printed: &str) -> Recipe {
         }
     }
     Recipe {
-        mount: mount.unwrap_or_else(|| panic!("no `-v SOCKET:{MOUNTED}` in {command:?}")),
+        mount: mount.unwrap_or_else(|| panic!("no `-v SOCKET:{MOUNTED}` in {words:?}")),
         env,
     }
 }
@@ -235,6 +241,41 @@ fn a_container_configured_only_by_the_printed_variables_clones_through_the_mount
                 .count(),
             served,
             "{}: {lines:?}",
+            w.name()
+        );
+    }
+}
+
+#[test]
+fn the_agent_command_line_in_the_printed_recipe_serves_the_hosts_and_keychain_it_was_printed_for() {
+    for kc in keychains() {
+        let w = World::new(kc);
+        let expires = expiry();
+        store_token(&w, HOST, expires);
+        let socket = Agent::socket_in(&w.sb);
+        let socket = socket.to_str().expect("a UTF-8 path");
+        let printed = w.helper_args(
+            &[
+                "agent",
+                "--socket",
+                socket,
+                "--host",
+                HOST,
+                "--print-docker",
+            ],
+            "",
+        );
+        assert_eq!(printed.code, 0, "--print-docker: {}", printed.stderr);
+        let words = shell_words(&w.sb, &printed.stdout, "git credential-pat ");
+        // Run as printed, with the built binary for `git credential-pat`.
+        let mut cmd = w.sb.helper();
+        cmd.args(&words[2..]);
+        let agent = Agent::spawn(&w.sb, cmd, socket.into());
+        let far = agent.far_side();
+        assert_eq!(far_get(&agent, &far, HOST), answer(expires), "{}", w.name());
+        assert!(
+            words.iter().any(|word| word == w.store_arg()),
+            "{}: the printed agent does not use the keychain it was printed for: {words:?}",
             w.name()
         );
     }
