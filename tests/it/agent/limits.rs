@@ -259,3 +259,55 @@ fn more_than_16_requests_at_once_are_closed_at_once_and_the_agent_goes_on() {
         assert!(!agent.exited(), "{}: the agent ended", w.name());
     }
 }
+
+#[test]
+fn sixteen_gets_at_once_are_all_served() {
+    for kc in keychains() {
+        let w = World::new(kc);
+        let expires = expiry();
+        store_token(&w, HOST, expires);
+        let agent = Agent::start(&w, &["--host", HOST]);
+        let far = agent.far_side();
+        let answers: Vec<String> = std::thread::scope(|s| {
+            let asks: Vec<_> = (0..16)
+                .map(|_| s.spawn(|| far_get(&agent, &far, HOST)))
+                .collect();
+            asks.into_iter()
+                .map(|a| a.join().expect("a far side's get"))
+                .collect()
+        });
+        assert_eq!(answers, vec![answer(expires); 16], "{}", w.name());
+        let served = format!("get {HOST} ({USER}): served");
+        assert_eq!(wait_requests(&agent, 16), vec![served; 16], "{}", w.name());
+    }
+}
+
+#[test]
+fn what_the_far_side_sends_reaches_the_agent_s_log_without_control_characters() {
+    for kc in keychains() {
+        let w = World::new(kc);
+        let expires = expiry();
+        store_token(&w, HOST, expires);
+        let agent = Agent::start(&w, &["--host", HOST]);
+        // Terminal escapes (clear the screen, set the window title) in each field the agent
+        // names in its log: the action, the host, the user.
+        let requests: [&[u8]; 4] = [
+            b"action=\x1b[2Jget\ntimeout=900\nprotocol=https\nhost=ghe.lab.test\n",
+            b"action=get\ntimeout=900\nprotocol=https\nhost=ghe.lab.test\nusername=\x1b]0;owned\x07\n",
+            b"action=store\ntimeout=900\nprotocol=https\nhost=ghe.lab.test\nusername=\x1b[31mred\npassword=x\n",
+            b"action=get\ntimeout=900\nprotocol=https\nhost=\x1b[2J.lab.test\n",
+        ];
+        for request in requests {
+            assert_eq!(ask_raw(&agent.socket, request), b"", "{}", w.name());
+        }
+        let lines = wait_requests(&agent, 4);
+        let log = agent.log();
+        assert!(
+            !log.bytes().any(|b| b < 0x20 && b != b'\n' || b == 0x7f),
+            "{}: a control character reached the agent's log: {lines:?}",
+            w.name()
+        );
+        let far = agent.far_side();
+        assert_eq!(far_get(&agent, &far, HOST), answer(expires), "{}", w.name());
+    }
+}
