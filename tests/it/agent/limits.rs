@@ -9,7 +9,7 @@ use super::{
 };
 use crate::rig::procs::wait_until;
 use crate::rig::{self, Agent, Sandbox, World, keychains, run_with_timeout};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -38,6 +38,23 @@ fn hold(socket: &Path) -> UnixStream {
         .write_all(b"action=get\n")
         .expect("write the start of a request");
     stream
+}
+
+/// Whether a held connection is still open at the agent's end (nothing to read yet), rather
+/// than closed by it.
+fn in_progress(stream: &UnixStream) -> bool {
+    stream
+        .set_nonblocking(true)
+        .expect("make the connection non-blocking");
+    let mut byte = [0u8; 1];
+    let open = matches!(
+        (&*stream).read(&mut byte),
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+    );
+    stream
+        .set_nonblocking(false)
+        .expect("make the connection blocking again");
+    open
 }
 
 fn chmod(path: &Path, mode: u32) {
@@ -238,14 +255,29 @@ fn more_than_16_requests_at_once_are_closed_at_once_and_the_agent_goes_on() {
         // Fifteen in progress: a sixteenth is served beside them.
         assert_eq!(far_get(&agent, &far, HOST), answer(expires), "{}", w.name());
         held.push(hold(&agent.socket));
-        // Sixteen in progress: each further connection is closed without an answer, at once
-        // (not at the held requests' deadline, a minute away).
-        for _ in 0..4 {
-            let mut extra = connect(&agent.socket);
-            assert_eq!(read_to_close(&mut extra), b"", "{}", w.name());
+        // Sixteen in progress: a further whole request is closed without an answer, at once
+        // (not at the held requests' deadline, a minute away). The served `get` gives its
+        // place back just after it answers, so the sixteenth held request may have come too
+        // early and been closed itself: such a one is replaced, and that round not counted.
+        let get = format!("action=get\ntimeout=900\nprotocol=https\nhost={HOST}\n");
+        let mut refused = 0;
+        for _ in 0..20 {
+            let answered = ask_raw(&agent.socket, get.as_bytes());
+            // The agent takes connections in order: each held one was taken or closed before
+            // this one.
+            let before = held.len();
+            held.retain(in_progress);
+            let closed = before - held.len();
+            if closed == 0 {
+                assert_eq!(answered, b"", "{}: served beyond 16 at once", w.name());
+                refused += 1;
+                if refused == 4 {
+                    break;
+                }
+            }
+            held.extend((0..closed).map(|_| hold(&agent.socket)));
         }
-        // Four lines, or five when the served `get` had not yet given its place back as the
-        // sixteenth held request came.
+        assert_eq!(refused, 4, "{}: {}", w.name(), agent.log());
         let count = || requests(&agent).iter().filter(|l| *l == dropped).count();
         assert!(
             wait_until(Duration::from_secs(20), || (count() >= 4).then_some(())).is_some(),
@@ -253,7 +285,6 @@ fn more_than_16_requests_at_once_are_closed_at_once_and_the_agent_goes_on() {
             w.name(),
             agent.log()
         );
-        assert!(count() <= 5, "{}: {}", w.name(), agent.log());
         drop(held);
         served_soon(&agent, &far, expires);
         assert!(!agent.exited(), "{}: the agent ended", w.name());
@@ -268,17 +299,35 @@ fn sixteen_gets_at_once_are_all_served() {
         store_token(&w, HOST, expires);
         let agent = Agent::start(&w, &["--host", HOST]);
         let far = agent.far_side();
-        let answers: Vec<String> = std::thread::scope(|s| {
-            let asks: Vec<_> = (0..16)
-                .map(|_| s.spawn(|| far_get(&agent, &far, HOST)))
-                .collect();
-            asks.into_iter()
-                .map(|a| a.join().expect("a far side's get"))
-                .collect()
-        });
-        assert_eq!(answers, vec![answer(expires); 16], "{}", w.name());
+        // A connection's place is given back just after it ends (the readiness check's, or
+        // an earlier round's), so a round may find one still taken and have one `get`
+        // refused: up to five rounds, and one must serve all sixteen.
         let served = format!("get {HOST} ({USER}): served");
-        assert_eq!(wait_requests(&agent, 16), vec![served; 16], "{}", w.name());
+        let mut rounds = Vec::new();
+        for round in 1..=5 {
+            let answers: Vec<String> = std::thread::scope(|s| {
+                let asks: Vec<_> = (0..16)
+                    .map(|_| s.spawn(|| far_get(&agent, &far, HOST)))
+                    .collect();
+                asks.into_iter()
+                    .map(|a| a.join().expect("a far side's get"))
+                    .collect()
+            });
+            let lines = wait_requests(&agent, 16 * round);
+            let all = answers.iter().all(|a| *a == answer(expires));
+            rounds.push(answers.iter().filter(|a| **a == answer(expires)).count());
+            if all {
+                assert_eq!(lines[16 * (round - 1)..], vec![served.clone(); 16]);
+                break;
+            }
+        }
+        assert_eq!(
+            rounds.last(),
+            Some(&16),
+            "{}: served per round of 16: {rounds:?}; the log:\n{}",
+            w.name(),
+            agent.log()
+        );
     }
 }
 
