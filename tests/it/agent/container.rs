@@ -6,7 +6,7 @@
 //! proves the printed recipe; git 2.47 and Debian's 2.39 clone in it. The agent's own command
 //! line in the recipe, run as printed, serves what the agent it was printed for serves.
 
-use super::{HOST, TOKEN, USER, answer, expiry, far_get, store_token, wait_requests};
+use super::{HOST, TOKEN, USER, answer, expiry, far_get, shell_words, store_token, wait_requests};
 use crate::rig::{self, Agent, GitServer, World, git_version, gits, keychains, run_with_timeout};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,7 +25,7 @@ struct Recipe {
 
 /// The words of the first command in `printed` that starts with `start` (with its
 /// `\`-continued lines), as a shell reads them: the recipe is printed for pasting.
-fn shell_words(sb: &rig::Sandbox, printed: &str, start: &str) -> Vec<String> {
+fn command_words(sb: &rig::Sandbox, printed: &str, start: &str) -> Vec<String> {
     let mut command = String::new();
     let mut lines = printed
         .lines()
@@ -40,20 +40,11 @@ fn shell_words(sb: &rig::Sandbox, printed: &str, start: &str) -> Vec<String> {
         }
     }
     assert!(!command.is_empty(), "no `{start}` line in:\n{printed}");
-    let mut split = rig::sandboxed(sb, "sh");
-    split.args([
-        "-c",
-        r#"eval "set -- $1"; printf '%s\n' "$@""#,
-        "sh",
-        &command,
-    ]);
-    let out = sb.run(&mut split, "");
-    assert_eq!(out.code, 0, "sh could not read {command:?}: {}", out.stderr);
-    out.stdout.lines().map(str::to_owned).collect()
+    shell_words(sb, &command)
 }
 
 fn recipe(sb: &rig::Sandbox, printed: &str) -> Recipe {
-    let words = shell_words(sb, printed, "docker run");
+    let words = command_words(sb, printed, "docker run");
     let mut mount = None;
     let mut env = Vec::new();
     for pair in words.windows(2) {
@@ -266,7 +257,7 @@ fn the_agent_command_line_in_the_printed_recipe_serves_the_hosts_and_keychain_it
             "",
         );
         assert_eq!(printed.code, 0, "--print-docker: {}", printed.stderr);
-        let words = shell_words(&w.sb, &printed.stdout, "git credential-pat ");
+        let words = command_words(&w.sb, &printed.stdout, "git credential-pat ");
         // Run as printed, with the built binary for `git credential-pat`.
         let mut cmd = w.sb.helper();
         cmd.args(&words[2..]);

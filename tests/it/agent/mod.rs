@@ -154,3 +154,18 @@ fn ask_raw(socket: &Path, request: &[u8]) -> Vec<u8> {
     }
     read_to_close(&mut stream)
 }
+
+/// `command`'s words as sh(1) reads them (quotes removed): what the agent prints is meant to be
+/// pasted into a shell, so a shell is what reads it here.
+fn shell_words(sb: &Sandbox, command: &str) -> Vec<String> {
+    let mut split = crate::rig::sandboxed(sb, "sh");
+    split.args([
+        "-c",
+        r#"eval "set -- $1"; printf '%s\n' "$@""#,
+        "sh",
+        command,
+    ]);
+    let out = sb.run(&mut split, "");
+    assert_eq!(out.code, 0, "sh could not read {command:?}: {}", out.stderr);
+    out.stdout.lines().map(str::to_owned).collect()
+}

@@ -1,10 +1,13 @@
 //! What the agent serves: a far side with no keychain clones and pushes over HTTPS with the
 //! token that only the agent's keychain holds, through git's credential-cache client, with git
 //! 2.47 and Debian's 2.39; the answer to `get` is exactly `username`, `password` and
-//! `password_expiry_utc`, and each request is one log line naming no secret.
+//! `password_expiry_utc`, and each request is one log line naming no secret. The variables the
+//! agent prints when it starts are, alone, what a far side's git needs.
 
-use super::{HOST, TOKEN, USER, answer, expiry, far_get, store_token, wait_requests};
-use crate::rig::{Agent, GitServer, World, files_containing, git_version, gits, keychains};
+use super::{HOST, TOKEN, USER, answer, expiry, far_get, shell_words, store_token, wait_requests};
+use crate::rig::{
+    Agent, GitServer, Sandbox, World, files_containing, git_version, gits, keychains,
+};
 
 #[test]
 fn a_far_side_clones_and_pushes_with_the_token_held_only_in_the_agent_s_keychain() {
@@ -135,5 +138,74 @@ fn the_answer_to_get_is_exactly_username_password_and_expiry_with_either_git() {
             w.name()
         );
         assert!(!agent.log().contains(TOKEN), "the agent logged the token");
+    }
+}
+
+#[test]
+fn on_start_it_names_what_it_serves_and_the_variables_that_make_a_far_side_s_git_ask_it() {
+    let Some(server) = GitServer::start(USER, TOKEN) else {
+        return;
+    };
+    let host = server.host();
+    let gits = gits();
+    for kc in keychains() {
+        let w = World::new(kc);
+        store_token(&w, &host, expiry());
+        let agent = Agent::start(&w, &["--host", &host]);
+        let socket = agent.socket.display().to_string();
+        let log = agent.log();
+        let mut lines = log.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                format!("git-credential-pat agent: serving {host} on {socket} (Ctrl-C stops it)")
+                    .as_str()
+            ),
+            "{}",
+            w.name()
+        );
+        let recipe = lines
+            .next()
+            .and_then(|l| {
+                l.strip_prefix("git-credential-pat agent: git on the far side uses it with ")
+            })
+            .unwrap_or_else(|| panic!("{}: no recipe line in:\n{log}", w.name()));
+        let env: Vec<(String, String)> = shell_words(&w.sb, recipe)
+            .iter()
+            .map(|word| {
+                let (name, value) = word.split_once('=').expect("NAME=VALUE");
+                assert!(name.starts_with("GIT_CONFIG_"), "{word}");
+                (name.to_owned(), value.to_owned())
+            })
+            .collect();
+        // A far side with no helper configured at all: only the printed variables.
+        for git in &gits {
+            let mut far = Sandbox::new();
+            server.trust(&mut far);
+            far.set_git(git);
+            let lab = far.dir.path().join("lab");
+            let mut clone = far.git();
+            clone
+                .args(["clone", &server.repo_url()])
+                .arg(&lab)
+                .envs(env.iter().map(|(k, v)| (k, v)));
+            let out = far.run(&mut clone, "");
+            assert_eq!(
+                out.code,
+                0,
+                "{} with git {}: {}\nthe agent's log:\n{}",
+                w.name(),
+                git_version(git),
+                out.stderr,
+                agent.log()
+            );
+        }
+        let served = format!("get {host} ({USER}): served");
+        let lines = wait_requests(&agent, 2 * gits.len());
+        assert_eq!(
+            lines.iter().filter(|l| **l == served).count(),
+            gits.len(),
+            "{lines:?}"
+        );
     }
 }
