@@ -231,3 +231,27 @@ fn by_default_it_serves_the_hosts_configure_set_up_and_no_other() {
         ]
     );
 }
+
+#[test]
+fn a_host_outside_git_s_host_grammar_is_refused_at_start() {
+    for bad in ["a b", "github.com:99999", "gith\u{7f}ub.com"] {
+        let w = world();
+        let socket = Agent::socket_in(&w.sb);
+        let out = agent_run(&w, &["--socket", socket.to_str().unwrap(), "--host", bad]);
+        assert_eq!(out.code, 1, "--host {bad:?}: {}", out.stderr);
+        assert_eq!(
+            out.stderr.lines().count(),
+            1,
+            "--host {bad:?}: {}",
+            out.stderr
+        );
+        // The host came from the command line, not from git.
+        assert!(
+            out.stderr.starts_with("git-credential-pat: ")
+                && !out.stderr.contains("request from git"),
+            "--host {bad:?}: {}",
+            out.stderr
+        );
+        assert!(!socket.exists(), "--host {bad:?}: a socket was made");
+    }
+}
