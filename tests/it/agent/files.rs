@@ -1,7 +1,8 @@
 //! The agent's own files and life: its socket is 0600 in a 0700 directory of its user; a stale
 //! socket file is replaced and a live one refused; a directory open to others is refused;
 //! `--for` and SIGTERM, SIGINT and SIGHUP end it and remove its socket; with no host to serve it
-//! does not start, and by default it serves the hosts `configure` set up.
+//! does not start, and by default it serves the hosts `configure` set up. Under socket
+//! activation it serves the socket it was handed, and leaves it to systemd.
 
 use super::{HOST, USER, answer, expiry, far_get, store_token, wait_requests};
 use crate::rig::agent::is_socket;
@@ -254,4 +255,46 @@ fn a_host_outside_git_s_host_grammar_is_refused_at_start() {
         );
         assert!(!socket.exists(), "--host {bad:?}: a socket was made");
     }
+}
+
+#[test]
+fn under_socket_activation_it_serves_the_socket_it_was_handed() {
+    let Some(tools) = crate::rig::require_tools("this test", &["systemd-socket-activate"]) else {
+        return;
+    };
+    let w = world();
+    let expires = expiry();
+    store_token(&w, HOST, expires);
+    let socket = Agent::socket_in(&w.sb);
+    make_dir(socket.parent().expect("a parent"), 0o700);
+    // systemd-socket-activate(1) listens, then runs the agent with the socket as fd 3 and
+    // LISTEN_FDS=1, LISTEN_PID=its own PID, as systemd does for a socket unit.
+    let mut cmd = crate::rig::sandboxed(&w.sb, &tools[0]);
+    // It hands the agent only the variables named with -E (and its LISTEN_* ones).
+    let names: Vec<String> = cmd
+        .get_envs()
+        .filter(|(_, value)| value.is_some())
+        .map(|(name, _)| name.to_string_lossy().into_owned())
+        .collect();
+    for name in names.iter().map(String::as_str).chain(["PATH"]) {
+        cmd.args(["-E", name]);
+    }
+    cmd.arg("-l")
+        .arg(&socket)
+        .arg(crate::rig::helper_bin())
+        .args([w.store_arg(), "agent", "--host", HOST]);
+    let agent = Agent::spawn(&w.sb, cmd, socket);
+    let far = agent.far_side();
+    assert_eq!(far_get(&agent, &far, HOST), answer(expires));
+    assert_eq!(
+        wait_requests(&agent, 1),
+        [format!("get {HOST} ({USER}): served")]
+    );
+    // The socket is systemd's (its socket unit listens on it again for the next start):
+    // the agent leaves it when it ends.
+    agent.stop();
+    assert!(
+        is_socket(&agent.socket),
+        "the agent removed systemd's socket"
+    );
 }
