@@ -119,7 +119,8 @@ pub(crate) fn remote_socket() -> String {
 
 /// The shell script the far side runs: the variables of [`git_config_env`] for `remote`,
 /// exported; then `command` (its words quoted as `sh` reads them) or, without one, the user's
-/// login shell; then the forward's socket file is removed and the command's exit code kept.
+/// login shell; at its end, however it ends, the forward's socket file is removed. Its exit
+/// code is the command's.
 pub(crate) fn far_script(remote: &str, command: &[String]) -> String {
     let names: Vec<String> = git_config_env(remote)
         .into_iter()
@@ -130,11 +131,15 @@ pub(crate) fn far_script(remote: &str, command: &[String]) -> String {
     } else {
         shell_words::join(command)
     };
+    // The socket file goes whichever way the script ends: normally, or by a signal (a hung-up
+    // session, a broken pipe once the connection is gone), each trapped so that it ends
+    // through the EXIT trap.
+    let remove = shell_words::quote(&format!("rm -f {}", shell_words::quote(remote))).into_owned();
     format!(
-        "{}; export {}; {run}; status=$?; rm -f {}; exit $status",
+        "trap {remove} EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; \
+         trap 'exit 143' TERM; {}; export {}; {run}",
         env_words(remote),
         names.join(" "),
-        shell_words::quote(remote),
     )
 }
 

@@ -153,8 +153,9 @@ fn start_ssh(
         tty,
     );
     agent.log.say(&format!(
-        "serving {} to {} through ssh (the far side's socket is {remote})",
+        "serving {} on {}, forwarded by ssh to {} as {remote}",
         agent.host_list(),
+        local.display(),
         crate::show::escape(&ssh.destination),
     ));
     let child = command

@@ -39,6 +39,26 @@ fn the_far_script_runs_the_command_with_the_variables_and_removes_the_socket_aft
 }
 
 #[test]
+fn the_far_socket_is_removed_also_when_a_signal_ends_the_script() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = tmp.path().join("far.sock");
+    let remote = remote.to_str().unwrap();
+    std::fs::write(remote, "").unwrap();
+    let command = [
+        "sh".to_owned(),
+        "-c".to_owned(),
+        "kill -TERM $PPID; sleep 1".to_owned(),
+    ];
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(far_script(remote, &command))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(143));
+    assert!(!std::path::Path::new(remote).exists());
+}
+
+#[test]
 fn each_session_gets_a_new_far_socket_in_tmp() {
     let (a, b) = (remote_socket(), remote_socket());
     assert_ne!(a, b);
@@ -77,7 +97,7 @@ fn ssh_gets_the_forward_and_a_destination_that_cannot_be_an_option() {
         ]
     );
     assert!(
-        args[8].starts_with("sh -c 'GIT_CONFIG_COUNT=2 "),
+        args[8].starts_with("sh -c 'trap ") && args[8].contains(" GIT_CONFIG_COUNT=2 "),
         "{}",
         args[8]
     );
