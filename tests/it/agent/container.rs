@@ -3,7 +3,8 @@
 //! machine only its socket, bind-mounted at `/run/git-credential-pat.sock` as `docker run -v`
 //! would. It is configured only by the `GIT_CONFIG_*` variables that `git credential-pat agent
 //! --print-docker` prints (git-config(1), "ENVIRONMENT"), read from that output, so the test
-//! proves the printed recipe; git 2.47 and Debian's 2.39 clone in it. The agent's own command
+//! proves the printed recipe; no file, key or socket of the agent's is visible in it, and no key's
+//! secret can be read there; git 2.47 and Debian's 2.39 clone in it. The agent's own command
 //! line in the recipe, run as printed, serves what the agent it was printed for serves.
 
 use super::{HOST, TOKEN, USER, answer, expiry, far_get, shell_words, store_token, wait_requests};

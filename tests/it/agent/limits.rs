@@ -1,7 +1,8 @@
 //! The agent's limits, met by real connections: a peer of another uid is refused (as root: a
 //! process switched to `nobody` by setpriv(1)); a request over 1 MiB, or one not complete by the
 //! deadline, is dropped with a log line; a far side that leaves mid-request costs nothing; more
-//! than 16 requests at once are closed at once. After each, the agent still serves.
+//! than 16 requests at once are closed at once, while 16 are all served; terminal escapes from
+//! the far side reach the agent's log only escaped. After each, the agent still serves.
 
 use super::{
     HOST, REQUEST_SECONDS, TOKEN, USER, answer, ask_raw, connect, expiry, far_get, read_to_close,

@@ -1,7 +1,8 @@
 //! What the far side may not have or change: a host outside the agent's allow-list and a token
 //! whose lab timer has ended get an empty answer; `store` writes nothing at home; `erase`
 //! erases only a token the forge itself refuses (asked at the forge's API, a local mock);
-//! `exit` does not stop the agent. Each test reads the home keychain directly afterwards.
+//! `exit` does not stop the agent; an allowed host with no token gets an empty answer and a log
+//! line saying what to run. Each test reads the home keychain directly afterwards.
 
 use super::{
     HOST, TOKEN, USER, answer, configure_forge, expiry, far_get, store_token, wait_requests,
