@@ -73,11 +73,15 @@ fn a_token_whose_lab_timer_has_ended_is_not_served() {
         let far = agent.far_side();
         assert_eq!(far_get(&agent, &far, HOST), "", "{}", w.name());
         let lines = wait_requests(&agent, 1);
-        let prefix = format!("get {HOST} ({USER}): not served: ");
+        // The far side named no user; the line names the token's own, and says nothing of git
+        // stopping (the far side gets no `quit`).
+        let ended = format!(
+            "get {HOST}: not served: {USER}@{HOST} (whose lab timer ran out): revoked at GitHub \
+             Enterprise Server; erased from the {}",
+            w.name()
+        );
         assert!(
-            lines[0].starts_with(&prefix)
-                && lines[0].contains("lab timer")
-                && !lines[0].contains(".;"),
+            lines[0] == ended && !lines[0].contains("stops here"),
             "{}: {lines:?}",
             w.name()
         );
