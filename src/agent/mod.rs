@@ -117,8 +117,13 @@ pub(crate) fn run(settings: Settings, vault: Vault) -> anyhow::Result<i32> {
     };
     if ssh.is_none() {
         let socket = listening.path.display().to_string();
+        let stops = if listening.owned {
+            "Ctrl-C stops it"
+        } else {
+            "the socket systemd passed"
+        };
         agent.log.say(&format!(
-            "serving {} on {socket} (Ctrl-C stops it)",
+            "serving {} on {socket} ({stops})",
             agent.host_list()
         ));
         agent.log.say(&format!(

@@ -6,6 +6,7 @@ mod rig;
 
 mod after_the_lab;
 mod agent;
+mod agent_setup;
 mod agent_ssh;
 mod architecture;
 mod bounded_waits;
