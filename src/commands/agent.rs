@@ -19,7 +19,6 @@ impl Run for cli::Agent {
             (None, Some(_)) => agent::session_socket(),
             (None, None) => agent::default_socket(),
         };
-        let hosts = hosts(&self.hosts)?;
         if self.print_docker {
             print!(
                 "{}",
@@ -27,6 +26,7 @@ impl Run for cli::Agent {
             );
             return Ok(());
         }
+        let hosts = hosts(&self.hosts)?;
         let vault = ctx.open_vault()?;
         let settings = agent::Settings {
             socket,

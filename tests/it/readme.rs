@@ -304,8 +304,10 @@ fn the_readmes_container_recipe_is_what_print_docker_prints() {
     let shown = readme_block_starting("# on this machine, the agent");
     let sb = rig::Sandbox::new();
     let mut cmd = sb.helper();
+    // The sandbox's own namespace would be part of the agent's command line in the recipe.
     cmd.args(["agent", "--print-docker"])
-        .env("XDG_RUNTIME_DIR", "/run/user/1000");
+        .env("XDG_RUNTIME_DIR", "/run/user/1000")
+        .env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");
     let out = sb.run(&mut cmd, "");
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(shown.join("\n") + "\n", out.stdout);
