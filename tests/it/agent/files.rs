@@ -102,7 +102,8 @@ fn a_second_agent_on_a_live_socket_is_refused_and_the_first_goes_on() {
             "",
             format!(
                 "git-credential-pat: another agent is serving on {socket}; stop it first, or \
-                 give another --socket\n"
+                 give another --socket (if it is git's own credential-cache daemon, \
+                 `git credential-cache --socket {socket} exit` stops it)\n"
             )
             .as_str()
         )
