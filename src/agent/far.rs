@@ -37,9 +37,10 @@ pub(crate) fn git_config_env(socket: &str) -> Vec<(String, String)> {
     ]
 }
 
-/// `cache --socket PATH`: the `credential.helper` value that runs git's own client.
+/// `cache --socket PATH`: the `credential.helper` value that runs git's own client, with the
+/// path quoted as `sh` reads it (git runs the value through the shell, gitcredentials(7)).
 pub(crate) fn helper_value(socket: &str) -> String {
-    format!("cache --socket {socket}")
+    format!("cache --socket {}", shell_words::quote(socket))
 }
 
 /// [`git_config_env`] as shell assignments, `NAME=value` each, the value quoted where

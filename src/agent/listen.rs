@@ -172,8 +172,8 @@ fn private_dir(dir: &Path) -> anyhow::Result<()> {
     }
     // lstat, not stat: a symbolic link in a shared directory such as /tmp, made by another
     // user, could later be pointed at a directory of theirs.
-    let meta = fs::symlink_metadata(dir)
-        .with_context(|| format!("could not read {}", dir.display()))?;
+    let meta =
+        fs::symlink_metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
     if !meta.is_dir() {
         bail!(
             "the socket's directory {} is not a directory (a symbolic link?); give a --socket \

@@ -39,7 +39,8 @@ impl Run for cli::Agent {
                 command: self.command.clone(),
             }),
         };
-        let code = agent::run(settings, vault)?;
+        let again = ctx.clone();
+        let code = agent::run(settings, vault, Box::new(move || again.open_vault()))?;
         if code != 0 {
             std::process::exit(code);
         }

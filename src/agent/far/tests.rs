@@ -5,7 +5,7 @@ fn the_far_side_resets_its_helpers_then_asks_the_socket_through_gits_own_client(
     assert_eq!(
         env_words("/tmp/a b.sock"),
         "GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=credential.helper GIT_CONFIG_VALUE_0= \
-         GIT_CONFIG_KEY_1=credential.helper GIT_CONFIG_VALUE_1='cache --socket /tmp/a b.sock'"
+         GIT_CONFIG_KEY_1=credential.helper GIT_CONFIG_VALUE_1='cache --socket '\\''/tmp/a b.sock'\\'''"
     );
 }
 
@@ -33,7 +33,10 @@ fn the_far_script_runs_the_command_with_the_variables_and_removes_the_socket_aft
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned()
         ),
-        (Some(3), format!("|cache --socket {remote}|"))
+        (
+            Some(3),
+            format!("|cache --socket '{}'|", remote.replace('\'', "'\\''"))
+        )
     );
     assert!(!std::path::Path::new(remote).exists());
 }

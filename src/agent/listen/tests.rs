@@ -85,6 +85,9 @@ fn a_path_too_long_for_a_unix_socket_is_refused_before_anything_is_made() {
     let tmp = private_tempdir();
     let dir = tmp.path().join("d".repeat(100));
     let err = bind(&dir.join("agent.sock")).unwrap_err().to_string();
-    assert!(err.contains("a Unix socket's path may have at most"), "{err}");
+    assert!(
+        err.contains("a Unix socket's path may have at most"),
+        "{err}"
+    );
     assert!(!dir.exists());
 }

@@ -299,3 +299,93 @@ fn under_socket_activation_it_serves_the_socket_it_was_handed() {
         "the agent removed systemd's socket"
     );
 }
+
+/// A `--for` too long to add to the clock is no end at all: the agent serves, and does not
+/// panic (it once did, after it had made its socket, and left the socket behind).
+#[test]
+fn a_for_longer_than_the_clock_can_count_means_no_end() {
+    let w = world();
+    let expires = expiry();
+    store_token(&w, HOST, expires);
+    let agent = Agent::start(&w, &["--host", HOST, "--for", "500000000000years"]);
+    let far = agent.far_side();
+    assert_eq!(far_get(&agent, &far, HOST), answer(expires));
+    assert!(!agent.exited(), "{}", agent.log());
+    agent.stop();
+    assert!(!agent.socket.exists(), "{}", agent.log());
+}
+
+/// The line the agent prints for the far side is shell words: a socket path with a space in it
+/// (quoted inside the helper value, since git runs `cache --socket …` through the shell) still
+/// reaches the agent when the far side runs the printed assignments.
+#[test]
+fn the_printed_helper_line_works_for_a_socket_path_with_a_space() {
+    let w = world();
+    let expires = expiry();
+    store_token(&w, HOST, expires);
+    let dir = w.sb.dir.path().join("with space");
+    make_dir(&dir, 0o700);
+    let socket = dir.join("agent.sock");
+    let mut cmd = w.sb.helper();
+    cmd.arg(w.store_arg())
+        .args(["agent", "--host", HOST, "--socket"])
+        .arg(&socket);
+    let agent = Agent::spawn(&w.sb, cmd, socket.clone());
+    let printed = agent.wait_for_log("git on the far side uses it with ");
+    let line = printed
+        .lines()
+        .find_map(|l| {
+            l.split_once("git on the far side uses it with ")
+                .map(|(_, v)| v)
+        })
+        .expect("the helper line")
+        .to_owned();
+    let far = crate::rig::Sandbox::new();
+    let mut fill = crate::rig::sandboxed(&far, "sh");
+    fill.args([
+        "-c",
+        &format!("{line}; export GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 GIT_CONFIG_KEY_1 GIT_CONFIG_VALUE_1; git credential fill"),
+    ]);
+    let out = far.run(&mut fill, &format!("protocol=https\nhost={HOST}\n"));
+    assert_eq!(
+        (out.code, out.stdout),
+        (
+            0,
+            format!("protocol=https\nhost={HOST}\n{}", answer(expires))
+        ),
+        "{}\nthe agent's log:\n{}",
+        out.stderr,
+        agent.log()
+    );
+}
+
+/// ssh's `-R REMOTE:LOCAL` cannot carry a local path with a ':' in it: the agent says so before
+/// it starts anything, instead of ending with ssh's "Bad remote forwarding specification".
+#[test]
+fn a_socket_path_with_a_colon_is_refused_for_ssh_before_anything_starts() {
+    let w = world();
+    let socket = w.sb.dir.path().join("a:b").join("agent.sock");
+    let out = agent_run(
+        &w,
+        &[
+            "--host",
+            HOST,
+            "--socket",
+            socket.to_str().expect("a UTF-8 path"),
+            "--ssh",
+            "nowhere.invalid",
+        ],
+    );
+    assert_eq!(
+        (out.code, out.stderr),
+        (
+            1,
+            format!(
+                "git-credential-pat: --socket {}: ssh cannot forward a path with ':' in it; give \
+                 another --socket\n",
+                socket.display()
+            )
+        )
+    );
+    assert!(!socket.parent().expect("a directory").exists());
+}
