@@ -1,3 +1,4 @@
+//! Unit tests of `agent/far.rs`, each a sentence of behaviour.
 use super::*;
 
 #[test]

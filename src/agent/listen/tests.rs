@@ -1,3 +1,4 @@
+//! Unit tests of `agent/listen.rs`, each a sentence of behaviour.
 use super::*;
 
 fn private_tempdir() -> tempfile::TempDir {

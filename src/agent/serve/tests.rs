@@ -1,3 +1,4 @@
+//! Unit tests of `agent/serve.rs`, each a sentence of behaviour.
 use super::*;
 use crate::vault::{Account, Stored};
 use std::sync::Arc;
