@@ -254,8 +254,13 @@ impl TerminalSettings {
         Some(TerminalSettings { tty, saved })
     }
 
-    /// Puts the saved settings back (tcsetattr(3), once pending output is written).
+    /// Puts the saved settings back (tcsetattr(3), once pending output is written), when this
+    /// process is in the terminal's foreground: from the background, tcsetattr would stop it
+    /// (SIGTTOU) instead of letting it end.
     pub(crate) fn restore(&self) {
+        if !in_foreground(&self.tty) {
+            return;
+        }
         let _ = rustix::termios::tcsetattr(
             &self.tty,
             rustix::termios::OptionalActions::Drain,

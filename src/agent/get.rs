@@ -64,10 +64,13 @@ impl Agent {
         if answer.quit {
             // The helper stops git after a lab's token ended (or the person declined): the far
             // side's git is stopped too, rather than walked into a token typed there.
-            self.log.line(&format!(
-                "get {host}{asked}: not served: {}",
-                said.join("; ")
-            ));
+            let why = match said.is_empty() {
+                // The login flow told the person at the terminal; the log says what came of it.
+                true => "no token was given at the agent's terminal".to_owned(),
+                false => said.join("; "),
+            };
+            self.log
+                .line(&format!("get {host}{asked}: not served: {why}"));
             let mut out = Vec::new();
             let quit = Credential {
                 quit: true,
