@@ -5,9 +5,11 @@
 //!
 //! One file per concern: [`serving`] (clone, push, the answer to `get`), [`refusals`] (what the
 //! far side may not have or change), [`limits`] (peers of another uid, oversized, slow, broken
-//! and too many requests), [`files`] (the agent's socket and its life) and [`container`] (a
-//! mount namespace that sees only the socket). This file holds what they share.
+//! and too many requests), [`files`] (the agent's socket and its life), [`container`] (a
+//! mount namespace that sees only the socket) and [`at_terminal`] (the agent on a person's
+//! terminal: its login flow, the background, signals). This file holds what they share.
 
+mod at_terminal;
 mod container;
 mod files;
 mod limits;
