@@ -345,8 +345,6 @@ fn sigterm_while_the_hidden_paste_prompt_is_open_leaves_the_terminal_echoing_aga
 }
 
 #[test]
-#[ignore = "the agent puts the terminal's settings back as it ends, which from the background \
-            stops it with SIGTTOU (tcsetattr(3)): it stays Stopped (tty output), socket removed"]
 fn kill_ends_an_agent_in_the_background_rather_than_its_terminal_stopping_it() {
     let Some(w) = kernel_keyring(&["bash"]) else {
         return;
