@@ -235,8 +235,8 @@ pub struct Doctor {
 #[derive(Debug, Args)]
 pub struct Agent {
     /// Listen on this socket, in a directory only you can enter (default:
-    /// $XDG_RUNTIME_DIR/git-credential-pat/agent.sock, or /tmp/git-credential-pat-UID/ without
-    /// XDG_RUNTIME_DIR; with --ssh, agent-PID.sock there).
+    /// $XDG_RUNTIME_DIR/git-credential-pat/agent.sock; without XDG_RUNTIME_DIR, that directory
+    /// name with your user ID appended, in /tmp; with --ssh, agent-PID.sock there).
     #[arg(long, value_name = "PATH")]
     pub(crate) socket: Option<std::path::PathBuf>,
     /// Serve only this host's tokens (repeatable; default: the hosts `configure` set up).
