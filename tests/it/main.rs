@@ -5,6 +5,7 @@
 mod rig;
 
 mod after_the_lab;
+mod agent_terminal;
 mod architecture;
 mod bounded_waits;
 mod cache_files;
