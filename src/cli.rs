@@ -54,6 +54,7 @@ Examples:
   git credential-pat import                     move tokens out of ~/.git-credentials
   git credential-pat configure github.com       make git use this helper for a host
   git credential-pat doctor                     check the installation and the tokens
+  git credential-pat agent --ssh lab-vm         git on lab-vm uses this machine's tokens
 
 git runs get, store and erase itself (`credential.helper = pat`).";
 
@@ -82,6 +83,9 @@ pub enum Command {
     Unconfigure(Unconfigure),
     /// Check the installation, git's configuration, the keychain and the stored tokens.
     Doctor(Doctor),
+    /// Serve the tokens to git on other machines (a lab VM over SSH, a container) through
+    /// git's own credential-cache client: the far side keeps nothing.
+    Agent(Agent),
     /// (git's) Answer the stored token for the request on stdin.
     Get,
     /// (git's) Keep the credential on stdin, which git has just used successfully.
@@ -225,6 +229,38 @@ pub struct Doctor {
     /// Do not check the tokens with the forges.
     #[arg(long)]
     pub(crate) offline: bool,
+}
+
+/// `agent`'s arguments.
+#[derive(Debug, Args)]
+pub struct Agent {
+    /// Listen on this socket (default: $XDG_RUNTIME_DIR/git-credential-pat/agent.sock) in a
+    /// directory only you can enter.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) socket: Option<std::path::PathBuf>,
+    /// Serve only this host's tokens (repeatable; default: the hosts `configure` set up).
+    #[arg(long = "host", value_name = "HOST")]
+    pub(crate) hosts: Vec<String>,
+    /// Ask at this terminal before each token is served, as `ssh-add -c` does.
+    #[arg(long)]
+    pub(crate) confirm: bool,
+    /// Stop after this long, e.g. 8h or 30m, and remove the socket.
+    #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub(crate) lifetime: Option<std::time::Duration>,
+    /// Open an SSH session to DESTINATION ([user@]host) that carries the socket, with git
+    /// there told to use it (nothing is written on the far side).
+    #[arg(long, value_name = "DESTINATION")]
+    pub(crate) ssh: Option<String>,
+    /// An option for ssh, as `-o OPTION` (repeatable), e.g. Port=2222.
+    #[arg(long = "ssh-option", value_name = "OPTION", requires = "ssh")]
+    pub(crate) ssh_options: Vec<String>,
+    /// Print the `docker run` options and the devcontainer.json lines that give a container
+    /// this agent's socket, and exit.
+    #[arg(long, conflicts_with_all = ["ssh", "confirm", "lifetime"])]
+    pub(crate) print_docker: bool,
+    /// With --ssh: the command to run on the far side, after `--` (default: a login shell).
+    #[arg(last = true, value_name = "COMMAND", requires = "ssh")]
+    pub(crate) command: Vec<String>,
 }
 
 /// `import`'s arguments (none: it reads git-credential-store's files).

@@ -307,6 +307,28 @@ pub(crate) struct HelperEntry {
     pub(crate) value: String,
 }
 
+/// The hosts whose `credential.https://HOST.helper` (or, written by an older `configure`,
+/// `credential.https://HOST/.helper`) in the global config runs this helper: the hosts
+/// `configure` set up, sorted.
+pub(crate) fn configured_hosts() -> Vec<String> {
+    let mut hosts: Vec<String> = config_get_regexp(r"^credential\.https://.*\.helper$", true)
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let rest = key
+                .strip_prefix("credential.https://")?
+                .strip_suffix(".helper")?;
+            let host = rest.strip_suffix('/').unwrap_or(rest);
+            if host.contains('/') {
+                return None;
+            }
+            is_ours(&value).then(|| host.to_owned())
+        })
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
 /// Every `credential.helper` and `credential.<url>.helper` value git reads outside any
 /// repository (system, global, `git -c`), in git's order.
 pub(crate) fn helper_entries() -> Vec<HelperEntry> {

@@ -10,6 +10,8 @@
 // crate-private item it rests on.
 #![allow(rustdoc::private_intra_doc_links)]
 
+#[cfg(unix)]
+pub(crate) mod agent;
 pub(crate) mod cache;
 // cli's doc comments are clap's help text, which a person reads in a terminal: a bare URL or a
 // `credential.<url>.pat…` key there is meant as plain text, not as a link or an HTML tag.

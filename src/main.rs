@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Configure(args) => args.run(&ctx),
         Command::Unconfigure(args) => args.run(&ctx),
         Command::Doctor(args) => args.run(&ctx),
+        Command::Agent(args) => args.run(&ctx),
         Command::Import(args) => args.run(&ctx),
         Command::Completions(args) => args.run(&ctx),
         Command::Manpage => cli::Manpage.run(&ctx),

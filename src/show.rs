@@ -116,6 +116,21 @@ pub(crate) fn utc_clock(t: u64) -> String {
         .map_or(minute.clone(), |(_, clock)| clock.to_owned())
 }
 
+/// `23:59:07 UTC` for `t` (seconds since the Unix epoch): the time on each line of the agent's
+/// log, where several requests fall within one minute.
+#[cfg(unix)]
+pub(crate) fn utc_second(t: u64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t as i64)
+        .ok()
+        .and_then(|d| {
+            d.format(time::macros::format_description!(
+                "[hour]:[minute]:[second] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
 /// `2026-12-31 23:59 UTC (in 40 days)`, `(in 8 hours)` or `(… ago)` for `t` seen at `now`
 /// (both seconds since the Unix epoch, UTC); the distance as [`relative`] words it.
 pub(crate) fn describe_time(t: u64, now: u64) -> String {

@@ -188,6 +188,24 @@ pub(crate) fn effective_uid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
+/// The user ID of the process at the other end of a Unix-domain socket, as the kernel recorded
+/// it when that process connected (`SO_PEERCRED`, socket(7), on Linux; getpeereid(3) on macOS
+/// and the BSDs): the agent's check of who may ask it for a token.
+///
+/// # Errors
+/// When the socket is not a connected Unix-domain socket.
+#[cfg(unix)]
+pub(crate) fn peer_uid(socket: &std::os::unix::net::UnixStream) -> std::io::Result<u32> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return rustix::net::sockopt::socket_peercred(socket)
+        .map(|c| c.uid.as_raw())
+        .map_err(std::io::Error::from);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    return nix::unistd::getpeereid(socket)
+        .map(|(uid, _)| uid.as_raw())
+        .map_err(std::io::Error::from);
+}
+
 /// Gives `to` the POSIX ACL of `from` (the `system.posix_acl_access` extended attribute, as
 /// `cp --preserve=mode` copies it), when `from` has one: its mode bits alone would drop the
 /// entries that name other users and groups. Nothing to do on a file system without ACLs.

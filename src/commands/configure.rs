@@ -22,7 +22,7 @@
 
 use crate::cli::{self, Context, DEFAULT_HOST, Run};
 use crate::git::{
-    BIN_NAME, HelperEntry, config_get_regexp, find_on_path, global_append_section, global_get_all,
+    BIN_NAME, HelperEntry, configured_hosts, find_on_path, global_append_section, global_get_all,
     global_set_if_unset, global_unset_value, helper_entries, helper_list, helper_value_for_path,
     is_ours,
 };
@@ -156,7 +156,7 @@ fn remove_ours(key: &str) -> anyhow::Result<bool> {
 /// When a host is not a plain host name, or `git config --global` fails.
 pub(crate) fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
     let hosts = if hosts.is_empty() {
-        configured_hosts()?
+        configured_hosts()
     } else {
         hosts_or_default(hosts)?
             .into_iter()
@@ -176,27 +176,6 @@ pub(crate) fn unconfigure(hosts: &[String]) -> anyhow::Result<()> {
         eprintln!("git no longer asks git-credential-pat for https://{host}");
     }
     Ok(())
-}
-
-/// The hosts whose `credential.https://HOST.helper` (or, written by an older `configure`,
-/// `credential.https://HOST/.helper`) in the global config runs this helper.
-fn configured_hosts() -> anyhow::Result<Vec<String>> {
-    let mut hosts: Vec<String> = config_get_regexp(r"^credential\.https://.*\.helper$", true)
-        .into_iter()
-        .filter_map(|(key, value)| {
-            let rest = key
-                .strip_prefix("credential.https://")?
-                .strip_suffix(".helper")?;
-            let host = rest.strip_suffix('/').unwrap_or(rest);
-            if host.contains('/') {
-                return None;
-            }
-            is_ours(&value).then(|| host.to_owned())
-        })
-        .collect();
-    hosts.sort();
-    hosts.dedup();
-    Ok(hosts)
 }
 
 fn hosts_or_default(hosts: &[String]) -> anyhow::Result<Vec<&str>> {

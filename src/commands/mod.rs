@@ -2,6 +2,7 @@
 //! arguments. Commands never import each other: what two share lives in the module that owns
 //! the concept (`git`, `show`, `helper`, `forge`, `vault`).
 
+pub(crate) mod agent;
 pub(crate) mod completions;
 pub(crate) mod configure;
 pub(crate) mod doctor;

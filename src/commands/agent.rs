@@ -1,0 +1,82 @@
+//! `git credential-pat agent [--socket PATH] [--host HOST]... [--confirm] [--for DURATION]
+//! [--ssh DESTINATION [--ssh-option OPTION]... [-- COMMAND...]] [--print-docker]`: serves the
+//! keychain's tokens to git on other machines (see [`crate::agent`]).
+
+use crate::cli::{self, Context, Run};
+use anyhow::bail;
+
+impl Run for cli::Agent {
+    /// Runs the agent until it is stopped; with `--ssh`, exits with ssh's exit code.
+    ///
+    /// # Errors
+    /// When a `--host` is not a host name or https URL, there is no host to serve, the
+    /// keychain does not open, or the agent cannot listen (see [`crate::agent::run`]).
+    #[cfg(unix)]
+    fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        use crate::agent;
+        let socket = match (&self.socket, &self.ssh) {
+            (Some(socket), _) => socket.clone(),
+            (None, Some(_)) => agent::session_socket(),
+            (None, None) => agent::default_socket(),
+        };
+        if self.print_docker {
+            print!("{}", agent::docker_recipe(&socket));
+            return Ok(());
+        }
+        let hosts = hosts(&self.hosts)?;
+        let vault = ctx.open_vault()?;
+        let settings = agent::Settings {
+            socket,
+            hosts,
+            confirm: self.confirm,
+            lifetime: self.lifetime,
+            ssh: self.ssh.as_ref().map(|destination| agent::Ssh {
+                destination: destination.clone(),
+                options: self.ssh_options.clone(),
+                command: self.command.clone(),
+            }),
+        };
+        let code = agent::run(settings, vault)?;
+        if code != 0 {
+            std::process::exit(code);
+        }
+        Ok(())
+    }
+
+    /// Off Unix there is no agent: git's credential-cache client needs Unix-domain sockets.
+    ///
+    /// # Errors
+    /// Always.
+    #[cfg(not(unix))]
+    fn run(&self, _ctx: &Context) -> anyhow::Result<()> {
+        bail!(
+            "the agent serves git's credential-cache client, which needs Unix-domain sockets; \
+             run it on Linux or macOS (the far side may be any of them)"
+        )
+    }
+}
+
+/// The origins of `given` hosts (`github.com`, `https://gitlab.example.com`), or of the hosts
+/// `configure` set up when none is given.
+///
+/// # Errors
+/// When one is not a host name or https URL, or there is none at all.
+#[cfg(unix)]
+fn hosts(given: &[String]) -> anyhow::Result<Vec<crate::host::Origin>> {
+    let hosts = if given.is_empty() {
+        crate::git::configured_hosts()
+    } else {
+        given.to_vec()
+    };
+    if hosts.is_empty() {
+        bail!("no host to serve: give --host HOST, or run `git credential-pat configure HOST`");
+    }
+    let mut origins = Vec::new();
+    for host in &hosts {
+        let origin = crate::helper::Query::for_target(host)?.origin;
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
+}
