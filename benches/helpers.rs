@@ -32,7 +32,10 @@
 #[path = "../tests/it/rig/mod.rs"]
 mod rig;
 
-use rig::{Agent, GitServer, Sandbox, SecretService, helper_bin, sandboxed};
+#[path = "helpers/agent.rs"]
+mod agent;
+
+use rig::{GitServer, Sandbox, SecretService, helper_bin, sandboxed};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -185,7 +188,11 @@ fn build_libsecret(dir: &Path) -> Option<PathBuf> {
 fn pat_bin() -> (PathBuf, String) {
     match std::env::var_os("BENCH_HELPER") {
         Some(v) if v == "cargo" => (helper_bin(), "the bench build".into()),
-        Some(path) => (path.into(), "the build BENCH_HELPER names".into()),
+        // Absolute: git runs a relative `credential.helper` value as `git credential-<value>`.
+        Some(path) => (
+            std::path::absolute(PathBuf::from(path)).expect("an absolute BENCH_HELPER path"),
+            "the build BENCH_HELPER names".into(),
+        ),
         None => {
             let out = Command::new("sh")
                 .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh"))
@@ -325,7 +332,7 @@ fn main() {
 
     header(&mut b, &pat_how, libsecret.is_some(), gh.as_ref());
     one_credential(&mut b, libsecret.as_deref(), gh.as_deref(), tmp.path());
-    agent(&mut b);
+    agent::rows(&mut b);
     growth_users(&mut b);
     owners(&mut b);
     growth_hosts(&mut b);
@@ -511,134 +518,6 @@ fn one_credential(b: &mut Bench, libsecret: Option<&Path>, gh: Option<&Path>, tm
         "- peak RSS of git-credential-pat `get` < 6 MiB: {}",
         met(rss_ok)
     ));
-}
-
-/// `get` through git's own client to a running agent, against the local helper on the same
-/// keychain, all interleaved in the same rounds: as git runs each for a helper (the helper
-/// process alone, and `git credential-cache --socket PATH get` alone), and whole, through
-/// `git credential fill` with `credential.helper` reset and then set to each, as a person's git
-/// and a far side's git ask. The agent's resident memory is read from /proc after its first
-/// `get`s and again after many.
-fn agent(b: &mut Bench) {
-    let ns = format!("{}-agent", b.sb.namespace);
-    let (host, user, token) = ("github.com", "alice", "ghp_bench_agent");
-    let get = request(host, None);
-    let git = tool("git").expect("git");
-    let many = if b.quick { 200 } else { 1000 };
-    let mut agents = Vec::new();
-    // Per keychain: the helper alone, git's client alone, then both through `git credential fill`.
-    let mut jobs: Vec<Job> = Vec::new();
-    for (name, store) in STORES {
-        b.store(store, &ns, &credential(host, user, token));
-        let socket =
-            b.sb.dir
-                .path()
-                .join(format!("agent-{}", &store[8..10]))
-                .join("agent.sock");
-        let mut cmd = (b.pat("agent", store, &ns, "agent", "").make)();
-        cmd.arg("--socket").arg(&socket).args(["--host", host]);
-        let agent = Agent::spawn(&b.sb, cmd, socket);
-        let socket = agent.socket.display().to_string();
-        let fill = |label: String, helper: String| {
-            let mut base = b.sb.git();
-            base.env("GIT_CREDENTIAL_PAT_NAMESPACE", &ns)
-                .args(["-c", "credential.helper=", "-c"])
-                .arg(format!("credential.helper={helper}"))
-                .args(["credential", "fill"]);
-            let (program, args, envs) = parts(&base);
-            Job::new(&label, &get, move || rebuild(&program, &args, &envs))
-        };
-        jobs.push(b.pat(&format!("{name}: helper"), store, &ns, "get", &get));
-        jobs.push(b.other(
-            &format!("{name}: credential-cache to the agent"),
-            &get,
-            &git,
-            &["credential-cache", "--socket", &socket, "get"],
-        ));
-        jobs.push(fill(
-            format!("{name}: git credential fill, helper"),
-            format!("{} {store}", b.pat_bin.display()),
-        ));
-        jobs.push(fill(
-            format!("{name}: git credential fill, agent"),
-            format!("cache --socket {socket}"),
-        ));
-        agents.push(agent);
-    }
-    for job in &jobs {
-        assert!(
-            job.output().contains(&format!("password={token}\n")),
-            "{} answers the token; the agents' log:\n{}",
-            job.label,
-            agents[0].log()
-        );
-    }
-    // Each agent has answered two `get`s (its client's and its `git credential fill`'s).
-    let first: Vec<(u64, u64)> = agents.iter().map(|a| memory_kib(a.pid())).collect();
-    let s = rounds(&jobs.iter().collect::<Vec<_>>(), b.warmup, b.runs);
-    let load = load();
-    let mut asked = 2 + 2 * (b.warmup + b.runs);
-    for k in 0..STORES.len() {
-        for _ in asked..many {
-            jobs[4 * k + 1].time();
-        }
-    }
-    asked = asked.max(many);
-    let after: Vec<(u64, u64)> = agents.iter().map(|a| memory_kib(a.pid())).collect();
-    for a in &agents {
-        assert!(
-            !a.exited(),
-            "the agent ended during the measurement; its log:\n{}",
-            a.log()
-        );
-    }
-    drop(agents);
-
-    b.line("\n## `get` through the agent, against the local helper on the same keychain\n");
-    b.line(&format!(
-        "The agent runs `git credential-pat agent --socket PATH --host {host}` on the keychain, started by the bench and kept running; git reaches it through its own client, `git credential-cache --socket PATH get` (`credential.helper=cache --socket PATH`), as on a far side. \"alone\" times the helper process git starts for one `get`; `git credential fill` times git asking that helper (`credential.helper` reset, then set to it). RSS is the agent's resident memory (VmRSS; peak VmHWM) after 2 and after {asked} `get`s.\n"
-    ));
-    b.line(&format!("load: {load}\n"));
-    b.line("| keychain | helper alone (ms) | credential-cache to the agent (ms) | × helper | `git credential fill`, helper (ms) | `git credential fill`, agent (ms) | × helper | agent RSS after 2 / after N `get`s (MiB) | peak (MiB) |");
-    b.line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let mut verdicts = Vec::new();
-    for (k, (name, _)) in STORES.iter().enumerate() {
-        let [alone, client, fill_local, fill_agent] = [0, 1, 2, 3].map(|j| &s[4 * k + j]);
-        let (direct, whole) = (ratio(client, alone), ratio(fill_agent, fill_local));
-        let mib = |kib: u64| kib as f64 / 1024.0;
-        b.line(&format!(
-            "| {name} | {:.2} | {:.2} | {direct:.2}× | {:.2} | {:.2} | {whole:.2}× | {:.1} / {:.1} | {:.1} |",
-            median(alone),
-            median(client),
-            median(fill_local),
-            median(fill_agent),
-            mib(first[k].0),
-            mib(after[k].0),
-            mib(after[k].1),
-        ));
-        let bound = if *name == "Secret Service" { 0.5 } else { 1.0 };
-        verdicts.push(format!(
-            "- {name}: `get` through the agent ≤ {bound:.1}× a local `get` (through `git credential fill`): {whole:.2}× (git's client alone against the helper alone: {direct:.2}×): {}",
-            met(whole <= bound)
-        ));
-    }
-    b.line("\nTargets:\n");
-    for v in verdicts {
-        b.line(&v);
-    }
-}
-
-/// A process's resident set and its peak (`VmRSS`, `VmHWM` of /proc/PID/status), in KiB.
-fn memory_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// `get` at 1/10/100/500 users of one host, against `get` with one user stored, interleaved.
