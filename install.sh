@@ -6,16 +6,47 @@
 #   ./install.sh --binary FILE install FILE (a released binary), configure git; no Rust needed
 #   ./install.sh --build-only  build as above, install nothing, print the built binary's path
 #                              (`cargo bench --bench helpers` measures that binary)
+#   ./install.sh --agent       also run `git credential-pat agent` at login, for git on other
+#                              machines (README.md, "Working on other machines"): on Linux the
+#                              systemd user units in contrib/systemd (socket-activated, in
+#                              ~/.config/systemd/user), on macOS the launchd agent in
+#                              contrib/launchd (~/Library/LaunchAgents); goes with --binary FILE too
 #   ./install.sh --uninstall   unconfigure git and remove the binary; with tokens stored (in
 #                              any namespace git's config names) it lists them and asks
 #                              whether to revoke and erase them first; "no" removes nothing
 #   ./install.sh --uninstall --yes   the same for scripts: revoke and erase them, then remove
+#                              (either way the agent's units, when installed, are stopped and
+#                              removed with the binary)
+#   ./install.sh --help        this text
 #
-# Running it again (after `git pull`, say) rebuilds and replaces the binary; the git config
-# ends up the same however many times it runs.
+# Running it again (after `git pull`, say) rebuilds and replaces the binary, and the agent's
+# units when they are installed; the git config ends up the same however many times it runs.
 set -eu
 
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+
+case "${1:-}" in
+    --help | -h)
+        # The comment above, from its usage lines to `set -eu`.
+        sed -n '2,/^set -eu$/s/^# \{0,1\}//p' "$0"
+        exit 0 ;;
+esac
+
+# --agent may come anywhere among the install's arguments (before or after --binary FILE):
+# take it out here, and keep the others in order.
+agent=no
+for arg do
+    shift
+    if [ "$arg" = --agent ]; then
+        agent=yes
+    else
+        set -- "$@" "$arg"
+    fi
+done
+case "$agent:${1:-}" in
+    yes:--uninstall | yes:--build-only)
+        die "--agent goes with an install (./install.sh --agent, or --binary FILE --agent); --uninstall removes the agent's units anyway" ;;
+esac
 
 # A given binary's path is taken before the cd below, so a relative one still works.
 given=
@@ -97,6 +128,126 @@ $data/zsh/site-functions/_git-credential-pat
 $data/fish/vendor_completions.d/git-credential-pat.fish
 $data/man/man1/git-credential-pat.1"
 
+# The agent's service files (--agent), where the service managers read a user's own: systemd
+# (systemd.unit(5), "User Unit Search Path") and launchd (launchd.plist(5)).
+case ${XDG_CONFIG_HOME:-} in
+    /*) units="$XDG_CONFIG_HOME/systemd/user" ;;
+    *) units="$HOME/.config/systemd/user" ;;
+esac
+socket_unit=git-credential-pat-agent.socket
+service_unit=git-credential-pat-agent.service
+label=git-credential-pat.agent
+plist="$HOME/Library/LaunchAgents/$label.plist"
+
+# Whether a systemd user instance answers in this session (over SSH without a login session,
+# in a container or in CI it does not).
+systemd_user() {
+    command -v systemctl >/dev/null 2>&1 && systemctl --user show-environment >/dev/null 2>&1
+}
+
+# $1 as one word of a systemd command line (systemd.service(5), "Command lines"): `%` and `$`
+# doubled, so that systemd expands neither; quoted, with `\` and `"` escaped, when it holds
+# anything but letters, digits and `/._+-`.
+unit_word() {
+    w=$(printf '%s' "$1" | sed 's/%/%%/g; s/\$/$$/g')
+    case $w in
+        *[!A-Za-z0-9/._+-]*) printf '"%s"' "$(printf '%s' "$w" | sed 's/[\\"]/\\&/g')" ;;
+        *) printf '%s' "$w" ;;
+    esac
+}
+
+# $1 as the text of an XML element.
+xml_text() {
+    printf '%s' "$1" | sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g'
+}
+
+# Installs the agent's units from contrib/ for the binary $bin, and starts them where the
+# service manager answers; otherwise says what to run.
+install_agent() {
+    if [ "$(uname -s)" = Darwin ]; then
+        src=contrib/launchd/$label.plist
+        [ -f "$src" ] || die "$src is missing: run install.sh from a checkout of the repository to install the agent"
+        log="$HOME/Library/Logs/git-credential-pat-agent.log"
+        mkdir -p "$(dirname "$plist")" "$(dirname "$log")"
+        # The two paths the file leaves to the installer: the binary and the log.
+        while IFS= read -r line; do
+            case $line in
+                *'/git-credential-pat</string>') printf '        <string>%s</string>\n' "$(xml_text "$bin")" ;;
+                *'/git-credential-pat-agent.log</string>') printf '    <string>%s</string>\n' "$(xml_text "$log")" ;;
+                *) printf '%s\n' "$line" ;;
+            esac
+        done < "$src" > "$plist.new"
+        mv -f "$plist.new" "$plist"
+        uid=$(id -u)
+        # Loaded by an earlier install: unload it, so that launchd reads the new file and runs
+        # the new binary. bootstrap/bootout are macOS 10.10's; load/unload the older ones.
+        launchctl bootout "gui/$uid/$label" 2>/dev/null || launchctl unload "$plist" 2>/dev/null || true
+        if launchctl bootstrap "gui/$uid" "$plist" 2>/dev/null || launchctl load -w "$plist"; then
+            printf 'Installed the agent as %s; launchd runs it at login (its log: %s)\n' "$plist" "$log"
+        else
+            printf 'Installed the agent as %s, but launchctl could not load it (above); to start it now, run:\n      launchctl bootstrap gui/%s %s\n' "$plist" "$uid" "$plist"
+        fi
+        return
+    fi
+    command -v systemctl >/dev/null 2>&1 || {
+        printf 'No systemd here, so no units were installed for the agent: start it yourself with `git credential-pat agent`\n'
+        return
+    }
+    for unit in "$socket_unit" "$service_unit"; do
+        [ -f "contrib/systemd/$unit" ] || die "contrib/systemd/$unit is missing: run install.sh from a checkout of the repository to install the agent"
+    done
+    mkdir -p "$units"
+    cp "contrib/systemd/$socket_unit" "$units/$socket_unit.new"
+    # systemd refuses to run a program whose path holds a quote or a backslash ("Executable
+    # name contains special characters"); such a path is handed to /bin/sh as an argument.
+    case $bin in
+        *[\'\"\\]*) exec_start='ExecStart=/bin/sh -c "exec \"$$0\" agent" '"$(unit_word "$bin")" ;;
+        *) exec_start="ExecStart=$(unit_word "$bin") agent" ;;
+    esac
+    while IFS= read -r line; do
+        case $line in
+            ExecStart=*) printf '%s\n' "$exec_start" ;;
+            *) printf '%s\n' "$line" ;;
+        esac
+    done < "contrib/systemd/$service_unit" > "$units/$service_unit.new"
+    mv -f "$units/$socket_unit.new" "$units/$socket_unit"
+    mv -f "$units/$service_unit.new" "$units/$service_unit"
+    if systemd_user; then
+        systemctl --user daemon-reload
+        systemctl --user enable --now "$socket_unit" ||
+            die "systemctl --user enable --now $socket_unit failed (above); the units are in $units"
+        # An agent already running runs the binary replaced above: restart it (if it runs).
+        systemctl --user try-restart "$service_unit"
+        printf 'Installed the agent'\''s systemd units in %s; systemd listens for it on %s\n' "$units" "${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/git-credential-pat/agent.sock"
+    else
+        printf 'Installed the agent'\''s systemd units in %s, but systemctl --user does not answer in this session; once it does (in a login session), run:\n      systemctl --user daemon-reload && systemctl --user enable --now %s\n' "$units" "$socket_unit"
+    fi
+}
+
+# Stops and removes what install_agent installed, when it is there.
+remove_agent() {
+    if [ -f "$units/$socket_unit" ] || [ -f "$units/$service_unit" ]; then
+        if systemd_user; then
+            systemctl --user disable --now "$socket_unit" "$service_unit" || true
+        fi
+        # The link `enable` made: removed by hand when systemctl does not answer.
+        rm -f "$units/$socket_unit" "$units/$service_unit" "$units/sockets.target.wants/$socket_unit"
+        if systemd_user; then
+            systemctl --user daemon-reload
+            printf 'Stopped the agent and removed its systemd units from %s\n' "$units"
+        else
+            printf 'Removed the agent'\''s systemd units from %s\n' "$units"
+        fi
+    fi
+    if [ -f "$plist" ]; then
+        if command -v launchctl >/dev/null 2>&1; then
+            launchctl bootout "gui/$(id -u)/$label" 2>/dev/null || launchctl unload "$plist" 2>/dev/null || true
+        fi
+        rm -f "$plist"
+        printf 'Stopped the agent and removed %s\n' "$plist"
+    fi
+}
+
 if [ "${1:-}" = "--uninstall" ]; then
     yes=no
     case "${2:-}" in
@@ -168,6 +319,8 @@ if [ "${1:-}" = "--uninstall" ]; then
                     die "some tokens could not be revoked and are still stored (see above); nothing was removed. Run '$run logout --all --revoke' again, or add --force to erase them anyway, then run ./install.sh --uninstall again."
             done
         fi
+        # The agent first: a running one is stopped before its binary goes.
+        remove_agent
         "$bin" unconfigure
         rm -f "$bin"
         printf '%s\n' "$extras" | while IFS= read -r f; do rm -f "$f"; done
@@ -181,11 +334,12 @@ if [ "${1:-}" = "--uninstall" ]; then
         rmdir "$cache" 2>/dev/null || true
         printf 'Removed %s, its completions and its man page\n' "$bin"
     else
+        remove_agent
         printf 'install.sh: %s is not installed; nothing to do\n' "$bin"
     fi
     exit 0
 elif [ $# -gt 0 ]; then
-    die "unknown argument '$1' (use no argument to build and install, --binary FILE, --build-only, or --uninstall)"
+    die "unknown argument '$1' (use no argument to build and install, --binary FILE, --agent, --build-only, --uninstall, or --help)"
 fi
 
 mkdir -p "$bindir"
@@ -234,3 +388,9 @@ case ":$PATH:" in
 esac
 
 "$bin" configure
+
+# After configure: the agent serves the hosts it set up. Installed once, the units are
+# refreshed on every later install, so that they keep naming the installed binary.
+if [ "$agent" = yes ] || [ -f "$units/$service_unit" ] || [ -f "$plist" ]; then
+    install_agent
+fi

@@ -234,8 +234,9 @@ pub struct Doctor {
 /// `agent`'s arguments.
 #[derive(Debug, Args)]
 pub struct Agent {
-    /// Listen on this socket (default: $XDG_RUNTIME_DIR/git-credential-pat/agent.sock) in a
-    /// directory only you can enter.
+    /// Listen on this socket, in a directory only you can enter (default:
+    /// $XDG_RUNTIME_DIR/git-credential-pat/agent.sock, or /tmp/git-credential-pat-UID/ without
+    /// XDG_RUNTIME_DIR; with --ssh, agent-PID.sock there).
     #[arg(long, value_name = "PATH")]
     pub(crate) socket: Option<std::path::PathBuf>,
     /// Serve only this host's tokens (repeatable; default: the hosts `configure` set up).

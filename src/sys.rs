@@ -206,6 +206,64 @@ pub(crate) fn peer_uid(socket: &std::os::unix::net::UnixStream) -> std::io::Resu
         .map_err(std::io::Error::from);
 }
 
+/// Whether `fd` has something to read (or has reached its end) within `timeout`: poll(2).
+///
+/// # Errors
+/// When poll fails.
+#[cfg(unix)]
+pub(crate) fn readable_within(
+    fd: &impl std::os::fd::AsFd,
+    timeout: std::time::Duration,
+) -> std::io::Result<bool> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let timeout = Timespec {
+        tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(timeout.subsec_nanos()),
+    };
+    let mut fds = [PollFd::new(fd, PollFlags::IN)];
+    loop {
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(n) => return Ok(n > 0),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Whether this process's group is the foreground group of the terminal `tty`
+/// (tcgetpgrp(3)): a process in the background that reads or changes its terminal is stopped
+/// by SIGTTIN or SIGTTOU, and must not try.
+#[cfg(unix)]
+pub(crate) fn in_foreground(tty: &impl std::os::fd::AsFd) -> bool {
+    rustix::termios::tcgetpgrp(tty).is_ok_and(|group| group == rustix::process::getpgrp())
+}
+
+/// A terminal's settings (echo, line editing, signals), saved to be put back when a process
+/// that may be ended in the middle of a hidden prompt exits.
+#[cfg(unix)]
+pub(crate) struct TerminalSettings {
+    tty: std::fs::File,
+    saved: rustix::termios::Termios,
+}
+
+#[cfg(unix)]
+impl TerminalSettings {
+    /// Saves `tty`'s settings (tcgetattr(3)); `None` when it is not a terminal.
+    pub(crate) fn save(tty: std::fs::File) -> Option<TerminalSettings> {
+        let saved = rustix::termios::tcgetattr(&tty).ok()?;
+        Some(TerminalSettings { tty, saved })
+    }
+
+    /// Puts the saved settings back (tcsetattr(3), once pending output is written).
+    pub(crate) fn restore(&self) {
+        let _ = rustix::termios::tcsetattr(
+            &self.tty,
+            rustix::termios::OptionalActions::Drain,
+            &self.saved,
+        );
+    }
+}
+
 /// Gives `to` the POSIX ACL of `from` (the `system.posix_acl_access` extended attribute, as
 /// `cp --preserve=mode` copies it), when `from` has one: its mode bits alone would drop the
 /// entries that name other users and groups. Nothing to do on a file system without ACLs.

@@ -66,6 +66,49 @@ impl Prompter for Tty {
     }
 }
 
+/// Asks `question` on the terminal and waits at most `timeout` for the answer line:
+/// `Some(true)` for `y`/`yes`, `Some(false)` for anything else, `None` when none came in time
+/// (the agent's `--confirm`, which must not hold a far side's request for ever).
+///
+/// # Errors
+/// When there is no terminal, or it cannot be read or written.
+#[cfg(unix)]
+pub(crate) fn confirm_within(
+    question: &str,
+    timeout: std::time::Duration,
+) -> io::Result<Option<bool>> {
+    let (input, mut output) = open()?;
+    output.write_all(question.as_bytes())?;
+    output.flush()?;
+    // In canonical mode the terminal is readable once a whole line was typed.
+    if !crate::sys::readable_within(&input, timeout)? {
+        output.write_all(b"\n")?;
+        return Ok(None);
+    }
+    let mut answer = String::new();
+    io::BufReader::new(input).read_line(&mut answer)?;
+    Ok(Some(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    )))
+}
+
+/// Whether this process may use its terminal now: `/dev/tty` opens and this process's group is
+/// its foreground group (a job put in the background with `&` or Ctrl-Z is stopped when it
+/// reads or changes the terminal).
+#[cfg(unix)]
+pub(crate) fn in_foreground() -> bool {
+    open().is_ok_and(|(tty, _)| crate::sys::in_foreground(&tty))
+}
+
+/// The terminal's settings, saved by a process that may be ended in the middle of a hidden
+/// prompt (the agent), to be put back as it exits; `None` without a terminal.
+#[cfg(unix)]
+pub(crate) fn save_settings() -> Option<crate::sys::TerminalSettings> {
+    let (tty, _) = open().ok()?;
+    crate::sys::TerminalSettings::save(tty)
+}
+
 /// Where the login flow writes its messages (the token page's address, what was stored):
 /// `/dev/tty` when it opens for writing and `GIT_TERMINAL_PROMPT` does not forbid prompts, as
 /// git writes its own prompts, so that a person sees them even when the client running the

@@ -37,9 +37,10 @@ pub(crate) fn git_config_env(socket: &str) -> Vec<(String, String)> {
     ]
 }
 
-/// `cache --socket PATH`: the `credential.helper` value that runs git's own client.
+/// `cache --socket PATH`: the `credential.helper` value that runs git's own client, with the
+/// path quoted as `sh` reads it (git runs the value through the shell, gitcredentials(7)).
 pub(crate) fn helper_value(socket: &str) -> String {
-    format!("cache --socket {socket}")
+    format!("cache --socket {}", shell_words::quote(socket))
 }
 
 /// [`git_config_env`] as shell assignments, `NAME=value` each, the value quoted where
@@ -62,10 +63,11 @@ fn assignment(name: &str, value: &str) -> String {
     }
 }
 
-/// What `--print-docker` prints for the agent's `socket`: a `docker run` line with the bind
-/// mount and the variables, and the same as a devcontainer.json fragment (the Development
-/// Container Specification's `mounts` and `containerEnv`).
-pub(crate) fn docker_recipe(socket: &Path) -> String {
+/// What `--print-docker` prints for the agent's `socket`: the `agent` command line that starts
+/// it there, a `docker run` line with the bind mount and the variables, and the same as a
+/// devcontainer.json fragment (the Development Container Specification's `mounts` and
+/// `containerEnv`).
+pub(crate) fn docker_recipe(agent: &str, socket: &Path) -> String {
     let source = socket.display().to_string();
     let mount = format!("{}:{CONTAINER_SOCKET}", shell_words::quote(&source));
     let env = git_config_env(CONTAINER_SOCKET);
@@ -78,7 +80,10 @@ pub(crate) fn docker_recipe(socket: &Path) -> String {
         .map(|(name, value)| format!("    {}: {}", json(name), json(value)))
         .collect();
     format!(
-        "# docker run, with this agent's socket and git told to ask it:\n\
+        "# on this machine, the agent (or its systemd unit):\n\
+         {agent}\n\
+         \n\
+         # docker run, with the agent's socket and git told to ask it:\n\
          docker run -v {mount} {} IMAGE\n\
          \n\
          # devcontainer.json:\n\
@@ -115,7 +120,8 @@ pub(crate) fn remote_socket() -> String {
 
 /// The shell script the far side runs: the variables of [`git_config_env`] for `remote`,
 /// exported; then `command` (its words quoted as `sh` reads them) or, without one, the user's
-/// login shell; then the forward's socket file is removed and the command's exit code kept.
+/// login shell; at its end, however it ends, the forward's socket file is removed. Its exit
+/// code is the command's.
 pub(crate) fn far_script(remote: &str, command: &[String]) -> String {
     let names: Vec<String> = git_config_env(remote)
         .into_iter()
@@ -126,11 +132,15 @@ pub(crate) fn far_script(remote: &str, command: &[String]) -> String {
     } else {
         shell_words::join(command)
     };
+    // The socket file goes whichever way the script ends: normally, or by a signal (a hung-up
+    // session, a broken pipe once the connection is gone), each trapped so that it ends
+    // through the EXIT trap.
+    let remove = shell_words::quote(&format!("rm -f {}", shell_words::quote(remote))).into_owned();
     format!(
-        "{}; export {}; {run}; status=$?; rm -f {}; exit $status",
+        "trap {remove} EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; \
+         trap 'exit 143' TERM; {}; export {}; {run}",
         env_words(remote),
         names.join(" "),
-        shell_words::quote(remote),
     )
 }
 

@@ -28,6 +28,8 @@ pub(crate) fn session_socket() -> PathBuf {
     socket_dir().join(format!("agent-{}.sock", std::process::id()))
 }
 
+/// The directory of the agent's sockets: `$XDG_RUNTIME_DIR/git-credential-pat`, else
+/// `$TMPDIR/git-credential-pat-UID` (`/tmp/…` where TMPDIR is unset).
 fn socket_dir() -> PathBuf {
     match dirs::runtime_dir() {
         Some(dir) => dir.join(DIR_NAME),
@@ -58,9 +60,26 @@ impl Listening {
 /// sd_listen_fds(3)), else a new socket at `path`.
 ///
 /// # Errors
-/// As [`bind`].
+/// As [`bind`]; or when systemd passed more than one socket, or one that is not a listening
+/// Unix-domain stream socket.
 pub(crate) fn open(path: &Path) -> anyhow::Result<Listening> {
-    if let Ok(Some(listener)) = listenfd::ListenFd::from_env().take_unix_listener(0) {
+    // listenfd also takes fds when LISTEN_PID is unset; sd_listen_fds(3) does not, so that an
+    // unrelated descriptor 3 inherited from a parent is never served on.
+    let ours = std::env::var("LISTEN_PID").is_ok_and(|p| p == std::process::id().to_string());
+    if ours {
+        let mut passed = listenfd::ListenFd::from_env();
+        if passed.len() != 1 {
+            bail!(
+                "systemd passed {} sockets; the agent listens on one (one ListenStream= in its \
+                 .socket unit)",
+                passed.len()
+            );
+        }
+        let listener = passed
+            .take_unix_listener(0)
+            .ok()
+            .flatten()
+            .context("the socket systemd passed is not a listening Unix-domain socket")?;
         let path = listener
             .local_addr()
             .ok()
@@ -79,6 +98,13 @@ pub(crate) fn open(path: &Path) -> anyhow::Result<Listening> {
     })
 }
 
+/// The most bytes a Unix-domain socket's path may have (`sun_path` holds 108 on Linux, 104 on
+/// macOS, with the final NUL; unix(7)).
+#[cfg(target_os = "linux")]
+const MAX_PATH: usize = 107;
+#[cfg(not(target_os = "linux"))]
+const MAX_PATH: usize = 103;
+
 /// Listens at `path`, in a directory only this user may enter (made 0700 when missing), with
 /// the socket itself 0600. A socket file nobody answers on (an agent that was killed) is
 /// replaced.
@@ -94,6 +120,14 @@ pub(crate) fn bind(path: &Path) -> anyhow::Result<UnixListener> {
             path.display()
         );
     }
+    let length = path.as_os_str().len();
+    if length > MAX_PATH {
+        bail!(
+            "--socket {}: the path has {length} bytes, and a Unix socket's path may have at most \
+             {MAX_PATH}; give a shorter one",
+            path.display()
+        );
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -103,7 +137,10 @@ pub(crate) fn bind(path: &Path) -> anyhow::Result<UnixListener> {
         Ok(meta) if meta.file_type().is_socket() => {
             if UnixStream::connect(path).is_ok() {
                 bail!(
-                    "another agent is serving on {}; stop it first, or give another --socket",
+                    "another agent is serving on {}; stop it first, or give another --socket \
+                     (if it is git's own credential-cache daemon, `git credential-cache --socket \
+                     {} exit` stops it)",
+                    path.display(),
                     path.display()
                 );
             }
@@ -133,7 +170,17 @@ fn private_dir(dir: &Path) -> anyhow::Result<()> {
             .create(dir)
             .with_context(|| format!("could not make the directory {}", dir.display()))?;
     }
-    let meta = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
+    // lstat, not stat: a symbolic link in a shared directory such as /tmp, made by another
+    // user, could later be pointed at a directory of theirs.
+    let meta =
+        fs::symlink_metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
+    if !meta.is_dir() {
+        bail!(
+            "the socket's directory {} is not a directory (a symbolic link?); give a --socket \
+             in a directory of your own",
+            dir.display()
+        );
+    }
     let uid = crate::sys::effective_uid();
     if meta.uid() != uid {
         bail!(

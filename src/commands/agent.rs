@@ -20,7 +20,10 @@ impl Run for cli::Agent {
             (None, None) => agent::default_socket(),
         };
         if self.print_docker {
-            print!("{}", agent::docker_recipe(&socket));
+            print!(
+                "{}",
+                agent::docker_recipe(&self.command_line(ctx, &socket), &socket)
+            );
             return Ok(());
         }
         let hosts = hosts(&self.hosts)?;
@@ -36,7 +39,8 @@ impl Run for cli::Agent {
                 command: self.command.clone(),
             }),
         };
-        let code = agent::run(settings, vault)?;
+        let again = ctx.clone();
+        let code = agent::run(settings, vault, Box::new(move || again.open_vault()))?;
         if code != 0 {
             std::process::exit(code);
         }
@@ -56,6 +60,30 @@ impl Run for cli::Agent {
     }
 }
 
+#[cfg(unix)]
+impl cli::Agent {
+    /// The command line that starts this agent on `socket` with the same keychain, namespace
+    /// and hosts, for the container recipe (quoted as `sh` reads it).
+    fn command_line(&self, ctx: &Context, socket: &std::path::Path) -> String {
+        let mut words = vec!["git".to_owned(), "credential-pat".to_owned()];
+        if ctx.store != crate::vault::StoreChoice::Auto {
+            let store = clap::ValueEnum::to_possible_value(&ctx.store)
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default();
+            words.push(format!("--store={store}"));
+        }
+        if let Some(namespace) = &ctx.namespace {
+            words.push(format!("--namespace={namespace}"));
+        }
+        words.extend(["agent".to_owned(), "--socket".to_owned()]);
+        words.push(socket.display().to_string());
+        for host in &self.hosts {
+            words.extend(["--host".to_owned(), host.clone()]);
+        }
+        shell_words::join(words)
+    }
+}
+
 /// The origins of `given` hosts (`github.com`, `https://gitlab.example.com`), or of the hosts
 /// `configure` set up when none is given.
 ///
@@ -69,7 +97,7 @@ fn hosts(given: &[String]) -> anyhow::Result<Vec<crate::host::Origin>> {
         given.to_vec()
     };
     if hosts.is_empty() {
-        bail!("no host to serve: give --host HOST, or run `git credential-pat configure HOST`");
+        bail!("no host to serve: give --host HOST or run `git credential-pat configure HOST`");
     }
     let mut origins = Vec::new();
     for host in &hosts {

@@ -100,6 +100,10 @@ impl Query {
             Ok(None) => anyhow::bail!(
                 "'{shown}' is not an https URL or a host name; tokens are only sent over https"
             ),
+            // The grammar's own words: "refused the request from git" would be untrue here.
+            Err(HelperError::Origin(e)) => {
+                anyhow::bail!("'{shown}' is not a host name or URL: {e}")
+            }
             Err(e) => anyhow::bail!("'{shown}' is not a host name or URL: {e}"),
         }
     }

@@ -4,7 +4,9 @@
 use crate::rig::{self, Sandbox};
 use std::path::Path;
 
-fn install(sb: &Sandbox, prefix: &Path, args: &[&str]) -> rig::Output {
+/// Runs `install.sh ARGS` in `sb` with `PREFIX=prefix`, as a person installing (no namespace,
+/// except for `--uninstall`), with cargo's and rustup's homes kept so a build works offline.
+pub(crate) fn install(sb: &Sandbox, prefix: &Path, args: &[&str]) -> rig::Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
     let mut sh = rig::sandboxed(sb, script);
     // A person installing has no namespace set; with one, configure would write it into git's

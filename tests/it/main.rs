@@ -5,6 +5,9 @@
 mod rig;
 
 mod after_the_lab;
+mod agent;
+mod agent_setup;
+mod agent_ssh;
 mod agent_terminal;
 mod architecture;
 mod bounded_waits;

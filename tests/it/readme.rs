@@ -270,3 +270,124 @@ fn the_readmes_install_example_shows_the_line_configure_prints() {
         "the README's install example does not show `{printed}`"
     );
 }
+
+/// The README's fenced block (any language) whose first line starts with `first`, line by line.
+fn readme_block_starting(first: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("read README.md");
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.trim_start().starts_with("```") {
+            let block: Vec<String> = lines
+                .by_ref()
+                .take_while(|l| !l.trim_start().starts_with("```"))
+                .map(str::to_owned)
+                .collect();
+            if block.first().is_some_and(|l| l.starts_with(first)) {
+                return block;
+            }
+        }
+    }
+    panic!("the README has no block starting with {first:?}");
+}
+
+/// "Containers and dev containers": the block the README shows is what
+/// `git credential-pat agent --print-docker` prints for uid 1000's default socket.
+#[test]
+fn the_readmes_container_recipe_is_what_print_docker_prints() {
+    assert!(
+        readme_sh_lines()
+            .iter()
+            .any(|l| l == "git credential-pat agent --print-docker"),
+        "the README's command"
+    );
+    let shown = readme_block_starting("# on this machine, the agent");
+    let sb = rig::Sandbox::new();
+    let mut cmd = sb.helper();
+    // The sandbox's own namespace would be part of the agent's command line in the recipe.
+    cmd.args(["agent", "--print-docker"])
+        .env("XDG_RUNTIME_DIR", "/run/user/1000")
+        .env_remove("GIT_CREDENTIAL_PAT_NAMESPACE");
+    let out = sb.run(&mut cmd, "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(shown.join("\n") + "\n", out.stdout);
+}
+
+/// "Over SSH", with your own `ssh`: the README's `~/.ssh/config` lines (the host pointed at a
+/// real sshd on 127.0.0.1, the two paths at this test's sockets) forward a running agent's
+/// socket, and the README's two `export` lines on the far side make `git credential fill`
+/// there get the token from the agent's keychain.
+#[test]
+fn the_readmes_ssh_config_and_export_lines_serve_git_on_the_far_side() {
+    const REMOTE: &str = "/tmp/git-credential-pat-alice.sock";
+    const LOCAL: &str = "/run/user/1000/git-credential-pat/agent.sock";
+    const TOKEN: &str = "ghp_ReadmeSshConfig000000000000000000001";
+    let Some(sshd) = rig::ssh::Sshd::start() else {
+        return;
+    };
+    let Some(kc) = rig::keychains().into_iter().next() else {
+        return;
+    };
+    let w = rig::World::new(kc);
+    w.approve(&format!(
+        "protocol=https\nhost=github.com\nusername=alice\npassword={TOKEN}\n"
+    ));
+    let agent = rig::Agent::start(&w, &["--host", "github.com"]);
+    // A far path of this test's own: parallel tests share the far account's /tmp.
+    let remote = format!(
+        "/tmp/git-credential-pat-readme-{}-{}.sock",
+        std::process::id(),
+        rig::now()
+    );
+
+    let config_lines = readme_block_starting("Host lab.example.org");
+    let config = config_lines.join("\n");
+    assert!(
+        config.contains(REMOTE) && config.contains(LOCAL),
+        "{config}"
+    );
+    let config = config
+        .replace(REMOTE, &remote)
+        .replace(LOCAL, agent.socket.to_str().unwrap())
+        .replacen(
+            "Host lab.example.org",
+            "Host lab.example.org\n    HostName 127.0.0.1",
+            1,
+        );
+    let config_file = w.sb.dir.path().join("ssh_config");
+    std::fs::write(&config_file, config + "\n").unwrap();
+
+    let exports: Vec<String> = readme_sh_lines()
+        .into_iter()
+        .filter(|l| l.starts_with("export GIT_CONFIG_"))
+        .collect();
+    assert_eq!(exports.len(), 2, "{exports:?}");
+    assert!(exports.iter().any(|l| l.contains(REMOTE)), "{exports:?}");
+    let far = sshd.far_script(
+        "readme-ssh-config.sh",
+        &format!(
+            "{}\nprintf 'protocol=https\\nhost=github.com\\n' | git credential fill\nrc=$?\nrm -f {remote}\nexit $rc\n",
+            exports.join("\n").replace(REMOTE, &remote)
+        ),
+    );
+    let mut ssh = std::process::Command::new("ssh");
+    ssh.arg("-F").arg(&config_file);
+    for option in sshd.ssh_options() {
+        ssh.arg("-o").arg(option);
+    }
+    ssh.arg(format!("{}@lab.example.org", rig::ssh::FAR_USER))
+        .arg(far.join(" "));
+    let out = rig::run_with_timeout(&mut ssh, b"", rig::procs::RUN_TIMEOUT);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (
+            0,
+            format!("protocol=https\nhost=github.com\nusername=alice\npassword={TOKEN}\n").as_str()
+        ),
+        "{}\nthe agent's log:\n{}\nsshd's log:\n{}",
+        out.stderr,
+        agent.log(),
+        sshd.log()
+    );
+    agent.wait_for_log("get github.com (alice): served");
+}

@@ -1,3 +1,4 @@
+//! Unit tests of `agent/far.rs`, each a sentence of behaviour.
 use super::*;
 
 #[test]
@@ -5,7 +6,7 @@ fn the_far_side_resets_its_helpers_then_asks_the_socket_through_gits_own_client(
     assert_eq!(
         env_words("/tmp/a b.sock"),
         "GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=credential.helper GIT_CONFIG_VALUE_0= \
-         GIT_CONFIG_KEY_1=credential.helper GIT_CONFIG_VALUE_1='cache --socket /tmp/a b.sock'"
+         GIT_CONFIG_KEY_1=credential.helper GIT_CONFIG_VALUE_1='cache --socket '\\''/tmp/a b.sock'\\'''"
     );
 }
 
@@ -33,8 +34,31 @@ fn the_far_script_runs_the_command_with_the_variables_and_removes_the_socket_aft
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned()
         ),
-        (Some(3), format!("|cache --socket {remote}|"))
+        (
+            Some(3),
+            format!("|cache --socket '{}'|", remote.replace('\'', "'\\''"))
+        )
     );
+    assert!(!std::path::Path::new(remote).exists());
+}
+
+#[test]
+fn the_far_socket_is_removed_also_when_a_signal_ends_the_script() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = tmp.path().join("far.sock");
+    let remote = remote.to_str().unwrap();
+    std::fs::write(remote, "").unwrap();
+    let command = [
+        "sh".to_owned(),
+        "-c".to_owned(),
+        "kill -TERM $PPID; sleep 1".to_owned(),
+    ];
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(far_script(remote, &command))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(143));
     assert!(!std::path::Path::new(remote).exists());
 }
 
@@ -77,7 +101,7 @@ fn ssh_gets_the_forward_and_a_destination_that_cannot_be_an_option() {
         ]
     );
     assert!(
-        args[8].starts_with("sh -c 'GIT_CONFIG_COUNT=2 "),
+        args[8].starts_with("sh -c 'trap ") && args[8].contains(" GIT_CONFIG_COUNT=2 "),
         "{}",
         args[8]
     );
@@ -85,7 +109,13 @@ fn ssh_gets_the_forward_and_a_destination_that_cannot_be_an_option() {
 
 #[test]
 fn the_docker_recipe_mounts_the_socket_and_sets_the_variables() {
-    let recipe = docker_recipe(Path::new("/run/user/1000/git-credential-pat/agent.sock"));
+    let recipe = docker_recipe(
+        "git credential-pat agent --host github.com",
+        Path::new("/run/user/1000/git-credential-pat/agent.sock"),
+    );
+    assert!(recipe.starts_with(
+        "# on this machine, the agent (or its systemd unit):\ngit credential-pat agent --host github.com\n"
+    ));
     assert!(recipe.contains(
         "docker run -v /run/user/1000/git-credential-pat/agent.sock:/run/git-credential-pat.sock \
          -e GIT_CONFIG_COUNT=2 -e GIT_CONFIG_KEY_0=credential.helper -e GIT_CONFIG_VALUE_0= \

@@ -1,3 +1,4 @@
+//! Unit tests of `agent/listen.rs`, each a sentence of behaviour.
 use super::*;
 
 fn private_tempdir() -> tempfile::TempDir {
@@ -30,7 +31,9 @@ fn a_stale_socket_is_replaced_and_a_live_one_refused() {
     assert_eq!(
         err,
         format!(
-            "another agent is serving on {}; stop it first, or give another --socket",
+            "another agent is serving on {0}; stop it first, or give another --socket (if it is \
+             git's own credential-cache daemon, `git credential-cache --socket {0} exit` stops \
+             it)",
             path.display()
         )
     );
@@ -62,4 +65,30 @@ fn a_relative_path_or_another_kind_of_file_is_refused() {
             .to_string()
             .ends_with("exists and is not a socket; give another --socket")
     );
+}
+
+#[test]
+fn a_symbolic_link_for_the_directory_is_refused_even_to_a_private_directory_of_ones_own() {
+    let tmp = private_tempdir();
+    let real = tmp.path().join("real");
+    fs::DirBuilder::new().mode(0o700).create(&real).unwrap();
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let err = bind(&link.join("agent.sock")).unwrap_err().to_string();
+    assert!(
+        err.contains("is not a directory (a symbolic link?)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_path_too_long_for_a_unix_socket_is_refused_before_anything_is_made() {
+    let tmp = private_tempdir();
+    let dir = tmp.path().join("d".repeat(100));
+    let err = bind(&dir.join("agent.sock")).unwrap_err().to_string();
+    assert!(
+        err.contains("a Unix socket's path may have at most"),
+        "{err}"
+    );
+    assert!(!dir.exists());
 }

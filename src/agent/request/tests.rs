@@ -1,3 +1,4 @@
+//! Unit tests of `agent/request.rs`, each a sentence of behaviour.
 use super::*;
 use std::io::Write;
 use std::os::unix::net::UnixStream;

@@ -1,3 +1,4 @@
+//! Unit tests of `agent/serve.rs`, each a sentence of behaviour.
 use super::*;
 use crate::vault::{Account, Stored};
 use std::sync::Arc;
@@ -41,7 +42,7 @@ fn agent_with(token: Option<&str>) -> (Agent, Lines) {
     }
     let lines = Lines::default();
     let agent = Agent {
-        vault,
+        keychain: Keychain::new(vault, Box::new(|| Ok(Vault::in_memory("agent-unit")))),
         hosts: vec![Origin::parse("https", "github.com").unwrap()],
         confirm: false,
         on_terminal: false,
@@ -49,7 +50,8 @@ fn agent_with(token: Option<&str>) -> (Agent, Lines) {
         request_deadline: Duration::from_secs(5),
         expiry_record: None,
         terminal: Mutex::new(()),
-        log: Log(Mutex::new(Box::new(lines.clone()))),
+        log: crate::agent::log::Log::new(Box::new(lines.clone()), false),
+        accepted: Mutex::default(),
     };
     (agent, lines)
 }
@@ -123,7 +125,8 @@ fn the_far_sides_store_is_acknowledged_or_ignored_never_written() {
         ]
     );
     let found = agent
-        .vault
+        .keychain
+        .vault()
         .find(&Origin::parse("https", "github.com").unwrap())
         .unwrap();
     assert_eq!(found.len(), 1, "only alice's token is stored");
@@ -136,7 +139,9 @@ fn exit_is_ignored_and_an_empty_probe_is_not_logged() {
         let (mut client, server) = UnixStream::pair().unwrap();
         client.write_all(request).unwrap();
         client.shutdown(std::net::Shutdown::Write).unwrap();
-        agent.handle(server, NOW);
+        if let Ok(request) = agent.receive(&server) {
+            agent.answer(request, server, NOW);
+        }
     }
     assert_eq!(
         lines.said(),
@@ -153,11 +158,30 @@ fn a_request_through_the_socket_is_answered_on_it() {
         .write_all(b"action=get\ntimeout=900\nprotocol=https\nhost=github.com\n")
         .unwrap();
     client.shutdown(std::net::Shutdown::Write).unwrap();
-    agent.handle(server, NOW);
+    let request = agent.receive(&server).unwrap();
+    agent.answer(request, server, NOW);
     let mut answer = String::new();
     client.read_to_string(&mut answer).unwrap();
     assert!(
         answer.starts_with("username=alice\npassword=ghp_agent1\n"),
         "{answer}"
+    );
+}
+
+#[test]
+fn a_far_sides_long_user_name_is_cut_short_in_the_log() {
+    let (agent, lines) = agent_with(Some("ghp_agent1"));
+    let long = "m".repeat(5000);
+    agent.store(
+        format!("protocol=https\nhost=github.com\nusername={long}\npassword=x\n").as_bytes(),
+        NOW,
+    );
+    let said = lines.said();
+    assert_eq!(
+        said,
+        [format!(
+            "store github.com ({}…): not written: the far side does not write to this keychain",
+            "m".repeat(64)
+        )]
     );
 }

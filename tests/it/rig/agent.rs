@@ -99,6 +99,29 @@ impl Agent {
         self.procs.exited(self.pid)
     }
 
+    /// Waits until the agent has ended by itself and returns its exit code (128 + the signal's
+    /// number when a signal ended it); panics with its log when it runs on past the wait.
+    ///
+    /// The code is read from the kernel's record of the ended, not yet reaped process
+    /// (proc(5): `/proc/PID/stat`, its last field `exit_code`, as waitpid(2) reports it):
+    /// [`Procs`] reaps its children only when it drops.
+    pub fn wait_exit(&self) -> i32 {
+        wait_until(AGENT_WAIT, || self.exited().then_some(()))
+            .unwrap_or_else(|| panic!("the agent did not end; its log:\n{}", self.log()));
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))
+            .unwrap_or_else(|e| panic!("read /proc/{}/stat of the ended agent: {e}", self.pid));
+        let status: i32 = stat
+            .trim_end()
+            .rsplit(' ')
+            .next()
+            .and_then(|f| f.parse().ok())
+            .unwrap_or_else(|| panic!("no exit_code field in /proc/{}/stat: {stat}", self.pid));
+        match status & 0x7f {
+            0 => (status >> 8) & 0xff,
+            signal => 128 + signal,
+        }
+    }
+
     /// The agent's PID.
     pub fn pid(&self) -> u32 {
         self.pid

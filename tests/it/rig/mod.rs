@@ -17,6 +17,7 @@ pub mod keychain;
 pub mod procs;
 pub mod sandbox;
 pub mod secret_service;
+pub mod ssh;
 
 pub use agent::Agent;
 pub use git_server::GitServer;
