@@ -14,6 +14,11 @@
 //! of a ratio. A ratio is the median of the per-round ratios; times are medians. The load
 //! average is recorded with each measurement.
 //!
+//! The agent (`git credential-pat agent`) is measured beside the local helper in the same run:
+//! git asks it through git's own client, `git credential-cache --socket PATH` (as a far side
+//! configured with `credential.helper=cache --socket PATH` does), while the agent, started by the
+//! bench on the same keychain, keeps its keychain connection open between requests.
+//!
 //! Writes `bench/RESULTS.md` (the README quotes it). `BENCH_QUICK=1` runs a smoke version in
 //! a minute or two (fewer rounds, growth only to 100) and writes its table to the target
 //! directory instead.
@@ -26,6 +31,9 @@
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/it/rig/mod.rs"]
 mod rig;
+
+#[path = "helpers/agent.rs"]
+mod agent;
 
 use rig::{GitServer, Sandbox, SecretService, helper_bin, sandboxed};
 use std::io::Write as _;
@@ -180,7 +188,11 @@ fn build_libsecret(dir: &Path) -> Option<PathBuf> {
 fn pat_bin() -> (PathBuf, String) {
     match std::env::var_os("BENCH_HELPER") {
         Some(v) if v == "cargo" => (helper_bin(), "the bench build".into()),
-        Some(path) => (path.into(), "the build BENCH_HELPER names".into()),
+        // Absolute: git runs a relative `credential.helper` value as `git credential-<value>`.
+        Some(path) => (
+            std::path::absolute(PathBuf::from(path)).expect("an absolute BENCH_HELPER path"),
+            "the build BENCH_HELPER names".into(),
+        ),
         None => {
             let out = Command::new("sh")
                 .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh"))
@@ -320,6 +332,7 @@ fn main() {
 
     header(&mut b, &pat_how, libsecret.is_some(), gh.as_ref());
     one_credential(&mut b, libsecret.as_deref(), gh.as_deref(), tmp.path());
+    agent::rows(&mut b);
     growth_users(&mut b);
     owners(&mut b);
     growth_hosts(&mut b);

@@ -8,6 +8,7 @@ mod after_the_lab;
 mod agent;
 mod agent_setup;
 mod agent_ssh;
+mod agent_terminal;
 mod architecture;
 mod bounded_waits;
 mod cache_files;
