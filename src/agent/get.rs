@@ -31,9 +31,11 @@ struct Outcome {
 impl Agent {
     /// The answer to a `get` (git-credential(1) lines: `username`, `password` and
     /// `password_expiry_utc`; or only `quit=1` when a lab's token ended or the person at the
-    /// agent's terminal declined, as the helper answers git at home), or `None` when nothing is
-    /// served. `now` is seconds since the Unix epoch.
-    pub(crate) fn get(&self, bytes: &[u8], now: u64) -> Option<Vec<u8>> {
+    /// agent's terminal declined, as the helper answers git at home) and the log line to write
+    /// once it is sent (so that a terminal that stops reading never holds up the far side); or
+    /// `None`, after the log line, when nothing is answered. `now` is seconds since the Unix
+    /// epoch.
+    pub(crate) fn get(&self, bytes: &[u8], now: u64) -> Option<(Vec<u8>, String)> {
         let (request, query) = self.read_query("get", bytes)?;
         let host = query.origin.host.to_string();
         let asked = named(request.username.as_deref());
@@ -69,15 +71,13 @@ impl Agent {
                 true => "no token was given at the agent's terminal".to_owned(),
                 false => said.join("; "),
             };
-            self.log
-                .line(&format!("get {host}{asked}: not served: {why}"));
             let mut out = Vec::new();
             let quit = Credential {
                 quit: true,
                 ..Credential::default()
             };
             protocol::write(&quit, &mut out).ok()?;
-            return Some(out);
+            return Some((out, format!("get {host}{asked}: not served: {why}")));
         }
         let Some(password) = answer.password else {
             let why = match outcome.unasked {
@@ -108,8 +108,7 @@ impl Agent {
         // One line per request: what the helper would tell a person at home (an expiry
         // warning, another user's token served) follows on the same line.
         let notes: String = said.iter().map(|l| format!("; {l}")).collect();
-        self.log.line(&format!("get {host}{user}: served{notes}"));
-        Some(out)
+        Some((out, format!("get {host}{user}: served{notes}")))
     }
 
     /// Runs the helper's `get` on git's request `bytes` over `vault`.

@@ -40,8 +40,11 @@ impl Log {
 
     /// Writes `git-credential-pat agent: <line>` (no time): what the agent says once.
     pub(crate) fn say(&self, line: &str) {
+        // One write per line: stderr is unbuffered, and a line in pieces can interleave with
+        // what else writes to the terminal.
+        let whole = format!("git-credential-pat agent: {line}{}", self.end);
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = write!(out, "git-credential-pat agent: {line}{}", self.end);
+        let _ = out.write_all(whole.as_bytes());
         let _ = out.flush();
     }
 

@@ -112,8 +112,11 @@ impl Agent {
     pub(crate) fn answer(&self, request: request::Request, stream: UnixStream, now: u64) {
         match request.action {
             Action::Get => {
-                if let Some(answer) = self.get(&request.credential, now) {
+                if let Some((answer, line)) = self.get(&request.credential, now) {
                     let _ = (&stream).write_all(&answer);
+                    // The far side's git reads to the end: end it before the log is written.
+                    drop(stream);
+                    self.log.line(&line);
                 }
             }
             Action::Store => self.store(&request.credential, now),

@@ -59,7 +59,7 @@ fn agent_with(token: Option<&str>) -> (Agent, Lines) {
 #[test]
 fn a_get_is_answered_with_the_user_the_token_and_its_expiry_only() {
     let (agent, lines) = agent_with(Some("ghp_agent1"));
-    let answer = agent
+    let (answer, line) = agent
         .get(
             b"capability[]=authtype\ncapability[]=state\nprotocol=https\nhost=github.com\n",
             NOW,
@@ -72,7 +72,9 @@ fn a_get_is_answered_with_the_user_the_token_and_its_expiry_only() {
             NOW + 86_400
         )
     );
-    assert_eq!(lines.said(), ["get github.com (alice): served"]);
+    // The line is written once the answer has gone.
+    assert_eq!(line, "get github.com (alice): served");
+    assert!(lines.said().is_empty());
 }
 
 #[test]
@@ -152,7 +154,7 @@ fn exit_is_ignored_and_an_empty_probe_is_not_logged() {
 #[test]
 fn a_request_through_the_socket_is_answered_on_it() {
     use std::io::Read;
-    let (agent, _) = agent_with(Some("ghp_agent1"));
+    let (agent, lines) = agent_with(Some("ghp_agent1"));
     let (mut client, server) = UnixStream::pair().unwrap();
     client
         .write_all(b"action=get\ntimeout=900\nprotocol=https\nhost=github.com\n")
@@ -160,6 +162,7 @@ fn a_request_through_the_socket_is_answered_on_it() {
     client.shutdown(std::net::Shutdown::Write).unwrap();
     let request = agent.receive(&server).unwrap();
     agent.answer(request, server, NOW);
+    assert_eq!(lines.said(), ["get github.com (alice): served"]);
     let mut answer = String::new();
     client.read_to_string(&mut answer).unwrap();
     assert!(
