@@ -74,18 +74,18 @@ pub(crate) struct Ssh {
     pub(crate) command: Vec<String>,
 }
 
-/// Serves `vault`'s tokens as `settings` say until a signal (SIGINT, SIGTERM, SIGHUP,
-/// SIGQUIT), the end of `--for`, or the end of the ssh session. `reopen` opens the keychain
-/// again after it failed. Returns the exit code: ssh's with `--ssh`, else 0. The socket file
+/// Serves the tokens of the keychain `open` opens as `settings` say until a signal (SIGINT,
+/// SIGTERM, SIGHUP, SIGQUIT), the end of `--for`, or the end of the ssh session; `open` opens
+/// it again after it failed. Returns the exit code: ssh's with `--ssh`, else 0. The socket file
 /// it made is removed at the end, and the terminal's settings are put back.
 ///
 /// # Errors
-/// When the socket cannot be made (see [`listen::bind`]), `--confirm` has no terminal or comes
-/// with `--ssh`, the socket's path cannot be forwarded by ssh, or ssh cannot be started.
+/// When `--confirm` has no terminal or comes with `--ssh`, the socket's path cannot be
+/// forwarded by ssh, the keychain does not open, the socket cannot be made (see
+/// [`listen::bind`]), or ssh cannot be started.
 pub(crate) fn run(
     settings: Settings,
-    vault: Vault,
-    reopen: Box<dyn Fn() -> Result<Vault, VaultError> + Send + Sync>,
+    open: Box<dyn Fn() -> Result<Vault, VaultError> + Send + Sync>,
 ) -> anyhow::Result<i32> {
     if settings.confirm && settings.ssh.is_some() {
         anyhow::bail!(
@@ -110,6 +110,7 @@ pub(crate) fn run(
         .ssh
         .as_ref()
         .is_some_and(|s| s.command.is_empty() && std::io::stdin().is_terminal());
+    let vault = open()?;
     // Before any thread starts, so that every thread leaves the signals to the waiter.
     let signals = EndingSignals::catch();
     let listening = listen::open(&settings.socket)?;
@@ -120,7 +121,7 @@ pub(crate) fn run(
     // A login's hidden prompt turns echo off; a signal may end the agent in the middle of it.
     let terminal_settings = on_terminal.then(crate::tty::save_settings).flatten();
     let agent = Arc::new(Agent {
-        keychain: Keychain::new(vault, reopen),
+        keychain: Keychain::new(vault, open),
         hosts: settings.hosts,
         confirm: settings.confirm,
         on_terminal,

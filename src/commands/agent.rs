@@ -27,7 +27,6 @@ impl Run for cli::Agent {
             return Ok(());
         }
         let hosts = hosts(&self.hosts)?;
-        let vault = ctx.open_vault()?;
         let settings = agent::Settings {
             socket,
             hosts,
@@ -39,8 +38,8 @@ impl Run for cli::Agent {
                 command: self.command.clone(),
             }),
         };
-        let again = ctx.clone();
-        let code = agent::run(settings, vault, Box::new(move || again.open_vault()))?;
+        let keychain = ctx.clone();
+        let code = agent::run(settings, Box::new(move || keychain.open_vault()))?;
         if code != 0 {
             std::process::exit(code);
         }
