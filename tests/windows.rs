@@ -228,3 +228,28 @@ fn the_helper_stores_gets_and_erases() {
     run(&["erase"], request);
     assert_eq!(run(&["get"], request), "");
 }
+
+/// There is no agent on Windows, whose git has no credential-cache client (it needs Unix-domain
+/// sockets): `agent` says so in one line and exits 1, instead of starting anything.
+#[test]
+fn the_agent_says_it_needs_unix_sockets_and_starts_nothing() {
+    let out = Command::new(env!("CARGO_BIN_EXE_git-credential-pat"))
+        .args(["agent", "--host", "github.com"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("start the helper");
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        ),
+        (
+            Some(1),
+            String::new(),
+            "git-credential-pat: the agent serves git's credential-cache client, which needs \
+             Unix-domain sockets; run it on Linux or macOS (the far side may be any of them)\n"
+                .to_owned()
+        )
+    );
+}
