@@ -248,7 +248,7 @@ pub struct Agent {
     /// Stop after this long, e.g. 8h or 30m, and remove the socket.
     #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub(crate) lifetime: Option<std::time::Duration>,
-    /// Open an SSH session to DESTINATION ([user@]host) that carries the socket, with git
+    /// Open an SSH session to DESTINATION (host or user@host) that carries the socket, with git
     /// there told to use it (nothing is written on the far side).
     #[arg(long, value_name = "DESTINATION")]
     pub(crate) ssh: Option<String>,
