@@ -2,11 +2,13 @@
 //! token that only the agent's keychain holds, through git's credential-cache client, with git
 //! 2.47 and Debian's 2.39; the answer to `get` is exactly `username`, `password` and
 //! `password_expiry_utc`, and each request is one log line naming no secret. The variables the
-//! agent prints when it starts are, alone, what a far side's git needs.
+//! agent prints when it starts are, alone, what a far side's git needs. An agent whose Secret
+//! Service restarts under it serves again from the restarted one.
 
 use super::{HOST, TOKEN, USER, answer, expiry, far_get, shell_words, store_token, wait_requests};
 use crate::rig::{
-    Agent, GitServer, Sandbox, World, files_containing, git_version, gits, keychains,
+    Agent, GitServer, Keychain, Sandbox, SecretService, World, files_containing, git_version, gits,
+    keychains,
 };
 
 #[test]
@@ -208,4 +210,38 @@ fn on_start_it_names_what_it_serves_and_the_variables_that_make_a_far_side_s_git
             "{lines:?}"
         );
     }
+}
+
+#[test]
+fn after_the_secret_service_restarts_the_agent_serves_again_without_being_restarted() {
+    let Some(ss) = SecretService::start() else {
+        return;
+    };
+    let mut w = World::new(Keychain::SecretService(ss));
+    let expires = expiry();
+    store_token(&w, HOST, expires);
+    let agent = Agent::start(&w, &["--host", HOST]);
+    let far = agent.far_side();
+    assert_eq!(far_get(&agent, &far, HOST), answer(expires));
+    let Keychain::SecretService(ss) = &mut w.kc else {
+        unreachable!("the world was made on a Secret Service")
+    };
+    // The agent's session with the old daemon is gone; the token, kept on disk, is not.
+    ss.restart_keyring();
+    for n in 2..=3 {
+        assert_eq!(
+            far_get(&agent, &far, HOST),
+            answer(expires),
+            "get number {n}, after the Secret Service restarted; the agent's log:\n{}",
+            agent.log()
+        );
+    }
+    let served = format!("get {HOST} ({USER}): served");
+    assert_eq!(wait_requests(&agent, 3), vec![served; 3]);
+    assert!(
+        !agent.exited(),
+        "the agent ended; its log:\n{}",
+        agent.log()
+    );
+    assert!(!agent.log().contains(TOKEN), "the agent logged the token");
 }

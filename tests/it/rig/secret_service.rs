@@ -41,7 +41,7 @@
 //! Should a daemon still die before it is ready, [`SecretService::start`] notices (the process
 //! is gone), says so on stderr in one line, and starts another on a fresh HOME, at most
 //! [`KEYRING_ATTEMPTS`] starts in all; a daemon that is alive but stuck is not restarted: that
-//! fails at once with its log.
+//! fails at once with its log. [`SecretService::restart_keyring`] goes through the same steps.
 
 use super::procs::{Procs, RUN_TIMEOUT, START_TIMEOUT, run_with_timeout, wait_until};
 use super::sandbox::Sandbox;
@@ -73,6 +73,8 @@ pub struct SecretService {
     runtime_dir: PathBuf,
     keyring_pid: u32,
     dbus_pid: u32,
+    /// Every start of gnome-keyring-daemon so far; numbers each start's log file.
+    starts: u32,
     restarts: u32,
     // Last, so the daemons are dead (Procs' Drop) before their files are removed.
     _dir: tempfile::TempDir,
@@ -95,6 +97,15 @@ const KEYRING_PASSWORD: &str = "rig-login-password";
 
 /// The login collection's object path, as `ReadAlias("default")` answers it once ready.
 const LOGIN_COLLECTION: &str = "/org/freedesktop/secrets/collection/login";
+
+/// What a start of gnome-keyring-daemon finds in its HOME.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Home {
+    /// An empty HOME, where the daemon creates the `login` keyring.
+    Fresh,
+    /// The HOME of the daemon before it: its keyring files, and so its items, are kept.
+    Kept,
+}
 
 /// Why one start of gnome-keyring-daemon did not get ready.
 enum NotReady {
@@ -170,37 +181,80 @@ impl SecretService {
             runtime_dir: dir.path().join("run"),
             keyring_pid: 0,
             dbus_pid,
+            starts: 0,
             restarts: 0,
             _dir: dir,
         };
+        ss.start_keyring_until_ready(gnome_keyring, Home::Fresh);
+        Some(ss)
+    }
+
+    /// Restart gnome-keyring-daemon under its running clients: SIGTERM, and once it has ended
+    /// and left the bus, a new one started as [`SecretService::start`] does (same bus, HOME and
+    /// password, same probes and retries), so the items stored before are there, unlocked; the
+    /// clients' sessions (`OpenSession`) lived in the old daemon and are gone. Panics with the
+    /// log when the old one does not end or the new one is not ready in [`START_TIMEOUT`].
+    pub fn restart_keyring(&mut self) {
+        let old = self.keyring_pid;
+        let _ = Command::new("kill")
+            .args(["-s", "TERM", &old.to_string()])
+            .env_clear()
+            .env("PATH", std_path())
+            .status();
+        // Both, before the next start: a new daemon that found the name still owned would not
+        // get it, and a probe could reach the old one.
+        let gone = wait_until(START_TIMEOUT, || {
+            (self.procs.exited(old) && self.secrets_owner_pid().is_none()).then_some(())
+        });
+        assert!(
+            gone.is_some(),
+            "gnome-keyring-daemon (pid {old}) on {} did not end and leave the bus within {START_TIMEOUT:?} of SIGTERM; its log:\n{}",
+            self.address,
+            read_log(&self.keyring_log(self.starts))
+        );
+        // Found by `start`, so here; not kept in `self`, which `Keychain` holds by value and
+        // clippy's large_enum_variant keeps small.
+        let tools = require_tools("SecretService", &["gnome-keyring-daemon"])
+            .expect("gnome-keyring-daemon, found when this Secret Service started");
+        self.start_keyring_until_ready(&tools[0], Home::Kept);
+    }
+
+    /// Start gnome-keyring-daemon on `home` until one is ready, [`KEYRING_ATTEMPTS`] starts at
+    /// most, as [`SecretService::start`] documents.
+    fn start_keyring_until_ready(&mut self, gnome_keyring: &Path, home: Home) {
         let mut logs = Vec::new();
         for attempt in 1..=KEYRING_ATTEMPTS {
-            let log = ss._dir.path().join(format!("gnome-keyring-{attempt}.log"));
+            self.starts += 1;
+            let log = self.keyring_log(self.starts);
             logs.push(log.clone());
-            let why = match ss.start_keyring(gnome_keyring, &log) {
-                Ok(()) => return Some(ss),
+            let why = match self.start_keyring(gnome_keyring, home, &log) {
+                Ok(()) => return,
                 Err(why) => why,
+            };
+            let which = match home {
+                Home::Fresh => "a fresh",
+                Home::Kept => "the same",
             };
             match why {
                 NotReady::Died { during, how } if attempt < KEYRING_ATTEMPTS => {
-                    ss.restarts += 1;
+                    self.restarts += 1;
                     eprintln!(
-                        "rig: gnome-keyring-daemon (pid {}) on {} {how} while {during}; starting it again on a fresh HOME, start {} of {KEYRING_ATTEMPTS} (its last log line: {})",
-                        ss.keyring_pid,
-                        ss.address,
+                        "rig: gnome-keyring-daemon (pid {}) on {} {how} while {during}; starting it again on {which} HOME, start {} of {KEYRING_ATTEMPTS} (its last log line: {})",
+                        self.keyring_pid,
+                        self.address,
                         attempt + 1,
                         last_line(&read_log(&log)),
                     );
                 }
                 NotReady::Died { during, how } => panic!(
                     "gnome-keyring-daemon died while starting, {KEYRING_ATTEMPTS} times in a row on {} (the last one {how} while {during}); their logs:\n{}",
-                    ss.address,
+                    self.address,
                     all_logs(&logs)
                 ),
                 NotReady::Stuck { during } => panic!(
                     "gnome-keyring-daemon (pid {}) on {} is alive but was still {during} after {START_TIMEOUT:?}; its log{}:\n{}",
-                    ss.keyring_pid,
-                    ss.address,
+                    self.keyring_pid,
+                    self.address,
                     if logs.len() > 1 { "s" } else { "" },
                     all_logs(&logs)
                 ),
@@ -209,10 +263,25 @@ impl SecretService {
         unreachable!("the last attempt either returns or panics")
     }
 
-    /// Start gnome-keyring-daemon once, on a fresh HOME and XDG_RUNTIME_DIR, and wait until it
-    /// is ready (see the module documentation for the order of the probes and why).
-    fn start_keyring(&mut self, gnome_keyring: &Path, log: &Path) -> Result<(), NotReady> {
-        for dir in [&self.home, &self.runtime_dir] {
+    /// The log file of the `n`th start of gnome-keyring-daemon.
+    fn keyring_log(&self, n: u32) -> PathBuf {
+        self._dir.path().join(format!("gnome-keyring-{n}.log"))
+    }
+
+    /// Start gnome-keyring-daemon once, on a fresh XDG_RUNTIME_DIR (it holds only a daemon's
+    /// control socket) and, unless `home` is [`Home::Kept`], a fresh HOME, and wait until it is
+    /// ready (see the module documentation for the order of the probes and why).
+    fn start_keyring(
+        &mut self,
+        gnome_keyring: &Path,
+        home: Home,
+        log: &Path,
+    ) -> Result<(), NotReady> {
+        let dirs = match home {
+            Home::Fresh => vec![&self.home, &self.runtime_dir],
+            Home::Kept => vec![&self.runtime_dir],
+        };
+        for dir in dirs {
             if dir.exists() {
                 fs::remove_dir_all(dir)
                     .unwrap_or_else(|e| panic!("clear {} for a new start: {e}", dir.display()));
@@ -284,8 +353,8 @@ impl SecretService {
         outcome.unwrap_or(Err(NotReady::Stuck { during }))
     }
 
-    /// How many times [`SecretService::start`] had to start gnome-keyring-daemon again because
-    /// it died while starting (0 when the first start was ready).
+    /// How many times gnome-keyring-daemon died while starting and was started again, by
+    /// [`SecretService::start`] or [`SecretService::restart_keyring`] (0 when none died).
     pub fn restarts(&self) -> u32 {
         self.restarts
     }
