@@ -317,6 +317,8 @@ fn accept(listener: &UnixListener, agent: &Arc<Agent>) {
     let arriving = Arc::new(Arriving::default());
     for (id, stream) in (0u64..).zip(listener.incoming()) {
         let Ok(stream) = stream else {
+            // Out of file descriptors, say: wait a moment rather than spin on the error.
+            std::thread::sleep(Duration::from_millis(50));
             continue;
         };
         if busy.load(Ordering::SeqCst) >= MAX_AT_ONCE {
