@@ -41,6 +41,8 @@ pub(super) fn threads(pid: u32) -> Vec<String> {
 /// clock_nanosleep(2)), as `/proc/PID/task/TID/syscall` shows them: a request waiting for the
 /// agent's terminal is one of them. `None` when that file cannot be read: it needs the right
 /// to ptrace the agent, which makes itself non-dumpable, so only root may read it.
+/// Linux only: elsewhere there is no `/proc`, and this is `None`.
+#[cfg(target_os = "linux")]
 pub(super) fn waiting_threads(pid: u32) -> Option<Vec<String>> {
     let waits = [
         libc::SYS_futex,
@@ -60,6 +62,12 @@ pub(super) fn waiting_threads(pid: u32) -> Option<Vec<String>> {
         }
     }
     Some(waiting)
+}
+
+/// Without `/proc` (macOS, where the test binary is only type-checked): unknown.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn waiting_threads(_pid: u32) -> Option<Vec<String>> {
+    None
 }
 
 /// A process the test started through a shell, killed (SIGKILL) when this drops unless it has
