@@ -164,10 +164,7 @@ impl Agent {
     /// whether it still takes the token, and only a refusal there erases it here, as git's
     /// `erase` would.
     pub(crate) fn erase(&self, bytes: &[u8], now: u64) {
-        let Some((request, _)) = self.read_query("erase", bytes) else {
-            return;
-        };
-        let Ok(Some(query)) = Query::for_erase(&request) else {
+        let Some((request, query)) = self.read_query("erase", bytes) else {
             return;
         };
         let host = query.origin.host.to_string();
@@ -226,24 +223,10 @@ impl Agent {
         accepted.insert(asked_key(query), now);
     }
 
-    /// Whether the keychain holds `password` for `query`'s origin (and user and path, when
-    /// given).
+    /// Whether the keychain holds `password` for `query` (the credentials git's `erase` of
+    /// it would forget, [`helper::holding`]).
     fn holds(&self, query: &Query, password: &SecretString) -> bool {
-        let vault = self.keychain.vault();
-        let found = vault.find_user(
-            &query.origin,
-            query.username.as_deref(),
-            query.path.as_deref(),
-        );
-        found.is_ok_and(|found| {
-            found.iter().any(|f| {
-                vault
-                    .read(f)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|s| s.password.expose_secret() == password.expose_secret())
-            })
-        })
+        helper::holding(query, Some(password), &self.keychain.vault()).is_ok_and(|h| !h.is_empty())
     }
 
     /// git's request in `bytes` and its query, or `None` after a log line saying why there is

@@ -559,30 +559,41 @@ pub(crate) fn store(account: &Account, stored: Stored, vault: &Vault) -> Result<
 
 /// Forgets the credentials matching `query`. With `password` (git sends the rejected one),
 /// only a stored credential holding that password is erased, so that a token stored since
-/// the failed request is kept. Returns how many were erased.
-///
-/// # Errors
-/// A [`VaultError`] when the keychain cannot be searched, read or written.
+/// the failed request is kept. Returns how many were erased. Errors: a [`VaultError`] when the
+/// keychain cannot be searched, read or written.
 pub(crate) fn erase(
     query: &Query,
     password: Option<&SecretString>,
     vault: &Vault,
 ) -> Result<usize, VaultError> {
     let mut erased = 0;
-    for found in matching(query, vault)? {
-        if let Some(password) = password {
-            let same = vault
-                .read(&found)?
-                .is_some_and(|s| s.password.expose_secret() == password.expose_secret());
-            if !same {
-                continue;
-            }
-        }
-        if vault.delete(&found)? {
-            erased += 1;
-        }
+    for found in holding(query, password, vault)? {
+        erased += usize::from(vault.delete(&found)?);
     }
     Ok(erased)
+}
+
+/// The stored credentials matching `query` that [`erase`] forgets: with `password`, only
+/// those holding it. Errors: a [`VaultError`] when the keychain cannot be searched or read.
+pub(crate) fn holding(
+    query: &Query,
+    password: Option<&SecretString>,
+    vault: &Vault,
+) -> Result<Vec<Found>, VaultError> {
+    let mut held = Vec::new();
+    for found in matching(query, vault)? {
+        let Some(p) = password else {
+            held.push(found);
+            continue;
+        };
+        if vault
+            .read(&found)?
+            .is_some_and(|s| s.password.expose_secret() == p.expose_secret())
+        {
+            held.push(found);
+        }
+    }
+    Ok(held)
 }
 
 #[cfg(test)]
