@@ -145,28 +145,6 @@ fn clone(far: &Sandbox, server: &GitServer, dir: &Path) -> Output {
     far.run(far.git().arg("clone").arg(server.repo_url()).arg(dir), "")
 }
 
-/// The forge's API as GitHub documents `GET /user`: 200 with the login, scopes and expiry for
-/// the agent's token, 401 "Bad credentials" for anything else.
-fn forge_api() -> mockito::ServerGuard {
-    let mut api = mockito::Server::new();
-    api.mock("GET", "/user")
-        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
-        .with_status(200)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_header("x-oauth-scopes", "repo, workflow")
-        .with_header("github-authentication-token-expiration", EXPIRY_HEADER)
-        .with_body(format!(r#"{{"login":"{USER}","id":1}}"#))
-        // mockito prefers a mock still "missing hits"; this keeps the good answer first.
-        .expect_at_most(usize::MAX)
-        .create();
-    api.mock("GET", "/user")
-        .with_status(401)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#)
-        .create();
-    api
-}
-
 #[test]
 fn with_confirm_the_far_sides_clone_waits_for_the_question_and_y_serves_while_n_or_enter_refuse() {
     let Some(server) = GitServer::start(USER, TOKEN) else {
@@ -255,7 +233,7 @@ fn with_nothing_stored_the_login_runs_at_the_agents_terminal_and_the_far_sides_c
     let Some(server) = GitServer::start(USER, TOKEN) else {
         return;
     };
-    let api = forge_api();
+    let api = rig::forge_api::github_user_api(TOKEN, USER, EXPIRY_HEADER);
     let host = server.host();
     let machine = gethostname::gethostname().to_string_lossy().into_owned();
     for kc in keychains() {

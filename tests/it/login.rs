@@ -14,28 +14,6 @@ const TOKEN: &str = "ghp_LabToken000000000000000000000000001";
 const EXPIRY_HEADER: &str = "2027-01-31 00:00:00 UTC";
 const EXPIRY_UTC: u64 = 1_801_353_600;
 
-/// The forge's API as GitHub documents `GET /user`: 200 with the login, scopes and expiry for
-/// the lab's token, 401 "Bad credentials" for anything else.
-fn mock_api() -> mockito::ServerGuard {
-    let mut api = mockito::Server::new();
-    api.mock("GET", "/user")
-        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
-        .with_status(200)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_header("x-oauth-scopes", "repo, workflow")
-        .with_header("github-authentication-token-expiration", EXPIRY_HEADER)
-        .with_body(format!(r#"{{"login":"{USER}","id":1}}"#))
-        // mockito prefers a mock still "missing hits"; this keeps the good answer first.
-        .expect_at_most(usize::MAX)
-        .create();
-    api.mock("GET", "/user")
-        .with_status(401)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#)
-        .create();
-    api
-}
-
 /// A world on each keychain that trusts `server` and knows it as a GitHub whose API is `api`.
 fn worlds(server: &GitServer, api: &mockito::ServerGuard) -> Vec<World> {
     keychains()
@@ -57,7 +35,10 @@ fn worlds(server: &GitServer, api: &mockito::ServerGuard) -> Vec<World> {
 
 fn start() -> Option<(GitServer, mockito::ServerGuard)> {
     let server = GitServer::start(USER, TOKEN)?;
-    Some((server, mock_api()))
+    Some((
+        server,
+        rig::forge_api::github_user_api(TOKEN, USER, EXPIRY_HEADER),
+    ))
 }
 
 /// The token page the helper must open for `server`, for a run that began at `start` (its

@@ -31,28 +31,6 @@ const STORED_HOST: &str = "git.lab.test";
 /// machine: far longer than any of them takes, so that only an agent that never shows it fails.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// The forge's API as GitHub documents `GET /user`: 200 with the login, scopes and expiry for
-/// [`TOKEN`], 401 "Bad credentials" for anything else.
-fn forge_api() -> mockito::ServerGuard {
-    let mut api = mockito::Server::new();
-    api.mock("GET", "/user")
-        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
-        .with_status(200)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_header("x-oauth-scopes", "repo, workflow")
-        .with_header("github-authentication-token-expiration", EXPIRY_HEADER)
-        .with_body(format!(r#"{{"login":"{USER}","id":1}}"#))
-        // mockito prefers a mock still "missing hits"; this keeps the good answer first.
-        .expect_at_most(usize::MAX)
-        .create();
-    api.mock("GET", "/user")
-        .with_status(401)
-        .with_header("content-type", "application/json; charset=utf-8")
-        .with_body(r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#)
-        .create();
-    api
-}
-
 /// A world on the kernel keyring, for the tests about the terminal alone (which keychain holds
 /// the token plays no part there); `None` after [`rig::require_tools`] when a tool is missing.
 fn kernel_keyring(tools: &[&str]) -> Option<World> {
@@ -97,7 +75,7 @@ fn two_gets_at_once_with_no_token_run_one_login_and_the_one_that_waited_is_serve
         "https://{HOST}/settings/tokens/new?scopes=repo,workflow&description=git-credential-pat+"
     );
     for kc in keychains() {
-        let api = forge_api();
+        let api = rig::forge_api::github_user_api(TOKEN, USER, EXPIRY_HEADER);
         let w = World::new(kc);
         configure_forge(&w, HOST, &api);
         let mut agent = TerminalAgent::start(&w, &["--host", HOST], "");
@@ -182,7 +160,7 @@ fn in_the_background_a_get_that_needs_the_terminal_is_not_served_and_the_agent_i
         return;
     };
     // HOST is a forge the login flow knows, so that only the background keeps it from running.
-    let api = forge_api();
+    let api = rig::forge_api::github_user_api(TOKEN, USER, EXPIRY_HEADER);
     configure_forge(&w, HOST, &api);
     let expires = expiry();
     store_token(&w, STORED_HOST, expires);
@@ -296,7 +274,7 @@ fn sigterm_while_the_hidden_paste_prompt_is_open_leaves_the_terminal_echoing_aga
     let Some(w) = kernel_keyring(&["stty"]) else {
         return;
     };
-    let api = forge_api();
+    let api = rig::forge_api::github_user_api(TOKEN, USER, EXPIRY_HEADER);
     configure_forge(&w, HOST, &api);
     let mut agent = TerminalAgent::start(
         &w,

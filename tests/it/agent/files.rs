@@ -146,6 +146,8 @@ fn a_socket_directory_open_to_others_or_of_another_user_is_refused() {
         );
     }
     if !rustix::process::geteuid().is_root() {
+        // Not silent: under CI, rig::skip fails the test.
+        crate::rig::skip("a directory of another user needs root to chown it");
         return;
     }
     let w = world();

@@ -7,11 +7,14 @@
 //!
 //! One file per concern: [`sandbox`] (the isolated git world and the helper binary),
 //! [`secret_service`] (private D-Bus + gnome-keyring), [`git_server`] (nginx + fcgiwrap +
-//! `git http-backend` over HTTPS), [`procs`] (process groups, the watchdog, timeouts, waiting)
-//! and [`keychain`] (a [`World`] on one of the real keychains). This file holds what they
+//! `git http-backend` over HTTPS), [`procs`] (process groups, the watchdog, timeouts, waiting),
+//! [`keychain`] (a [`World`] on one of the real keychains), [`agent`] (a running
+//! `git credential-pat agent` and its far side), [`ssh`] (a real sshd and a far account) and
+//! [`forge_api`] (GitHub's `GET /user`, the one part imitated). This file holds what they
 //! share: the CI rule for missing tools and the path helpers.
 
 pub mod agent;
+pub mod forge_api;
 pub mod git_server;
 pub mod keychain;
 pub mod procs;
